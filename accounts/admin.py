@@ -1,0 +1,75 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import Account, ApiKey, Company, Notification, SummaryEmail, Tag, User
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "public_id", "numeric_id", "time_zone", "hipaa_account", "created_at")
+    search_fields = ("name", "public_id", "numeric_id")
+    readonly_fields = ("public_id", "numeric_id", "created_at", "updated_at")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "role", "account", "is_active")
+    list_filter = ("role", "is_active", "account")
+    search_fields = ("email", "first_name", "last_name", "public_id")
+    readonly_fields = ("public_id", "numeric_id", "created_at", "last_login")
+    filter_horizontal = ("companies", "groups", "user_permissions")
+    fieldsets = (
+        (None, {"fields": ("email", "password", "public_id", "numeric_id")}),
+        ("Profile", {"fields": ("account", "first_name", "last_name", "role", "companies", "time_zone", "accepted")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "created_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "account", "role", "password1", "password2")}),)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "name", "user", "account", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("account",)
+    search_fields = ("prefix", "name", "user__email")
+    # The digest is useless to a reader and the plain key is never stored: keys are made
+    # with `manage.py bootstrap_admin` or the API, and only revoked here.
+    readonly_fields = ("prefix", "digest", "user", "account", "created_at", "last_used_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request: object, queryset: object) -> None:
+        from django.utils import timezone
+
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "public_id", "account", "status", "time_zone", "dni_active", "created_at")
+    list_filter = ("status", "account")
+    search_fields = ("name", "public_id", "numeric_id")
+    readonly_fields = ("public_id", "numeric_id", "script_token", "created_at", "updated_at")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "numeric_id", "tag_level", "company", "account", "status", "color")
+    list_filter = ("tag_level", "status", "account")
+    search_fields = ("name",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("numeric_id", "user", "email", "company", "alert_type", "send_email", "call_enabled", "sms_enabled")
+    list_filter = ("alert_type", "account")
+
+
+@admin.register(SummaryEmail)
+class SummaryEmailAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "user", "email", "company", "frequency", "account")
+    list_filter = ("account",)

@@ -1,0 +1,333 @@
+"""Tenants and the people in them: accounts, users, API keys, companies, tags,
+and the per-user alert settings (notifications, summary emails).
+
+Every row of every app belongs to an Account; that is the wall between tenants.
+"""
+
+import hashlib
+import secrets
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
+
+DEFAULT_TIME_ZONE = "America/New_York"
+
+
+class AccountScopedQuerySet(models.QuerySet):
+    def for_account(self, account: "Account") -> "AccountScopedQuerySet":
+        return self.filter(account=account)
+
+
+class Account(TimeStampedModel):
+    """A tenant: an agency or business with its own companies, users and data.
+
+    CallRail calls this an account (or agency); API paths are scoped by it.
+    """
+
+    public_id = PublicIdField("ACC")
+    numeric_id = NumericIdField()
+    name = models.CharField(max_length=255)
+    time_zone = models.CharField(max_length=64, default=DEFAULT_TIME_ZONE)
+    hipaa_account = models.BooleanField(default=False)
+    outbound_recording_enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        if "account" not in extra:
+            extra["account"] = Account.objects.order_by("created_at").first() or Account.objects.create(
+                name="Default account"
+            )
+        extra.setdefault("role", User.Role.ADMIN)
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in to the dashboard or owns API keys.
+
+    Roles follow CallRail: ``admin`` sees and configures everything in the account;
+    ``manager`` configures numbers, forms and integrations in their companies;
+    ``reporting`` reads calls and reports and annotates them.
+    """
+
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        MANAGER = "manager"
+        REPORTING = "reporting"
+
+    public_id = PublicIdField("USR")
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="users")
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REPORTING)
+    # Admins implicitly reach every company; others only these.
+    companies = models.ManyToManyField("accounts.Company", blank=True, related_name="users")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+    # False until an invited user sets a password (CallRail's `accepted`).
+    accepted = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ("email",)
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def effective_time_zone(self) -> str:
+        return self.time_zone or self.account.time_zone
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    def visible_companies(self) -> "models.QuerySet[Company]":
+        """The companies this user may see, inside their own account only."""
+        companies = Company.objects.filter(account_id=self.account_id)
+        if self.is_admin:
+            return companies
+        return companies.filter(users=self)
+
+
+class ApiKey(TimeStampedModel):
+    """A credential for the v3 API. It acts as its user and sees what they see.
+
+    Only a SHA-256 digest is stored: the key is 128 random bits, so a slow
+    password hash adds nothing but latency to every request. The plain key is
+    shown once, when it is created.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True)
+    # The first characters, so a user can tell their keys apart.
+    prefix = models.CharField(max_length=8)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def generate() -> str:
+        return secrets.token_hex(16)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+def new_script_token() -> str:
+    return secrets.token_hex(10)
+
+
+def new_signing_key() -> str:
+    return secrets.token_hex(16)
+
+
+class Company(TimeStampedModel):
+    """A business whose calls are tracked: it owns trackers, numbers and the swap.js snippet.
+
+    An agency account usually holds one company per client.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        DISABLED = "disabled"
+
+    class CookieDurationUnit(models.TextChoices):
+        DAYS = "days"
+        WEEKS = "weeks"
+        MONTHS = "months"
+
+    class SpamTreatment(models.TextChoices):
+        # Ask the caller to press 1 before ringing the business (stops robocallers).
+        CHALLENGE = "challenge"
+        # Refuse the call before it is answered (no charge, no ring).
+        REJECT = "reject"
+
+    public_id = PublicIdField("COM")
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="companies")
+    name = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default=DEFAULT_TIME_ZONE)
+    # None until swap.js has reported in from the company's site.
+    dni_active = models.BooleanField(null=True, blank=True)
+    script_token = models.CharField(max_length=20, default=new_script_token, editable=False)
+    callscore_enabled = models.BooleanField(default=False)
+    lead_scoring_enabled = models.BooleanField(default=True)
+    swap_exclude_jquery = models.BooleanField(null=True, blank=True)  # deprecated by CallRail; kept for clients
+    swap_ppc_override = models.BooleanField(default=True)
+    swap_landing_override = models.CharField(max_length=100, null=True, blank=True)
+    swap_cookie_duration = models.PositiveIntegerField(default=6)
+    swap_cookie_duration_unit = models.CharField(
+        max_length=8, choices=CookieDurationUnit.choices, default=CookieDurationUnit.MONTHS
+    )
+    callscribe_enabled = models.BooleanField(default=False)
+    keyword_spotting_enabled = models.BooleanField(default=False)  # deprecated by CallRail
+    form_capture = models.BooleanField(default=False)
+    # When set, swap.js sets no cookie and makes no request until consent is given.
+    consent_required = models.BooleanField(default=False)
+    # Origins allowed to call the DNI endpoint; empty means any (the snippet is public).
+    allowed_origins = models.JSONField(default=list, blank=True)
+    # Form fields never stored for this company (form_submissions/ignored_fields).
+    ignored_form_fields = models.JSONField(default=list, blank=True)
+    # HMAC key for outgoing webhook signatures (rotatable by admins).
+    webhook_signing_key = models.CharField(max_length=32, default=new_signing_key)
+    spam_treatment = models.CharField(max_length=16, choices=SpamTreatment.choices, default=SpamTreatment.CHALLENGE)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def cookie_duration_days(self) -> int:
+        per_unit = {"days": 1, "weeks": 7, "months": 30}
+        return min(self.swap_cookie_duration * per_unit.get(self.swap_cookie_duration_unit, 30), 183)
+
+
+class Tag(TimeStampedModel):
+    """A label marketers put on calls, texts and form submissions ("Sales", "Spam"...).
+
+    Company-level tags apply inside one company; account-level tags everywhere.
+    """
+
+    class Level(models.TextChoices):
+        COMPANY = "company"
+        ACCOUNT = "account"
+
+    class Status(models.TextChoices):
+        ENABLED = "enabled"
+        DISABLED = "disabled"
+
+    # CallRail exposes tag ids as integers.
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tags")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="tags")
+    name = models.CharField(max_length=100)
+    tag_level = models.CharField(max_length=8, choices=Level.choices, default=Level.COMPANY)
+    color = models.CharField(max_length=16, default="gray1")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ENABLED)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=("account", "company", "name"), name="tag_unique_name_per_company"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Notification(TimeStampedModel):
+    """A user's alert rule: which calls or texts trigger an email/desktop/push alert."""
+
+    class AlertType(models.TextChoices):
+        ALL = "all"
+        FIRST_CALL = "first_call"
+        MISSED_AND_VM = "missed_and_vm"
+        VM_ONLY = "vm_only"
+
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    # An email-only recipient (no login).
+    email = models.EmailField(blank=True, default="")
+    agent = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    # Tracker ids are strings owned by tracking/; kept as the public id to keep the import direction.
+    tracker_public_id = models.CharField(max_length=40, blank=True, default="")
+    call_enabled = models.BooleanField(default=True)
+    sms_enabled = models.BooleanField(default=False)
+    alert_type = models.CharField(max_length=16, choices=AlertType.choices, default=AlertType.ALL)
+    send_desktop = models.BooleanField(default=False)
+    send_email = models.BooleanField(default=True)
+    send_push = models.BooleanField(default=False)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return f"notification {self.numeric_id}"
+
+
+class SummaryEmail(TimeStampedModel):
+    """A scheduled digest (daily/weekly/monthly) of calls for a company or the whole account."""
+
+    public_id = PublicIdField("CSS")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="summary_emails")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="summary_emails")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="summary_emails")
+    email = models.EmailField(blank=True, default="")
+    frequency = models.JSONField(default=list)  # subset of daily, weekly, monthly
+    config = models.JSONField(default=dict)  # summary_statistics, top_sources, top_keywords, call_log
+    lead_status_filter = models.CharField(max_length=16, default="All")
+    last_sent_at = models.JSONField(default=dict, blank=True)  # frequency -> ISO time, for idempotent sends
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return self.public_id

@@ -1,0 +1,47 @@
+"""Phone numbers: parsed with ``phonenumbers`` and stored as E.164 everywhere."""
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+DEFAULT_REGION = "US"
+
+
+def to_e164(value: str, region: str = DEFAULT_REGION) -> str:
+    """Normalise any common spelling (``(404) 555-1234``, ``+1 404…``) to E.164.
+
+    Raises ``ValidationError`` for text that is not a possible phone number.
+    """
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError("A phone number is required.")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(f"{value!r} is not a valid phone number.") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValidationError(f"{value!r} is not a valid phone number.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def to_e164_or_none(value: str | None, region: str = DEFAULT_REGION) -> str | None:
+    try:
+        return to_e164(value or "", region)
+    except ValidationError:
+        return None
+
+
+def is_us_or_canada(e164: str) -> bool:
+    return e164.startswith("+1") and len(e164) == 12
+
+
+def formatted(e164: str | None) -> str | None:
+    """The human form CallRail shows in ``formatted_*`` fields: ``(404) 555-1234``."""
+    if not e164:
+        return e164
+    try:
+        parsed = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    if parsed.country_code == 1:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,61 @@
+"""Shared serializer pieces: CallRail's time format and ``fields=`` selection."""
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from rest_framework import serializers
+
+
+def iso8601(value: datetime | None, tz: str | ZoneInfo | None = None) -> str | None:
+    """``2016-01-29T12:43:10.286-05:00``: milliseconds and an offset, as the reference shows."""
+    if value is None:
+        return None
+    zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or ZoneInfo("UTC"))
+    local = timezone.localtime(value, zone)
+    text = local.isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z") if tz is None else text
+
+
+class TimestampField(serializers.Field):
+    """A read-only time in the request's time zone (UTC with ``Z`` unless one is set)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: datetime) -> str | None:
+        return iso8601(value, self.context.get("time_zone"))
+
+
+def requested_fields(request: Any) -> set[str]:
+    if request is None:
+        return set()
+    raw = request.query_params.get("fields", "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+class V3Serializer(serializers.Serializer):
+    """CallRail's ``fields=`` *adds* optional fields to the default set.
+
+    Subclasses list every field, and name the optional ones in ``Meta.extra_fields``;
+    those render only when requested (or when ``context["all_fields"]`` is set,
+    as webhook payloads do).
+    """
+
+    class Meta:
+        extra_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        extras = set(getattr(self.Meta, "extra_fields", ()))
+        if not extras or self.context.get("all_fields"):
+            return
+        wanted = requested_fields(self.context.get("request")) | set(self.context.get("fields", ()))
+        for name in extras - wanted:
+            self.fields.pop(name, None)
+
+
+class V3ModelSerializer(V3Serializer, serializers.ModelSerializer):
+    pass

@@ -1,0 +1,19 @@
+"""CallRail's v3 paths. Resource viewsets register on the router; only ``.json``
+paths exist (an unsuffixed or ``.xml`` path is a 404, never a redirect)."""
+
+from django.urls import include, path, re_path
+from rest_framework.routers import SimpleRouter
+from rest_framework.urlpatterns import format_suffix_patterns
+
+from api.v3.views.accounts import AccountDetailView, AccountListView
+
+router = SimpleRouter(trailing_slash=False)
+# router.register("companies", CompanyViewSet, basename="company") — one line per resource.
+
+account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
+
+urlpatterns = [
+    re_path(r"^a\.json$", AccountListView.as_view(), name="account-list"),
+    re_path(r"^a/(?P<account_id>[^/.]+)\.json$", AccountDetailView.as_view(), name="account-detail"),
+    path("a/<str:account_id>/", include(account_urls)),
+]

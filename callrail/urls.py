@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from callrail import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("v3/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
+    path("v3/", include("api.v3.urls")),
+]

@@ -1,0 +1,68 @@
+"""Personas shared by every app's tests: ``account`` (Alice's agency) and
+``other_account`` (Bob's, whose rows must stay invisible), and API clients."""
+
+from collections.abc import Callable
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Account, Company, User
+from accounts.services import api_key_create
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings) -> None:
+    # Password hashing is not under test; PBKDF2 rounds would dominate the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def account(db) -> Account:
+    return Account.objects.create(name="Alice Agency", time_zone="America/New_York")
+
+
+@pytest.fixture
+def other_account(db) -> Account:
+    return Account.objects.create(name="Bob Agency")
+
+
+@pytest.fixture
+def admin_user(account: Account) -> User:
+    return User.objects.create_user(
+        email="alice@example.com", password="pw", account=account, role=User.Role.ADMIN, first_name="Alice"
+    )
+
+
+@pytest.fixture
+def company(account: Account) -> Company:
+    return Company.objects.create(account=account, name="Alice Plumbing", time_zone="America/New_York")
+
+
+@pytest.fixture
+def other_company(other_account: Account) -> Company:
+    return Company.objects.create(account=other_account, name="Bob Roofing")
+
+
+@pytest.fixture
+def make_api_client() -> Callable[[User], APIClient]:
+    def make(user: User, quoted: bool = True) -> APIClient:
+        _, plain = api_key_create(user=user)
+        client = APIClient()
+        header = f'Token token="{plain}"' if quoted else f"Token token={plain}"
+        client.credentials(HTTP_AUTHORIZATION=header)
+        client.api_key = plain  # type: ignore[attr-defined]
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client(admin_user: User, make_api_client) -> APIClient:
+    """An admin of ``account``."""
+    return make_api_client(admin_user)
+
+
+@pytest.fixture
+def other_api_client(other_account: Account, make_api_client) -> APIClient:
+    bob = User.objects.create_user(email="bob@example.com", password="pw", account=other_account, role=User.Role.ADMIN)
+    return make_api_client(bob)

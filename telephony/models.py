@@ -1,0 +1,195 @@
+"""Calls, text messages and verified caller ids: what happened on the phone network."""
+
+from django.db import models
+
+from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
+from accounts.models import Account, AccountScopedQuerySet, Company, User
+from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
+
+
+class Call(TimeStampedModel):
+    """One phone call to (inbound) or from (outbound) a tracking number.
+
+    Attribution copies the visit's first-touch data onto the call when it
+    starts, so later changes to the session never rewrite history.
+    """
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound"
+        OUTBOUND = "outbound"
+
+    class Status(models.TextChoices):
+        # Twilio's CallStatus values.
+        QUEUED = "queued"
+        RINGING = "ringing"
+        IN_PROGRESS = "in-progress"
+        COMPLETED = "completed"
+        BUSY = "busy"
+        FAILED = "failed"
+        NO_ANSWER = "no-answer"
+        CANCELED = "canceled"
+
+    class LeadStatus(models.TextChoices):
+        GOOD_LEAD = "good_lead"
+        NOT_A_LEAD = "not_a_lead"
+        PREVIOUSLY_MARKED_GOOD_LEAD = "previously_marked_good_lead"
+
+    public_id = PublicIdField("CAL")
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="calls")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="calls")
+    tracker = models.ForeignKey(Tracker, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    tracking_number_ref = models.ForeignKey(
+        TrackingNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    session = models.ForeignKey(VisitorSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    agent = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls")
+    # Twilio's CallSid: retries of the same webhook must find this row again.
+    call_sid = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RINGING)
+    start_time = models.DateTimeField(db_index=True)
+    duration = models.PositiveIntegerField(null=True, blank=True)  # seconds, null while live
+    answered = models.BooleanField(null=True, blank=True)
+    voicemail = models.BooleanField(default=False)
+    tracking_phone_number = models.CharField(max_length=20)  # E.164
+    business_phone_number = models.CharField(max_length=20, blank=True, default="")
+    customer_phone_number = models.CharField(max_length=20, db_index=True)
+    customer_name = models.CharField(max_length=255, blank=True, default="")
+    customer_city = models.CharField(max_length=100, blank=True, default="")
+    customer_state = models.CharField(max_length=50, blank=True, default="")
+    customer_country = models.CharField(max_length=50, blank=True, default="")
+    customer_zip = models.CharField(max_length=20, blank=True, default="")
+    first_call = models.BooleanField(default=True)
+    prior_calls = models.PositiveIntegerField(default=0)
+    # Recording as the carrier has it; served to clients through our own URL.
+    recording_sid = models.CharField(max_length=64, blank=True, default="")
+    recording_url = models.URLField(max_length=500, blank=True, default="")
+    recording_duration = models.PositiveIntegerField(null=True, blank=True)
+    transcription = models.TextField(blank=True, default="")
+    # Attribution, copied from the visitor session (first touch) at call time.
+    source = models.CharField(max_length=64, blank=True, default="")
+    source_name = models.CharField(max_length=255, blank=True, default="")
+    medium = models.CharField(max_length=64, blank=True, default="")
+    campaign = models.CharField(max_length=255, blank=True, default="")
+    keywords = models.CharField(max_length=255, blank=True, default="")
+    landing_page_url = models.TextField(blank=True, default="")
+    referring_url = models.TextField(blank=True, default="")
+    last_requested_url = models.TextField(blank=True, default="")
+    utm_source = models.CharField(max_length=255, blank=True, default="")
+    utm_medium = models.CharField(max_length=255, blank=True, default="")
+    utm_campaign = models.CharField(max_length=255, blank=True, default="")
+    utm_term = models.CharField(max_length=255, blank=True, default="")
+    utm_content = models.CharField(max_length=255, blank=True, default="")
+    gclid = models.CharField(max_length=255, blank=True, default="")
+    fbclid = models.CharField(max_length=255, blank=True, default="")
+    msclkid = models.CharField(max_length=255, blank=True, default="")
+    device_type = models.CharField(max_length=8, blank=True, default="")
+    cookies = models.JSONField(default=dict, blank=True)
+    # Marketer annotations (v3 call update).
+    lead_status = models.CharField(max_length=32, choices=LeadStatus.choices, null=True, blank=True)
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+    spam = models.BooleanField(default=False)
+    tags = models.ManyToManyField("accounts.Tag", blank=True, related_name="calls")
+    # Digits pressed in menus: [{"name": step name, "value": digits}].
+    keypad_entries = models.JSONField(default=list, blank=True)
+    # Call-flow progress, for multi-request flows (menus, timeouts).
+    flow_state = models.JSONField(default=dict, blank=True)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-start_time", "-id")
+        indexes = [
+            # Call lists page by (start_time, id) keyset within an account or company.
+            models.Index(fields=("account", "-start_time", "-id"), name="call_account_start"),
+            models.Index(fields=("company", "-start_time", "-id"), name="call_company_start"),
+            models.Index(fields=("company", "customer_phone_number"), name="call_company_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class TextConversation(TimeStampedModel):
+    """An SMS thread between one customer number and a company's tracking number."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        ARCHIVED = "archived"
+
+    # CallRail conversation ids are 5-character strings.
+    public_id = models.CharField(max_length=12, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="text_conversations")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="text_conversations")
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    initial_tracker = models.ForeignKey(Tracker, on_delete=models.SET_NULL, null=True, related_name="+")
+    current_tracker = models.ForeignKey(Tracker, on_delete=models.SET_NULL, null=True, related_name="+")
+    initial_tracking_number = models.CharField(max_length=20)
+    current_tracking_number = models.CharField(max_length=20)
+    customer_phone_number = models.CharField(max_length=20)
+    customer_name = models.CharField(max_length=255, blank=True, default="")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.ACTIVE)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The customer texted STOP (or similar): no further outbound messages.
+    opted_out = models.BooleanField(default=False)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-last_message_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("company", "customer_phone_number"), name="text_conversation_unique_customer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class TextMessage(TimeStampedModel):
+    """One SMS in a conversation."""
+
+    class Direction(models.TextChoices):
+        INCOMING = "incoming"
+        OUTGOING = "outgoing"
+
+    public_id = PublicIdField("SCI")
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(TextConversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    content = models.TextField()
+    # sent|failed for outgoing, null for incoming (CallRail's `status`).
+    status = models.CharField(max_length=16, null=True, blank=True)
+    message_sid = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class OutboundCallerId(TimeStampedModel):
+    """A business phone number verified to be shown as caller id on outbound calls."""
+
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="caller_ids")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="caller_ids")
+    phone_number = models.CharField(max_length=20)
+    name = models.CharField(max_length=255)
+    verified = models.BooleanField(default=False)
+    validation_code = models.CharField(max_length=6, blank=True, default="")
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.phone_number}"
