@@ -1,0 +1,53 @@
+"""The carrier interface. ``telephony/twilio.py`` implements it for Twilio (the only
+module that imports the Twilio SDK); ``telephony/simulated.py`` implements it for
+the embedded default and the tests. ``get_carrier()`` picks one from settings."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class CarrierError(Exception):
+    """The carrier refused or failed a request (network, auth, bad number)."""
+
+
+class NumberUnavailable(CarrierError):
+    """No number matches the request (area code exhausted, no toll-free left...)."""
+
+
+@dataclass(frozen=True)
+class AvailableNumber:
+    number: str  # E.164
+    toll_free: bool = False
+    region: str = ""  # state / province, when the carrier says
+
+
+@dataclass(frozen=True)
+class PurchasedNumber:
+    number: str  # E.164
+    sid: str  # the carrier's id for the number (Twilio: PN…)
+
+
+class Carrier(Protocol):
+    name: str
+
+    def search_numbers(
+        self, *, area_code: str | None = None, near: str | None = None, toll_free: bool = False, limit: int = 1
+    ) -> list[AvailableNumber]: ...
+
+    def buy_number(self, number: str) -> PurchasedNumber:
+        """Buy ``number`` and point its voice, status and SMS webhooks at this server."""
+        ...
+
+    def release_number(self, sid: str) -> None: ...
+
+    def place_call(self, *, to: str, from_: str, url: str, status_callback: str) -> str:
+        """Start an outbound call; Twilio fetches TwiML from ``url``. Returns the CallSid."""
+        ...
+
+    def send_sms(self, *, to: str, from_: str, body: str, status_callback: str | None = None) -> str:
+        """Send a text. Returns the MessageSid."""
+        ...
+
+    def fetch_recording(self, url: str) -> tuple[bytes, str]:
+        """Download a recording with the carrier's credentials. Returns (bytes, content type)."""
+        ...
