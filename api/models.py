@@ -1,10 +1,14 @@
 """Configuration of the outward-facing integrations: webhooks, custom cookie capture,
-and the triggers that decide which calls reach an integration."""
+and the triggers that decide which calls reach an integration; the webhook outbox
+and its delivery log; the log of alert emails sent."""
+
+import uuid
 
 from django.db import models
+from django.utils import timezone
 
 from accounts.fields import NumericIdField, TimeStampedModel
-from accounts.models import Account, AccountScopedQuerySet, Company
+from accounts.models import Account, AccountScopedQuerySet, Company, Notification
 
 
 class Integration(TimeStampedModel):
@@ -75,3 +79,133 @@ class IntegrationTrigger(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"trigger {self.numeric_id}"
+
+
+class WebhookEvent(models.Model):
+    """One event owed to one receiver URL: the webhook outbox.
+
+    Written in the same transaction as the change that caused it (a call
+    starting, a text arriving...), so a crash between the change and the HTTP
+    request cannot lose it. Celery delivers it afterwards, retrying on network
+    errors and 5xx; ``event_id`` travels in every attempt (``X-Webhook-Id``) so
+    receivers can drop duplicates.
+    """
+
+    class Event(models.TextChoices):
+        PRE_CALL = "pre_call"
+        CALL_ROUTING_COMPLETE = "call_routing_complete"
+        POST_CALL = "post_call"
+        CALL_MODIFIED = "call_modified"
+        OUTBOUND_POST_CALL = "outbound_post_call"
+        OUTBOUND_CALL_MODIFIED = "outbound_call_modified"
+        TEXT_MESSAGE_RECEIVED = "text_message_received"
+        TEXT_MESSAGE_SENT = "text_message_sent"
+        FORM_SUBMISSION = "form_submission"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        # An attempt is in flight; ``locked_until`` bounds it, so a killed worker's row comes back.
+        DELIVERING = "delivering"
+        DELIVERED = "delivered"
+        # Given up: a 4xx/3xx answer, a refused address, or the retry window ran out.
+        FAILED = "failed"
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="webhook_events")
+    event = models.CharField(max_length=32, choices=Event.choices)
+    url = models.CharField(max_length=2000)
+    # The call, conversation or submission the event is about: events with the same
+    # key and URL are delivered one after another, in the order they happened.
+    ordering_key = models.CharField(max_length=64)
+    # The exact JSON bytes sent (and signed) on every attempt.
+    body = models.TextField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    # After this moment a failed attempt is the last one.
+    retry_until = models.DateTimeField()
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            # The sweeper's scan: only unfinished rows, by due time.
+            models.Index(
+                fields=("next_attempt_at",),
+                condition=models.Q(state__in=("pending", "delivering")),
+                name="webhook_event_due",
+            ),
+            # "Is an earlier event for this call and URL still owed?"
+            models.Index(fields=("ordering_key", "url", "id"), name="webhook_event_ordering"),
+            # Consecutive failures of one receiver.
+            models.Index(fields=("integration", "url", "finished_at"), name="webhook_event_receiver"),
+            models.Index(fields=("account", "-created_at", "-id"), name="webhook_event_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.event_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DELIVERED, self.State.FAILED)
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver a webhook event: where it went and what came back.
+
+    Receivers' answers are truncated before they are stored.
+    """
+
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    webhook_event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    attempt = models.PositiveIntegerField()
+    url = models.CharField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    success = models.BooleanField(default=False)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_body = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("account", "-created_at", "-id"), name="webhook_delivery_account")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.attempt} of {self.webhook_event_id}"
+
+
+class NotificationEmail(models.Model):
+    """An alert email sent for one notification rule and one call, text or form.
+
+    The unique pair makes sending idempotent: a retried task cannot email twice.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="emails")
+    # Public id of the call (CAL…), text message (SCI…) or form submission (FOR…).
+    subject_id = models.CharField(max_length=40)
+    recipient = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=("notification", "subject_id"), name="notification_email_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} → {self.recipient}"
