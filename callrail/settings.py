@@ -159,6 +159,18 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="calltracking@localhost")
 
+# Outgoing webhooks. Receivers on private, loopback or link-local addresses are
+# refused unless allowed (self-hosted installs may post inside their own network).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Seconds to connect and to wait for each read from a receiver.
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=10.0)
+# How long failed deliveries are retried (exponential backoff from 10 s), in seconds.
+WEBHOOKS_RETRY_WINDOW = env.int("WEBHOOKS_RETRY_WINDOW", default=6 * 3600)
+# Events given up in a row on one receiver URL before its integration is disabled.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=20)
+# Days the delivery log and finished events are kept.
+WEBHOOKS_LOG_RETENTION_DAYS = env.int("WEBHOOKS_LOG_RETENTION_DAYS", default=30)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
