@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "tracking",
     "telephony",
@@ -210,19 +211,27 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.v3.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["api.v3.parsers.JSONBodyParser"],
+    "DEFAULT_FILTER_BACKENDS": ["api.v3.filters.V3FilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.v3.throttling.AccountRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "api.v3.pagination.OffsetPagination",
     "EXCEPTION_HANDLER": "api.v3.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 
+# Per-account API limits as (hourly, daily), per scope (api/v3/throttling.py); the
+# reference's defaults apply to any scope not set here.
+API_RATE_LIMITS: dict[str, tuple[int, int]] = {}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Call tracking API (CallRail v3 compatible)",
     "DESCRIPTION": "A self-hosted implementation of CallRail's API v3.",
     "VERSION": "3",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 LOGGING = {

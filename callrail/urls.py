@@ -12,3 +12,7 @@ urlpatterns = [
     path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
     path("v3/", include("api.v3.urls")),
 ]
+
+# Under /v3/ unknown paths and crashes answer JSON; elsewhere Django's own pages.
+handler404 = "api.v3.views.errors.not_found"
+handler500 = "api.v3.views.errors.server_error"

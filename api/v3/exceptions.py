@@ -9,7 +9,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.v3.throttling import RateLimitExceeded
+
 PERMISSION_MESSAGE = "You do not have permission to perform the requested action"
+NOT_ACCEPTABLE_MESSAGE = (
+    "Request parameters were supplied in an unacceptable format: send GET parameters in the URL "
+    "and other requests' parameters as a JSON body."
+)
 
 
 class BadRequest(exceptions.APIException):
@@ -44,7 +50,7 @@ def error_response(message: str, status_code: int) -> Response:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.messages)
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -54,12 +60,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
 
-    if isinstance(exc, exceptions.PermissionDenied):
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        # Reference: 406 when non-GET parameters are not sent as JSON.
+        response.status_code = status.HTTP_406_NOT_ACCEPTABLE
+        message = NOT_ACCEPTABLE_MESSAGE
+    elif isinstance(exc, exceptions.ParseError):
+        response.status_code = status.HTTP_406_NOT_ACCEPTABLE
+        message = NOT_ACCEPTABLE_MESSAGE
+    elif isinstance(exc, exceptions.PermissionDenied):
         message = PERMISSION_MESSAGE
     elif isinstance(exc, exceptions.NotFound):
-        message = "Not found"
+        message = str(exc.detail) if str(exc.detail) != exceptions.NotFound.default_detail else "Not found"
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         message = "HTTP Token: Access denied."
+    elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, RateLimitExceeded):
+        message = "Rate limit exceeded."
     else:
         message = "; ".join(_flatten(exc.detail)) or "Bad request."
     response.data = {"error": message}

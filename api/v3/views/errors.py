@@ -1,0 +1,24 @@
+"""JSON answers for paths Django itself rejects under ``/v3/`` (no route, server error).
+
+Clients parse every API answer as JSON, so an unknown ``/v3/…`` path is
+``{"error": "Not found"}`` rather than an HTML page; other paths keep Django's pages.
+"""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/v3/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"error": "Not found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"error": "Internal server error"}, status=500)
+    return defaults.server_error(request)
