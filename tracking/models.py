@@ -5,6 +5,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, Company
@@ -76,7 +77,9 @@ class Tracker(TimeStampedModel):
     session_timeout = models.PositiveIntegerField(default=1800)  # seconds
     # Shown when every pool number is held; empty keeps the page's own number.
     fallback_number = models.CharField(max_length=20, blank=True, default="")
+    # How many new visitors found every pool number held (the pool is too small).
     exhaustion_count = models.PositiveIntegerField(default=0)
+    last_exhausted_at = models.DateTimeField(null=True, blank=True)
     # The number-request object used to buy numbers (area_code/local/toll_free).
     number_request = models.JSONField(default=dict, blank=True)
 
@@ -186,7 +189,7 @@ class VisitorSession(TimeStampedModel):
     # The classified source: google_paid, bing_organic, direct, facebook.com...
     source = models.CharField(max_length=64, blank=True, default="")
     medium = models.CharField(max_length=64, blank=True, default="")
-    last_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -207,7 +210,8 @@ class PageView(models.Model):
     session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="page_views")
     page_url = models.TextField()
     referrer_url = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When the page was viewed (page views of returning visitors are written in bulk, later).
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ("-created_at",)
@@ -236,7 +240,11 @@ class NumberAssignment(models.Model):
 
     class Meta:
         ordering = ("-started_at",)
-        indexes = [models.Index(fields=("tracking_number", "started_at"))]
+        indexes = [
+            models.Index(fields=("tracking_number", "started_at")),
+            # Open holds of a pool: read when Redis lost the pool and it is rebuilt.
+            models.Index(fields=("tracker",), condition=Q(ended_at__isnull=True), name="assignment_open_by_tracker"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tracking_number_id} → {self.session_id}"

@@ -1,0 +1,184 @@
+"""Writes and lookups of the DNI engine that other parts of the system use.
+
+``session_for_number`` is how a call finds the visit behind it; the rest keeps
+the durable assignment log in step with the live pools in Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from callrail.redis import get_redis
+from tracking import pools
+from tracking.models import NumberAssignment, PageView, Tracker, TrackingNumber, VisitorSession
+
+logger = logging.getLogger(__name__)
+
+
+def attribution_grace() -> timedelta:
+    """How long after a hold lapsed a call still goes to the last visitor who held the number.
+
+    The visitor may write the number down and call later; as long as nobody else
+    was given that number since, they are still the best answer.
+    """
+    return timedelta(seconds=getattr(settings, "DNI_ATTRIBUTION_GRACE", 3600))
+
+
+def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> VisitorSession | None:
+    """The visitor session that held this pool number at ``at`` (None for source trackers).
+
+    The live hold in Redis answers first; the durable ``NumberAssignment`` log
+    answers when Redis has nothing (restart, flush) or fails. The latest holder
+    whose hold had started by ``at`` wins, within ``attribution_grace()`` of the
+    end of its hold: the number cannot have been given to anyone else since.
+    """
+    tracker = tracking_number.tracker
+    if tracker.type != Tracker.Type.SESSION:
+        return None
+    grace = attribution_grace().total_seconds()
+    try:
+        client = get_redis()
+        keys = pools.PoolKeys.of(tracker.public_id)
+        with client.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.holder, tracking_number.number)
+            pipe.zscore(keys.held, tracking_number.number)
+            holder, expiry = pipe.execute()
+        if holder and expiry is not None and expiry + grace >= at.timestamp():
+            session = VisitorSession.objects.filter(
+                company_id=tracker.company_id, session_key=pools._text(holder)
+            ).first()
+            if session is not None and session.created_at <= at + timedelta(seconds=5):
+                _flush_quietly(tracker.public_id, client)
+                return session
+    except redis.RedisError:
+        logger.warning("Redis unavailable for attribution of %s; using the assignment log", tracking_number.number)
+        client = None
+    row = (
+        NumberAssignment.objects.filter(tracking_number=tracking_number, tracker=tracker, started_at__lte=at)
+        .select_related("session")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    if row is None:
+        return None
+    end = row.ended_at or row.expires_at
+    if at.timestamp() > end.timestamp() + grace:
+        return None
+    if client is not None:
+        _flush_quietly(tracker.public_id, client)
+    return row.session
+
+
+def _flush_quietly(scope: str, client: redis.Redis) -> None:
+    """Write the pool's buffered page views, so the call sees the visitor's full path."""
+    try:
+        page_views_flush(scope=scope, client=client)
+    except redis.RedisError:
+        logger.warning("Could not flush buffered page views of %s", scope)
+
+
+@transaction.atomic
+def assignment_open(
+    *, tracker: Tracker, tracking_number: TrackingNumber, session: VisitorSession, at: datetime
+) -> NumberAssignment:
+    """Log that ``session`` now holds ``tracking_number``; the number's previous hold ends here."""
+    assignments_end(tracking_number_ids=[tracking_number.id], at=at)
+    NumberAssignment.objects.filter(tracker=tracker, session=session, ended_at__isnull=True).update(
+        ended_at=Least("expires_at", at)
+    )
+    return NumberAssignment.objects.create(
+        account_id=tracker.account_id,
+        tracker=tracker,
+        tracking_number=tracking_number,
+        session=session,
+        started_at=at,
+        expires_at=at + timedelta(seconds=tracker.session_timeout),
+    )
+
+
+def assignments_end(*, tracking_number_ids: Iterable[int], at: datetime) -> int:
+    """End the open holds of these numbers at ``at`` (or when they lapsed, if earlier)."""
+    return NumberAssignment.objects.filter(
+        tracking_number_id__in=list(tracking_number_ids), ended_at__isnull=True
+    ).update(ended_at=Least("expires_at", at))
+
+
+def assignments_close(*, tracker: Tracker, keep_numbers: Iterable[str]) -> int:
+    """End open holds on numbers that are no longer in the tracker's pool (or on a
+    number that moved to another tracker)."""
+    keep = set(keep_numbers)
+    stale = NumberAssignment.objects.filter(tracker=tracker, ended_at__isnull=True).filter(
+        ~Q(tracking_number__number__in=keep)
+        | ~Q(tracking_number__tracker=tracker)
+        | ~Q(tracking_number__status="active")
+    )
+    return stale.update(ended_at=Least("expires_at", timezone.now()))
+
+
+def page_views_flush(*, scope: str, client: redis.Redis | None = None, limit: int = 20_000) -> int:
+    """Write the page views buffered in Redis for one pool (or company) to the database.
+
+    Returning visitors' page views are buffered by the ``touch`` script so that
+    a repeat page view costs no database write; this drains them in bulk.
+    Returns the number of page views written.
+    """
+    client = client or get_redis()
+    keys = pools.PoolKeys.of(scope)
+    written = 0
+    while written < limit:
+        items = pools.script(client, "drain")(keys=[keys.page_views], args=[1000])
+        if not items:
+            break
+        try:
+            written += _page_views_write([json.loads(item) for item in items])
+        except Exception:
+            # Put them back for the next flush rather than lose them.
+            client.rpush(keys.page_views, *items)
+            raise
+    return written
+
+
+def _page_views_write(entries: list[list]) -> int:
+    by_company: dict[int, set[str]] = {}
+    for company_id, session_key, *_ in entries:
+        by_company.setdefault(int(company_id), set()).add(str(session_key))
+    sessions: dict[tuple[int, str], VisitorSession] = {}
+    for company_id, session_keys in by_company.items():
+        for session in VisitorSession.objects.filter(company_id=company_id, session_key__in=session_keys).only(
+            "id", "account_id", "company_id", "session_key", "last_seen_at", "last_url"
+        ):
+            sessions[(company_id, session.session_key)] = session
+    views = []
+    touched: dict[int, VisitorSession] = {}
+    for company_id, session_key, at, url, referrer in entries:
+        session = sessions.get((int(company_id), str(session_key)))
+        if session is None:
+            continue
+        created = datetime.fromtimestamp(float(at), tz=UTC)
+        views.append(
+            PageView(
+                account_id=session.account_id,
+                session_id=session.id,
+                page_url=url,
+                referrer_url=referrer,
+                created_at=created,
+            )
+        )
+        if session.last_seen_at is None or created >= session.last_seen_at:
+            session.last_seen_at = created
+            session.last_url = url
+            touched[session.id] = session
+    with transaction.atomic():
+        PageView.objects.bulk_create(views)
+        VisitorSession.objects.bulk_update(list(touched.values()), ["last_seen_at", "last_url"])
+    return len(views)
