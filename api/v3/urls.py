@@ -6,9 +6,12 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.urlpatterns import format_suffix_patterns
 
 from api.v3.views.accounts import AccountDetailView, AccountListView
+from api.v3.views.calls import CallViewSet
+from api.v3.views.companies import CompanyViewSet
 
 router = SimpleRouter(trailing_slash=False)
-# router.register("companies", CompanyViewSet, basename="company") — one line per resource.
+router.register("companies", CompanyViewSet, basename="company")
+router.register("calls", CallViewSet, basename="call")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 

@@ -1,0 +1,433 @@
+"""Calls: list, show, outbound create, update, summary, time series, recording and
+page views (reference: "Calls", "Page Views")."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.fields import parse_public_or_numeric
+from accounts.models import User
+from accounts.phone import is_us_or_canada, to_e164
+from api.v3 import attribution, reports
+from api.v3.dates import date_window, zone_resolve
+from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool
+from api.v3.pagination import OffsetPagination, RelativePagination
+from api.v3.serializers.calls import DEFAULT_FIELDS, WRITE_RESPONSE_FIELDS, CallSerializer
+from api.v3.viewsets import ALL_ROLES, V3ViewSet
+from telephony.models import Call
+from tracking.models import PageView, VisitorSession
+
+CALL_TYPES = ("first_call", "missed", "voicemails", "inbound", "outbound")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+class CallFilterSet(V3FilterSet):
+    # Reference: business_phone_number, customer_name, customer_number, note, source,
+    # tracking_phone_number (numbers match on their digits; see filter_search).
+    search_fields = (
+        "business_phone_number",
+        "customer_name",
+        "customer_phone_number",
+        "note",
+        "source",
+        "tracking_phone_number",
+    )
+    company_id = CompanyIdFilter()
+    tracker_id = django_filters.CharFilter(method="filter_tracker")
+    person_id = django_filters.CharFilter(method="filter_person")
+    call_type = django_filters.CharFilter(method="filter_call_type")
+    answer_status = django_filters.CharFilter(method="filter_answer_status")
+    device = django_filters.CharFilter(method="filter_device")
+    direction = django_filters.CharFilter(method="filter_direction")
+    lead_status = django_filters.CharFilter(method="filter_lead_status")
+    tags = TagsFilter()
+    search = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Call
+        fields: list[str] = []
+
+    @staticmethod
+    def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
+        if value not in allowed:
+            raise exceptions.ValidationError(f"Invalid {name} '{value}'. Valid values: {', '.join(allowed)}")
+
+    def filter_tracker(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        lookup = parse_public_or_numeric(value, "TRK")
+        if lookup is None:
+            return qs.none()
+        return qs.filter(**{f"tracker__{key}": val for key, val in lookup.items()})
+
+    def filter_person(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(person__public_id=value)
+
+    def filter_call_type(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        self._check(name, value, CALL_TYPES)
+        if value == "first_call":
+            return qs.filter(first_call=True)
+        if value == "missed":
+            return qs.filter(reports.answer_status_q("missed"), direction=Call.Direction.INBOUND)
+        if value == "voicemails":
+            return qs.filter(voicemail=True)
+        return qs.filter(direction=value)
+
+    def filter_answer_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        self._check(name, value, ("answered", "missed", "voicemail"))
+        return qs.filter(reports.answer_status_q(value))
+
+    def filter_device(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        self._check(name, value, ("desktop", "mobile"))
+        return qs.filter(device_type=value)
+
+    def filter_direction(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        self._check(name, value, ("inbound", "outbound"))
+        return qs.filter(direction=value)
+
+    def filter_lead_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        self._check(name, value, ("good_lead", "not_a_lead", "not_scored"))
+        return qs.filter(reports.lead_status_q(value))
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        """One term over business/customer/tracking numbers, customer name, note and source."""
+        term = value.strip()
+        if not term:
+            return qs
+        condition = Q(customer_name__icontains=term) | Q(note__icontains=term) | reports.source_search_q(term)
+        digits = _digits(term)
+        if digits and len(digits) >= 3:
+            for field in ("business_phone_number", "customer_phone_number", "tracking_phone_number"):
+                condition |= Q(**{f"{field}__contains": digits})
+        return qs.filter(condition)
+
+
+def _sort_annotations() -> dict[str, Any]:
+    # Nullable sort keys are coalesced so relative pages can seek on them (a NULL
+    # never compares); tags sort by the first tag name.
+    return {
+        "_sort_duration": Coalesce(F("duration"), Value(-1), output_field=IntegerField()),
+        "_sort_answered": Coalesce(F("answered"), Value(False)),
+        "_sort_lead_status": Coalesce(F("lead_status"), Value("")),
+    }
+
+
+class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
+    resource_name = "calls"
+    id_prefix = "CAL"
+    queryset = Call.objects.all()
+    serializer_class = CallSerializer
+    filterset_class = CallFilterSet
+    default_ordering = ("-start_time", "-id")
+    sort_fields = {
+        "start_time": "-start_time",
+        "customer_name": "customer_name",
+        "customer_phone_number": "customer_phone_number",
+        "duration": "_sort_duration",
+        "source": "source",
+        "customer_city": "customer_city",
+        "customer_country": "customer_country",
+        "landing_page_url": "landing_page_url",
+        "device_type": "device_type",
+        "answered": "_sort_answered",
+        "first_call": "first_call",
+        "source_name": "source_name",
+        "lead_status": "_sort_lead_status",
+        "tags": "_sort_tags",
+    }
+    # Reporting users annotate calls (tags, notes, lead status): the reference's role table.
+    action_roles = {"update": ALL_ROLES, "partial_update": ALL_ROLES}
+    throttle_scopes = {"create": "outbound_call"}
+    http_method_names = ["get", "post", "put", "head", "options"]
+
+    def apply_sorting(self, queryset: QuerySet) -> QuerySet:
+        sort = self.request.query_params.get("sort")
+        if sort in ("duration", "answered", "lead_status"):
+            queryset = queryset.annotate(**{f"_sort_{sort}": _sort_annotations()[f"_sort_{sort}"]})
+        elif sort == "tags":
+            through = Call.tags.through
+            first_tag = through.objects.filter(call_id=OuterRef("pk")).order_by("tag__name").values("tag__name")[:1]
+            queryset = queryset.annotate(_sort_tags=Coalesce(Subquery(first_tag), Value("")))
+        return super().apply_sorting(queryset)
+
+    # --- context --------------------------------------------------------------------
+
+    def time_zone(self) -> Any:
+        return zone_resolve(self.request.query_params.get("time_zone"), self.user)[0]
+
+    def with_related(self, queryset: QuerySet, fields: set[str]) -> QuerySet:
+        related = ["agent"]
+        if fields & {"company_id", "company_name", "company_time_zone"}:
+            related.append("company")
+        if fields & {"tracker_id", "source_name"}:
+            related.append("tracker")
+        if fields & {"person_id", "timeline_url"}:
+            related.append("person")
+        queryset = queryset.select_related(*related)
+        if "tags" in fields:
+            queryset = queryset.prefetch_related("tags")
+        if "total_calls" in fields:
+            totals = (
+                Call.objects.filter(
+                    company_id=OuterRef("company_id"),
+                    customer_phone_number=OuterRef("customer_phone_number"),
+                    spam=False,
+                )
+                .order_by()
+                .values("company_id")
+                .annotate(n=Count("id"))
+                .values("n")
+            )
+            queryset = queryset.annotate(_total_calls=Subquery(totals, output_field=IntegerField()))
+        return queryset
+
+    def page_context(self, rows: list[Call], fields: set[str], many: bool) -> dict[str, Any]:
+        context = {**self.get_serializer_context(), "time_zone": self.time_zone(), "many": many}
+        if "milestones" in fields and rows:
+            context["milestones"] = attribution.MilestoneBuilder(rows, context["time_zone"])
+        if "integration_data" in fields and rows:
+            from api.models import Integration
+
+            context["integrations"] = list(
+                Integration.objects.filter(company_id__in={row.company_id for row in rows}, state="active")
+            )
+        return context
+
+    # --- reads ----------------------------------------------------------------------
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        fields = self.requested_fields()
+        window = date_window(request.query_params, self.user)
+        # Calls marked as spam leave the call log (reference: Updating a Call, `spam`).
+        queryset = self.filter_queryset(self.get_queryset()).filter(**window.lookups("start_time"), spam=False)
+        queryset = self.with_related(queryset, fields)
+        relative = parse_bool(request.query_params.get("relative_pagination") or "false", "relative_pagination")
+        paginator = RelativePagination() if relative else OffsetPagination()
+        rows = paginator.paginate_queryset(queryset, request, self)
+        data = CallSerializer(rows, many=True, context=self.page_context(rows, fields, many=True)).data
+        return paginator.get_paginated_response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        call = self.get_object()
+        return Response(self.render_call(call))
+
+    def get_object(self) -> Call:
+        self.queryset = self.with_related(Call.objects.all(), self.requested_fields() | {"tags"})
+        return super().get_object()
+
+    def render_call(self, call: Call, only: tuple[str, ...] | None = None) -> dict[str, Any]:
+        fields = self.requested_fields()
+        context = self.page_context([call], fields, many=False)
+        if only:
+            context["only_fields"] = only
+        return CallSerializer(call, context=context).data
+
+    # --- writes ---------------------------------------------------------------------
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Place an outbound call: ring the business first, then bridge the customer."""
+        from telephony.services import outbound_call_start
+
+        body = self.request_body()
+        numbers = {}
+        for name in ("caller_id", "customer_phone_number", "business_phone_number"):
+            value = body.get(name)
+            if value in (None, ""):
+                raise exceptions.ValidationError(f"{name} is required")
+            try:
+                number = to_e164(str(value))
+            except DjangoValidationError as exc:
+                raise exceptions.ValidationError(f"{name}: {exc.messages[0]}") from exc
+            # Outbound calls run between US and Canadian numbers only (reference).
+            if not is_us_or_canada(number):
+                raise exceptions.ValidationError(f"{name} must be a valid 10 digit US or Canadian number")
+            numbers[name] = number
+        recording = body.get("recording_enabled")
+        agent = None
+        if body.get("agent_id") not in (None, ""):
+            lookup = parse_public_or_numeric(body["agent_id"], "USR")
+            agent = User.objects.filter(account=self.account, **(lookup or {"pk__in": []})).first()
+            if agent is None:
+                raise exceptions.ValidationError("agent_id does not name a user of this account")
+        company = self.company_param(body.get("company_id"), required=False)
+        if company is None:
+            company = self._company_of_caller_id(numbers["caller_id"])
+        call = outbound_call_start(
+            account=self.account,
+            company=company,
+            caller_id=numbers["caller_id"],
+            customer_phone_number=numbers["customer_phone_number"],
+            business_phone_number=numbers["business_phone_number"],
+            recording_enabled=None if recording is None else parse_bool(recording, "recording_enabled"),
+            outbound_greeting_text=body.get("outbound_greeting_text") or None,
+            outbound_greeting_recording_url=body.get("outbound_greeting_recording_url") or None,
+            agent=agent,
+        )
+        return Response(self.render_call(call, WRITE_RESPONSE_FIELDS), status=status.HTTP_201_CREATED)
+
+    def _company_of_caller_id(self, caller_id: str) -> Any:
+        """The company a caller id belongs to: its tracking number's, or its verified caller id's."""
+        from telephony.models import OutboundCallerId
+        from tracking.models import TrackingNumber
+
+        companies = self.user.visible_companies()
+        number = (
+            TrackingNumber.objects.filter(account=self.account, number=caller_id, status="active")
+            .select_related("tracker__company")
+            .first()
+        )
+        if number and companies.filter(pk=number.tracker.company_id).exists():
+            return number.tracker.company
+        caller = (
+            OutboundCallerId.objects.filter(account=self.account, phone_number=caller_id, verified=True)
+            .select_related("company")
+            .first()
+        )
+        if caller and companies.filter(pk=caller.company_id).exists():
+            return caller.company
+        raise exceptions.ValidationError(
+            "caller_id must be one of your tracking numbers or a verified outbound caller id"
+        )
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        from telephony.services import call_update
+
+        call = self.get_object()
+        body = self.request_body()
+        allowed = ("tags", "append_tags", "note", "value", "lead_status", "customer_name", "spam")
+        changes = {key: body[key] for key in allowed if key in body}
+        lead_status = changes.get("lead_status")
+        if lead_status not in (None, "", "good_lead", "not_a_lead"):
+            raise exceptions.ValidationError("lead_status must be good_lead, not_a_lead or null")
+        # Reference: a call already counted through an earlier good lead cannot be scored again.
+        if lead_status == "good_lead" and call.lead_status == Call.LeadStatus.PREVIOUSLY_MARKED_GOOD_LEAD:
+            raise exceptions.ValidationError(
+                "This caller was previously marked as a good lead; the call cannot be marked good_lead again."
+            )
+        if "spam" in changes and not parse_bool(changes["spam"], "spam"):
+            raise exceptions.ValidationError("spam can only be set to true through the API")
+        if "tags" in changes and changes["tags"] is not None and not isinstance(changes["tags"], list):
+            raise exceptions.ValidationError("tags must be an array of tag names")
+        call = call_update(call=call, changes=changes, user=self.user)
+        call = self.get_object()
+        return Response(self.render_call(call, WRITE_RESPONSE_FIELDS))
+
+    # --- reports --------------------------------------------------------------------
+
+    def report_queryset(self) -> tuple[QuerySet, Any]:
+        params = self.request.query_params
+        window = date_window(params, self.user)
+        queryset = Call.objects.filter(account=self.account, spam=False, **window.lookups("start_time"))
+        if not self.user.is_admin:
+            queryset = queryset.filter(company__in=self.user.visible_companies())
+        company = self.company_param(params.get("company_id"), required=False)
+        if company is not None:
+            queryset = queryset.filter(company=company)
+        return reports.call_report_filter(queryset, params, self.user), window
+
+    @action(detail=False, methods=["get"])
+    def summary(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = request.query_params
+        metrics = reports.selected_metrics(params, reports.CALL_METRICS, "total_calls")
+        group_by = params.get("group_by") or None
+        if group_by and group_by not in reports.CALL_GROUPS:
+            raise exceptions.ValidationError(
+                f"Invalid group_by '{group_by}'. Valid values: {', '.join(reports.CALL_GROUPS)}"
+            )
+        queryset, window = self.report_queryset()
+        return Response(
+            reports.summary(
+                queryset,
+                window=window,
+                metrics=metrics,
+                group_by=group_by,
+                groups=reports.CALL_GROUPS,
+                aggregates=reports.call_aggregates(metrics),
+                render=reports.call_metrics_render,
+                order_metric="total_calls",
+            )
+        )
+
+    @action(detail=False, methods=["get"])
+    def timeseries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = request.query_params
+        metrics = reports.selected_metrics(params, reports.CALL_METRICS, "total_calls")
+        interval = params.get("interval") or "day"
+        if interval not in reports.INTERVALS:
+            raise exceptions.ValidationError(
+                f"Invalid interval '{interval}'. Valid values: {', '.join(reports.INTERVALS)}"
+            )
+        queryset, window = self.report_queryset()
+        return Response(
+            reports.timeseries(
+                queryset,
+                field="start_time",
+                window=window,
+                interval=interval,
+                metrics=metrics,
+                aggregates=reports.call_aggregates(metrics),
+                render=reports.call_metrics_render,
+            )
+        )
+
+    @action(detail=True, methods=["get"])
+    def recording(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        call = self.get_object()
+        if not (call.recording_url or call.recording_sid):
+            raise exceptions.NotFound("This call has no recording")
+        if self.account.hipaa_account:
+            # HIPAA: a short-lived link (about 24 hours) that clients must not store.
+            expires = int(time.time()) + 24 * 3600
+            key = attribution.recording_access_key(call.public_id, "redirect", expires)
+            url = attribution.public_url(
+                f"/calls/{call.public_id}/recording/redirect?access_key={key}&expires={expires}"
+            )
+        else:
+            key = attribution.recording_access_key(call.public_id, "redirect")
+            url = attribution.public_url(f"/calls/{call.public_id}/recording/redirect?access_key={key}")
+        return Response({"url": url})
+
+    @action(detail=True, methods=["get"])
+    def page_views(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The visitor's pages before the call, newest first (none after the call)."""
+        call = self.get_object()
+        views = PageView.objects.none()
+        if call.session_id:
+            session = VisitorSession.objects.only("visitor_id", "company_id").get(pk=call.session_id)
+            sessions = VisitorSession.objects.filter(account=self.account, company_id=session.company_id)
+            sessions = (
+                sessions.filter(visitor_id=session.visitor_id) if session.visitor_id else sessions.filter(pk=session.pk)
+            )
+            views = PageView.objects.filter(
+                account=self.account, session__in=sessions.values("pk"), created_at__lte=call.start_time
+            )
+        views = views.order_by("-created_at", "-id")
+        paginator = OffsetPagination()
+        self.resource_name = "page_views"
+        rows = paginator.paginate_queryset(views, request, self)
+        tz = self.time_zone()
+        data = [
+            {
+                "referrer_url": row.referrer_url or None,
+                "page_url": row.page_url,
+                "created_at": attribution.iso8601(row.created_at, tz),
+            }
+            for row in rows
+        ]
+        return paginator.get_paginated_response(data)
+
+
+__all__ = ["DEFAULT_FIELDS", "CallViewSet"]
