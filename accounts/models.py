@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -235,6 +236,18 @@ class Company(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def script_path(self) -> str:
+        """Where swap.js is served for this company, in CallRail's shape
+        (``/companies/{numeric id}/{20-hex token}/12/swap.js``)."""
+        return f"/companies/{self.numeric_id}/{self.script_token}/12/swap.js"
+
+    @property
+    def script_url(self) -> str:
+        """The scheme-relative snippet URL shown to customers (CallRail's ``script_url``)."""
+        host = settings.PUBLIC_BASE_URL.split("://", 1)[-1].rstrip("/")
+        return f"//{host}{self.script_path}"
 
     @property
     def cookie_duration_days(self) -> int:

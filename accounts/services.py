@@ -1,8 +1,10 @@
 """Writes for accounts, users and API keys."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, ApiKey, Company, User
@@ -51,3 +53,64 @@ def admin_bootstrap(*, email: str, password: str, account_name: str) -> Bootstra
 
 def company_create(*, account: Account, name: str, time_zone: str | None = None) -> Company:
     return Company.objects.create(account=account, name=name, time_zone=time_zone or account.time_zone)
+
+
+# Company settings a client may change (reference "Updating a Company").
+COMPANY_SETTINGS = (
+    "name",
+    "time_zone",
+    "callscore_enabled",
+    "lead_scoring_enabled",
+    "keyword_spotting_enabled",
+    "callscribe_enabled",
+    "swap_exclude_jquery",
+    "swap_ppc_override",
+    "swap_landing_override",
+    "swap_cookie_duration",
+    "swap_cookie_duration_unit",
+    "form_capture",
+)
+
+
+@transaction.atomic
+def company_update(*, company: Company, changes: dict[str, Any]) -> Company:
+    """Apply already-validated setting changes (keys of ``COMPANY_SETTINGS``)."""
+    unknown = set(changes) - set(COMPANY_SETTINGS)
+    if unknown:
+        raise ValueError(f"not company settings: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(company, field, value)
+    company.save(update_fields=[*changes, "updated_at"])
+    return company
+
+
+def companies_form_capture_set(*, companies: QuerySet[Company], enabled: bool) -> int:
+    """Turn external form capture on or off for many companies; returns how many matched."""
+    return companies.update(form_capture=enabled, updated_at=timezone.now())
+
+
+class LastActiveCompanyError(Exception):
+    """An account must keep at least one active company (reference "Disabling a Company")."""
+
+
+@transaction.atomic
+def company_disable(*, company: Company) -> Company:
+    """Mark a company disabled (soft delete). Idempotent.
+
+    Its trackers are disabled by the caller in the same transaction (the tracker
+    lifecycle lives in the apps above this one); swap.js stops answering for
+    a disabled company.
+    """
+    # Two requests disabling an account's last two active companies at once must not
+    # both see "another active company remains": serialise on the account row.
+    Account.objects.select_for_update().filter(pk=company.account_id).first()
+    company.refresh_from_db(fields=["status", "disabled_at"])
+    if not company.is_active:
+        return company
+    others = Company.objects.filter(account_id=company.account_id, status=Company.Status.ACTIVE).exclude(pk=company.pk)
+    if not others.exists():
+        raise LastActiveCompanyError("You must have at least one active company.")
+    company.status = Company.Status.DISABLED
+    company.disabled_at = timezone.now()
+    company.save(update_fields=["status", "disabled_at", "updated_at"])
+    return company

@@ -70,11 +70,14 @@ def query_list(data: QueryDict | dict, name: str, split_commas: bool = False) ->
 
 
 def company_lookup(value: Any, prefix: str = "company") -> Q:
-    """A ``Q`` matching a company given as ``COM…`` or numeric id; matches nothing when malformed."""
+    """A ``Q`` matching a company given as ``COM…`` or numeric id; matches nothing when malformed.
+
+    ``prefix`` is the ORM path to the company (``""`` on the Company model itself).
+    """
     lookup = parse_public_or_numeric(value, "COM")
     if lookup is None:
         return Q(pk__in=[])
-    return Q(**{f"{prefix}__{field}": id_value for field, id_value in lookup.items()})
+    return Q(**{(f"{prefix}__{field}" if prefix else field): id_value for field, id_value in lookup.items()})
 
 
 class CompanyIdFilter(django_filters.CharFilter):

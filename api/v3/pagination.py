@@ -33,6 +33,7 @@ class OffsetPagination(BasePagination):
         if not queryset.ordered:
             # An unordered page is a random page: refuse rather than serve it.
             raise RuntimeError(f"{view.__class__.__name__} paginates an unordered queryset")
+        self.request = request
         self.resource_name = getattr(view, "resource_name", "results")
         self.per_page = positive_int(request.query_params.get("per_page"), DEFAULT_PER_PAGE, MAX_PER_PAGE)
         self.page = positive_int(request.query_params.get("page"), 1)
@@ -43,15 +44,41 @@ class OffsetPagination(BasePagination):
         return list(queryset[start : start + self.per_page])
 
     def get_paginated_response(self, data: list[Any]) -> Response:
-        return Response(
+        total_pages = math.ceil(self.total_records / self.per_page) if self.total_records else 0
+        response = Response(
             {
                 "page": self.page,
                 "per_page": self.per_page,
-                "total_pages": math.ceil(self.total_records / self.per_page) if self.total_records else 0,
+                "total_pages": total_pages,
                 "total_records": self.total_records,
                 self.resource_name: data,
             }
         )
+        links = self.link_header(total_pages)
+        if links:
+            response["Link"] = links
+        return response
+
+    def page_url(self, page: int) -> str:
+        params = self.request.query_params.copy()
+        params["page"] = str(page)
+        params["per_page"] = str(self.per_page)
+        return self.request.build_absolute_uri(self.request.path) + "?" + params.urlencode()
+
+    def link_header(self, total_pages: int) -> str:
+        """RFC 8288 ``Link`` relations (next, prev, first, last).
+
+        CallRail sends them, and some clients page by them instead of by the body
+        (the Airbyte connector follows ``rel="next"`` until it is absent).
+        """
+        relations: list[tuple[int, str]] = []
+        if self.page < total_pages:
+            relations.append((self.page + 1, "next"))
+        if 1 < self.page <= total_pages:
+            relations.append((self.page - 1, "prev"))
+        if total_pages:
+            relations += [(1, "first"), (total_pages, "last")]
+        return ", ".join(f'<{self.page_url(page)}>; rel="{rel}"' for page, rel in relations)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -27,6 +27,8 @@ from rest_framework.viewsets import GenericViewSet
 
 from accounts.fields import parse_public_or_numeric
 from accounts.models import Account, Company, User
+from api.v3.filters import TRUE_VALUES
+from api.v3.pagination import RelativePagination
 from api.v3.serializers.base import requested_fields
 from api.v3.throttling import AccountRateThrottle
 
@@ -71,6 +73,12 @@ def company_for_user(user: User, value: Any, *, include_disabled: bool = True) -
     return company
 
 
+def _keyset_ordered(queryset: QuerySet) -> bool:
+    """Relative pages need a (key, id) order (``RelativePagination``)."""
+    order = list(queryset.query.order_by)
+    return len(order) == 2 and order[1].lstrip("-") == "id"
+
+
 class V3ViewSet(GenericViewSet):
     """Base of every account-scoped v3 resource (``/v3/a/{account_id}/…``).
 
@@ -91,6 +99,11 @@ class V3ViewSet(GenericViewSet):
       non-admin user has no access to; None when the rows are not per company.
     - ``throttle_scopes``: ``{action: scope}`` adding a rate limit of
       ``api/v3/throttling.py`` on top of the general one (``{"create": "sms"}``).
+    - ``relative_pagination``: honour ``relative_pagination=true`` (keyset pages,
+      ``next_page``/``has_next_page``). The reference documents it for calls only,
+      but pycallrail asks for it on tags, companies, form submissions and text
+      messages too and stops after page 1 when ``next_page`` is missing, so every
+      collection answers it. Offset pagination stays the default.
     """
 
     resource_name: ClassVar[str] = "results"
@@ -101,6 +114,7 @@ class V3ViewSet(GenericViewSet):
     action_roles: ClassVar[dict[str, tuple[str, ...]]] = {}
     company_field: ClassVar[str | None] = "company"
     throttle_scopes: ClassVar[dict[str, str]] = {}
+    relative_pagination: ClassVar[bool] = True
     lookup_url_kwarg = "pk"
 
     account: Account
@@ -140,6 +154,15 @@ class V3ViewSet(GenericViewSet):
         if self.company_field and not self.user.is_admin:
             queryset = queryset.filter(**{f"{self.company_field}__in": self.user.visible_companies()})
         return self.apply_sorting(queryset)
+
+    def paginate_queryset(self, queryset: QuerySet) -> list[Any] | None:
+        if self.relative_pagination and self.wants_relative_pagination() and _keyset_ordered(queryset):
+            self._paginator = RelativePagination()
+        return super().paginate_queryset(queryset)
+
+    def wants_relative_pagination(self) -> bool:
+        value = self.request.query_params.get("relative_pagination", "")
+        return value.strip().lower() in TRUE_VALUES
 
     def apply_sorting(self, queryset: QuerySet) -> QuerySet:
         sort = self.request.query_params.get("sort")

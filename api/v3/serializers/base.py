@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -50,6 +50,18 @@ class RelatedIdField(serializers.Field):
 
     def to_representation(self, value: Any) -> Any:
         return getattr(value, self.attribute) if value is not None else None
+
+
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name (``America/New_York``), as the reference's lists use."""
+
+    def to_internal_value(self, data: Any) -> str:
+        name = super().to_internal_value(data)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise serializers.ValidationError(f"'{name}' is not a known time zone") from exc
+        return name
 
 
 def requested_fields(request: Any) -> set[str]:

@@ -1,0 +1,115 @@
+"""Companies: ``/v3/a/{account_id}/companies(.json|/{id}.json|/bulk_update.json)``."""
+
+from typing import Any
+
+import django_filters
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Company
+from accounts.services import (
+    LastActiveCompanyError,
+    companies_form_capture_set,
+    company_create,
+    company_disable,
+    company_update,
+)
+from api.v3.filters import V3FilterSet, company_lookup
+from api.v3.serializers.companies import (
+    BulkUpdateResultSerializer,
+    CompanyBulkUpdateInputSerializer,
+    CompanyCreateInputSerializer,
+    CompanySerializer,
+    CompanyUpdateInputSerializer,
+)
+from api.v3.viewsets import ADMIN_AND_MANAGER, ADMIN_ONLY, V3DestroyMixin, V3ViewSet
+from telephony.models import OutboundCallerId
+
+
+class CompanyFilterSet(V3FilterSet):
+    search_fields = ("name",)
+    status = django_filters.ChoiceFilter(choices=Company.Status.choices)
+
+    class Meta:
+        model = Company
+        fields: list[str] = []
+
+
+def company_pks(companies: QuerySet[Company], ids: list[str]) -> list[int]:
+    """The rows of ``ids`` (``COM…`` or numeric) among ``companies``.
+
+    Any unknown id is a 404, before anything changes.
+    """
+    condition = Q(pk__in=[])
+    for value in ids:
+        condition |= company_lookup(value, "")
+    rows = list(companies.filter(condition).values("pk", "public_id", "numeric_id"))
+    by_id = {row["public_id"]: row["pk"] for row in rows} | {str(row["numeric_id"]): row["pk"] for row in rows}
+    missing = [value for value in ids if str(value) not in by_id]
+    if missing:
+        raise exceptions.NotFound(f"Company {missing[0]} not found")
+    return [by_id[str(value)] for value in ids]
+
+
+class CompanyViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
+    resource_name = "companies"
+    id_prefix = "COM"
+    queryset = Company.objects.all()
+    serializer_class = CompanySerializer
+    filterset_class = CompanyFilterSet
+    sort_fields = {"name": "name"}
+    default_ordering = ("name", "id")
+    company_field = "pk"
+    # Managers change the settings of their own companies; only admins add or
+    # disable companies (reference "User Roles").
+    action_roles = {"create": ADMIN_ONLY, "destroy": ADMIN_ONLY, "update": ADMIN_AND_MANAGER}
+
+    def get_queryset(self) -> QuerySet[Company]:
+        queryset = super().get_queryset()
+        if "verified_caller_ids" in self.requested_fields():
+            verified = OutboundCallerId.objects.filter(verified=True).order_by("created_at", "id")
+            queryset = queryset.prefetch_related(Prefetch("caller_ids", verified, to_attr="verified_caller_id_list"))
+        return queryset
+
+    @extend_schema(request=CompanyCreateInputSerializer, responses={201: CompanySerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CompanyCreateInputSerializer(data=self.request_body())
+        data.is_valid(raise_exception=True)
+        company = company_create(account=self.account, **data.validated_data)
+        return self.render(company, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CompanyUpdateInputSerializer, responses={200: CompanySerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        company = self.get_object()
+        data = CompanyUpdateInputSerializer(data=self.request_body(), company=company)
+        data.is_valid(raise_exception=True)
+        if data.validated_data:
+            company = company_update(company=company, changes=dict(data.validated_data))
+        return self.render(company)
+
+    @extend_schema(request=CompanyBulkUpdateInputSerializer, responses={200: BulkUpdateResultSerializer})
+    @action(detail=False, methods=["post"], url_path="bulk_update")
+    def bulk_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CompanyBulkUpdateInputSerializer(data=self.request_body())
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["company_ids"]
+        companies = self.user.visible_companies()
+        # ["all"] means every company the key's user can reach (reference "Update Multiple Companies").
+        if [str(value).lower() for value in ids] != ["all"]:
+            companies = companies.filter(pk__in=company_pks(companies, ids))
+        enabled = data.validated_data.get("external_form_capture")
+        updated = 0 if enabled is None else companies_form_capture_set(companies=companies, enabled=enabled)
+        return Response({"updated_records": updated})
+
+    def perform_destroy(self, instance: Company) -> None:
+        with transaction.atomic():
+            try:
+                company_disable(company=instance)
+            except LastActiveCompanyError as exc:
+                raise exceptions.ValidationError(str(exc)) from exc
