@@ -82,6 +82,9 @@ class Tracker(TimeStampedModel):
     last_exhausted_at = models.DateTimeField(null=True, blank=True)
     # The number-request object used to buy numbers (area_code/local/toll_free).
     number_request = models.JSONField(default=dict, blank=True)
+    # The company places its outbound form-submission calls from this tracker's number;
+    # such a tracker cannot be disabled until another one takes over (reference: Disabling a Tracker).
+    form_submission_outbound = models.BooleanField(default=False)
 
     objects = AccountScopedQuerySet.as_manager()
 
