@@ -11,6 +11,7 @@ urlpatterns = [
     path("v3/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
     path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
     path("v3/", include("api.v3.urls")),
+    path("telephony/", include("telephony.urls")),
 ]
 
 # Under /v3/ unknown paths and crashes answer JSON; elsewhere Django's own pages.

@@ -5,6 +5,8 @@ the embedded default and the tests. ``get_carrier()`` picks one from settings.""
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
+
 
 class CarrierError(Exception):
     """The carrier refused or failed a request (network, auth, bad number)."""
@@ -25,6 +27,7 @@ class AvailableNumber:
 class PurchasedNumber:
     number: str  # E.164
     sid: str  # the carrier's id for the number (Twilio: PN…)
+    toll_free: bool = False
 
 
 class Carrier(Protocol):
@@ -32,10 +35,15 @@ class Carrier(Protocol):
 
     def search_numbers(
         self, *, area_code: str | None = None, near: str | None = None, toll_free: bool = False, limit: int = 1
-    ) -> list[AvailableNumber]: ...
+    ) -> list[AvailableNumber]:
+        """Numbers for sale. ``area_code`` restricts to one NPA; ``near`` (E.164) asks for
+        numbers geographically close to that number; ``toll_free`` searches toll-free stock."""
+        ...
 
     def buy_number(self, number: str) -> PurchasedNumber:
-        """Buy ``number`` and point its voice, status and SMS webhooks at this server."""
+        """Buy ``number`` and point its voice, status and SMS webhooks at this server.
+
+        Raises ``NumberUnavailable`` when someone else bought it since the search."""
         ...
 
     def release_number(self, sid: str) -> None: ...
@@ -51,3 +59,14 @@ class Carrier(Protocol):
     def fetch_recording(self, url: str) -> tuple[bytes, str]:
         """Download a recording with the carrier's credentials. Returns (bytes, content type)."""
         ...
+
+
+def get_carrier() -> Carrier:
+    """Twilio when credentials are configured, otherwise the simulated carrier."""
+    if settings.TWILIO_ACCOUNT_SID:
+        from telephony.twilio import TwilioCarrier
+
+        return TwilioCarrier(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
+    from telephony.simulated import SimulatedCarrier
+
+    return SimulatedCarrier()

@@ -1,10 +1,41 @@
 """Calls, text messages and verified caller ids: what happened on the phone network."""
 
+import hashlib
+import hmac
+import secrets
+import string
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Count, OuterRef, Subquery
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, Company, User
 from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
+
+
+class CallQuerySet(AccountScopedQuerySet):
+    def not_spam(self) -> "CallQuerySet":
+        """Calls that count: spam stays out of logs, summaries and reports."""
+        return self.filter(spam=False)
+
+    def from_caller(self, *, company_id: int, customer_phone_number: str) -> "CallQuerySet":
+        return self.filter(company_id=company_id, customer_phone_number=customer_phone_number)
+
+    def with_total_calls(self) -> "CallQuerySet":
+        """Annotate ``total_calls``: every non-spam call from the same caller to the same company."""
+        totals = (
+            Call.objects.filter(
+                company_id=OuterRef("company_id"),
+                customer_phone_number=OuterRef("customer_phone_number"),
+                spam=False,
+            )
+            .order_by()
+            .values("company_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.annotate(total_calls=Subquery(totals))
 
 
 class Call(TimeStampedModel):
@@ -98,7 +129,7 @@ class Call(TimeStampedModel):
     # Call-flow progress, for multi-request flows (menus, timeouts).
     flow_state = models.JSONField(default=dict, blank=True)
 
-    objects = AccountScopedQuerySet.as_manager()
+    objects = CallQuerySet.as_manager()
 
     class Meta:
         ordering = ("-start_time", "-id")
@@ -112,6 +143,54 @@ class Call(TimeStampedModel):
     def __str__(self) -> str:
         return self.public_id
 
+    @property
+    def is_live(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RINGING, self.Status.IN_PROGRESS)
+
+    @property
+    def call_type(self) -> str:
+        """CallRail's ``call_type``. The reference spells one value ``abandonded``; the
+        correctly spelled ``abandoned`` is used here (caller hung up before any phone rang)."""
+        if self.direction == self.Direction.OUTBOUND:
+            return "outbound"
+        if self.is_live:
+            return "in_progress"
+        if self.voicemail:
+            return "voicemail_transcription" if self.transcription else "voicemail"
+        if self.answered:
+            return "answered"
+        if self.flow_state.get("dialed"):
+            return "missed"
+        return "abandoned"
+
+    @property
+    def recording_access_key(self) -> str:
+        """A key that opens this call's recording without logging in (CallRail's
+        non-expiring ``access_key`` links). Derived, so nothing to store or leak."""
+        digest = hmac.new(settings.SECRET_KEY.encode(), f"recording:{self.public_id}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:20]
+
+    @property
+    def recording_path(self) -> str | None:
+        """Where clients fetch the audio (our proxy of the carrier's file), or None."""
+        if not self.recording_url:
+            return None
+        return f"/telephony/recordings/{self.public_id}?access_key={self.recording_access_key}"
+
+    @property
+    def recording_player_path(self) -> str | None:
+        if not self.recording_url:
+            return None
+        return f"/telephony/recordings/{self.public_id}/player?access_key={self.recording_access_key}"
+
+
+CONVERSATION_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_conversation_id() -> str:
+    """CallRail's 5-character, case-sensitive conversation ids (``KZaGR``)."""
+    return "".join(secrets.choice(CONVERSATION_ID_ALPHABET) for _ in range(5))
+
 
 class TextConversation(TimeStampedModel):
     """An SMS thread between one customer number and a company's tracking number."""
@@ -121,7 +200,7 @@ class TextConversation(TimeStampedModel):
         ARCHIVED = "archived"
 
     # CallRail conversation ids are 5-character strings.
-    public_id = models.CharField(max_length=12, unique=True)
+    public_id = models.CharField(max_length=12, unique=True, default=new_conversation_id)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="text_conversations")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="text_conversations")
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -193,3 +272,30 @@ class OutboundCallerId(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} {self.phone_number}"
+
+
+class SimulatedCarrierRequest(models.Model):
+    """What the simulated carrier would have sent to the phone network.
+
+    With no Twilio credentials the product runs on a simulated carrier (fictional
+    NXX-555-01xx numbers); each number bought or released, call placed and text
+    sent is written here so the demo, the simulator and the tests can see it.
+    """
+
+    class Action(models.TextChoices):
+        BUY_NUMBER = "buy_number"
+        RELEASE_NUMBER = "release_number"
+        PLACE_CALL = "place_call"
+        SEND_SMS = "send_sms"
+
+    action = models.CharField(max_length=16, choices=Action.choices)
+    sid = models.CharField(max_length=64, db_index=True)
+    number = models.CharField(max_length=20, blank=True, default="", db_index=True)  # E.164, for numbers
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.sid}"

@@ -1,0 +1,278 @@
+"""Twilio webhook views: verify the signature, call a service, answer TwiML fast.
+
+Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Once the
+dialed number is known, no failure of ours (database, Redis, attribution, a bug)
+may drop the call: the answer is then TwiML that rings the destination anyway.
+"""
+
+import hmac
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.phone import to_e164_or_none
+from telephony import services
+from telephony.callflows import fallback_destination, fallback_twiml, unknown_number_twiml, whisper_twiml
+from telephony.carrier import CarrierError, get_carrier
+from telephony.models import Call
+from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid
+
+logger = logging.getLogger(__name__)
+
+# Last known destination per tracking number, so a call still rings through while
+# the database is unreachable. Bounded: it is a safety net, not a cache of record.
+_destinations: dict[str, str] = {}
+_DESTINATIONS_MAX = 50_000
+
+
+def _remember_destination(number: str, destination: str | None) -> None:
+    if destination and _destinations.get(number) != destination:
+        if len(_destinations) >= _DESTINATIONS_MAX:
+            _destinations.clear()
+        _destinations[number] = destination
+
+
+def twiml(body: str) -> HttpResponse:
+    return HttpResponse(body, content_type="text/xml")
+
+
+def no_content() -> HttpResponse:
+    # Status callbacks do not steer the call; 204 keeps Twilio's debugger quiet.
+    return HttpResponse(status=204)
+
+
+def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """POST only, CSRF-exempt (Twilio has no token), and signed by Twilio or refused."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not signature_valid(request):
+            logger.warning("rejected a request with a bad X-Twilio-Signature: %s", request.get_full_path())
+            return HttpResponseForbidden("Invalid X-Twilio-Signature.", content_type="text/plain")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _dialed(request: HttpRequest) -> str:
+    raw = request.POST.get("To") or request.POST.get("Called") or ""
+    return to_e164_or_none(raw) or raw
+
+
+@twilio_webhook
+def voice(request: HttpRequest) -> HttpResponse:
+    """A call to one of our numbers: record it, attribute it, answer from its call flow."""
+    dialed = _dialed(request)
+    try:
+        number = services.tracking_number_for_call(dialed)
+    except Exception:
+        logger.exception("could not look up tracking number %s", dialed)
+        return twiml(fallback_twiml(_destinations.get(dialed)))
+    if number is None or not number.tracker.is_active:
+        logger.info("call to unknown or disabled number %s", dialed)
+        return twiml(unknown_number_twiml())
+    try:
+        call, answer = services.call_inbound_start(tracking_number=number, params=request.POST)
+    except Exception:
+        logger.exception("inbound call %s to %s failed; ringing the destination", request.POST.get("CallSid"), dialed)
+        try:
+            destination = fallback_destination(number.tracker.call_flow.definition)
+        except Exception:
+            logger.exception("no fallback destination for %s", dialed)
+            destination = None
+        return twiml(fallback_twiml(destination or _destinations.get(dialed)))
+    if dialed not in _destinations:
+        _remember_destination(dialed, fallback_destination(number.tracker.call_flow.definition))
+    return twiml(answer)
+
+
+def _call_param(request: HttpRequest) -> str | None:
+    return request.GET.get("call") or None
+
+
+def _attempt(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("attempt", "0"))
+    except ValueError:
+        return 0
+
+
+@twilio_webhook
+def flow(request: HttpRequest) -> HttpResponse:
+    """The flow continues: a ``<Dial>`` ended, a menu key was pressed, a message was left."""
+    event = request.GET.get("event", "")
+    step_id = request.GET.get("step", "")
+    call: Call | None = None
+    try:
+        with transaction.atomic():
+            call = services.call_for_callback(_call_param(request), request.POST.get("CallSid"))
+            if call is None:
+                logger.warning("flow callback for unknown call %s", _call_param(request))
+                response = VoiceResponse()
+                response.hangup()
+                return twiml(str(response))
+            if event == "challenge":
+                return twiml(services.call_challenge_answer(call=call, digits=request.POST.get("Digits", "")))
+            if event == "outbound":
+                return twiml(services.outbound_dial_finished(call=call, params=request.POST))
+            answer = services.call_flow_continue(
+                call=call, event=event, step_id=step_id, params=request.POST, attempt=_attempt(request)
+            )
+            return twiml(answer)
+    except Exception:
+        logger.exception("flow step %s/%s of call %s failed; ringing the destination", step_id, event, call)
+        destination = None
+        if call is not None and call.tracker is not None:
+            try:
+                destination = fallback_destination(call.tracker.call_flow.definition)
+            except Exception:
+                logger.exception("no fallback destination for call %s", call)
+        if event == "dial" and request.POST.get("DialCallStatus") in ("completed", "answered"):
+            destination = None  # that conversation already happened; just end the call
+            response = VoiceResponse()
+            response.hangup()
+            return twiml(str(response))
+        return twiml(fallback_twiml(destination or _destinations.get(_dialed(request))))
+
+
+@twilio_webhook
+def whisper(request: HttpRequest) -> HttpResponse:
+    """Played to whoever answers before the caller is connected: the tracker's whisper, or
+    (outbound calls) the greeting for the customer."""
+    try:
+        call = (
+            Call.objects.select_related("tracker__call_flow", "company").filter(public_id=_call_param(request)).first()
+        )
+        if call is None:
+            return twiml(str(VoiceResponse()))
+        if request.GET.get("leg") == "customer":
+            return twiml(services.outbound_greeting_twiml(call=call))
+        if call.tracker is None:
+            return twiml(str(VoiceResponse()))
+        return twiml(whisper_twiml(call, call.tracker, request.GET.get("step")))
+    except Exception:
+        # An empty answer connects the call without a whisper.
+        logger.exception("whisper for call %s failed", _call_param(request))
+        return twiml(str(VoiceResponse()))
+
+
+def _callback(handler: Callable[[Call, HttpRequest], None]) -> Callable[[HttpRequest], HttpResponse]:
+    @twilio_webhook
+    @wraps(handler)
+    def view(request: HttpRequest) -> HttpResponse:
+        with transaction.atomic():
+            call = services.call_for_callback(_call_param(request), request.POST.get("CallSid"))
+            if call is None:
+                logger.warning("%s callback for unknown call %s", handler.__name__, request.POST.get("CallSid"))
+                return no_content()
+            handler(call, request)
+        return no_content()
+
+    return view
+
+
+@_callback
+def dial_status(call: Call, request: HttpRequest) -> None:
+    services.call_leg_status(call=call, params=request.POST)
+
+
+@_callback
+def status(call: Call, request: HttpRequest) -> None:
+    services.call_status_update(call=call, params=request.POST)
+
+
+@_callback
+def recording(call: Call, request: HttpRequest) -> None:
+    services.call_recording_attach(call=call, params=request.POST, kind=request.GET.get("kind", "call"))
+
+
+@_callback
+def transcription(call: Call, request: HttpRequest) -> None:
+    services.call_transcription_attach(call=call, params=request.POST)
+
+
+@twilio_webhook
+def outbound(request: HttpRequest) -> HttpResponse:
+    """The business phone answered an outbound call: now ring the customer."""
+    call = Call.objects.filter(public_id=_call_param(request), direction=Call.Direction.OUTBOUND).first()
+    if call is None:
+        response = VoiceResponse()
+        response.say("This call can no longer be connected. Goodbye.")
+        response.hangup()
+        return twiml(str(response))
+    return twiml(services.outbound_twiml(call=call))
+
+
+@twilio_webhook
+def sms(request: HttpRequest) -> HttpResponse:
+    """A text to one of our numbers. Twilio answers STOP/START itself on long codes, so
+    the reply is empty."""
+    services.text_message_receive(params=request.POST)
+    return HttpResponse(str(MessagingResponse()), content_type="text/xml")
+
+
+@twilio_webhook
+def sms_status(request: HttpRequest) -> HttpResponse:
+    services.text_message_status(params=request.POST)
+    return no_content()
+
+
+# --- recordings, served through our own URL ------------------------------------------------
+
+
+def _recording_call(request: HttpRequest, public_id: str) -> Call:
+    call = get_object_or_404(Call.objects.select_related("company"), public_id=public_id)
+    if not call.recording_url:
+        raise _NotFound
+    key = request.GET.get("access_key", "")
+    if key and hmac.compare_digest(key, call.recording_access_key):
+        return call
+    user = request.user
+    if (
+        user.is_authenticated
+        and getattr(user, "account_id", None) == call.account_id
+        and user.visible_companies().filter(pk=call.company_id).exists()
+    ):
+        return call
+    raise _NotFound
+
+
+class _NotFound(Exception):
+    pass
+
+
+def recording_media(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The call's audio, fetched from the carrier with its credentials (never exposed)."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    try:
+        call = _recording_call(request, public_id)
+    except _NotFound:
+        return HttpResponse("Not found.", status=404, content_type="text/plain")
+    try:
+        body, content_type = get_carrier().fetch_recording(call.recording_url)
+    except CarrierError:
+        logger.exception("could not fetch the recording of %s", call.public_id)
+        return HttpResponse("The recording is not available right now.", status=502, content_type="text/plain")
+    response = HttpResponse(body, content_type=content_type)
+    extension = "wav" if "wav" in content_type else "mp3"
+    response["Content-Disposition"] = f'inline; filename="{call.public_id}.{extension}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def recording_player(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        call = _recording_call(request, public_id)
+    except _NotFound:
+        return HttpResponse("Not found.", status=404, content_type="text/plain")
+    return render(request, "telephony/recording_player.html", {"call": call, "audio_url": call.recording_path})
