@@ -276,6 +276,9 @@ class Tag(TimeStampedModel):
     name = models.CharField(max_length=100)
     tag_level = models.CharField(max_length=8, choices=Level.choices, default=Level.COMPANY)
     color = models.CharField(max_length=16, default="gray1")
+    # CallRail returns a separate background colour name; blank means the same as `color`
+    # (the reference's create example echoes the colour in both).
+    background_color = models.CharField(max_length=16, blank=True, default="")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ENABLED)
 
     objects = AccountScopedQuerySet.as_manager()

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Company, User
+from accounts.models import Account, ApiKey, Company, Tag, User
 
 
 @transaction.atomic
@@ -114,3 +114,47 @@ def company_disable(*, company: Company) -> Company:
     company.disabled_at = timezone.now()
     company.save(update_fields=["status", "disabled_at", "updated_at"])
     return company
+
+
+class DuplicateTagError(Exception):
+    """A tag with that name already exists at that level (company or account)."""
+
+
+def _tag_name_taken(*, account: Account, company: Company | None, name: str, exclude_pk: int | None = None) -> bool:
+    # The unique constraint cannot see account-level tags (company NULL), so the rule
+    # is checked here, case-insensitively, like names shown side by side in a menu.
+    tags = Tag.objects.filter(account=account, company=company, name__iexact=name)
+    if exclude_pk is not None:
+        tags = tags.exclude(pk=exclude_pk)
+    return tags.exists()
+
+
+@transaction.atomic
+def tag_create(*, account: Account, name: str, company: Company | None, color: str = "gray1") -> Tag:
+    """A company tag (``company`` set) or an account-level tag (``company`` None)."""
+    # Serialise creations per account so two requests cannot add the same name at once.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    if _tag_name_taken(account=account, company=company, name=name):
+        raise DuplicateTagError(f"A tag named '{name}' already exists.")
+    level = Tag.Level.COMPANY if company is not None else Tag.Level.ACCOUNT
+    return Tag.objects.create(account=account, company=company, name=name, color=color, tag_level=level)
+
+
+@transaction.atomic
+def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None, disabled: bool | None = None) -> Tag:
+    """Rename (everywhere the tag is applied), recolour, or disable/enable a tag.
+
+    A disabled tag stays on the interactions it is already on.
+    """
+    Account.objects.select_for_update().filter(pk=tag.account_id).first()
+    if name is not None and name != tag.name:
+        if _tag_name_taken(account=tag.account, company=tag.company, name=name, exclude_pk=tag.pk):
+            raise DuplicateTagError(f"A tag named '{name}' already exists.")
+        tag.name = name
+    if color is not None:
+        tag.color = color
+        tag.background_color = ""
+    if disabled is not None:
+        tag.status = Tag.Status.DISABLED if disabled else Tag.Status.ENABLED
+    tag.save()
+    return tag

@@ -8,10 +8,12 @@ from rest_framework.urlpatterns import format_suffix_patterns
 from api.v3.views.accounts import AccountDetailView, AccountListView
 from api.v3.views.calls import CallViewSet
 from api.v3.views.companies import CompanyViewSet
+from api.v3.views.tags import TagViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
 router.register("calls", CallViewSet, basename="call")
+router.register("tags", TagViewSet, basename="tag")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 

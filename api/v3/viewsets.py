@@ -99,6 +99,9 @@ class V3ViewSet(GenericViewSet):
       non-admin user has no access to; None when the rows are not per company.
     - ``throttle_scopes``: ``{action: scope}`` adding a rate limit of
       ``api/v3/throttling.py`` on top of the general one (``{"create": "sms"}``).
+    - ``timestamp_zone``: ``"user"`` renders timestamps in the key user's time zone
+      (tags, users, caller ids: the reference's examples carry the user's offset);
+      None renders UTC with ``Z`` (companies, trackers).
     - ``relative_pagination``: honour ``relative_pagination=true`` (keyset pages,
       ``next_page``/``has_next_page``). The reference documents it for calls only,
       but pycallrail asks for it on tags, companies, form submissions and text
@@ -115,6 +118,7 @@ class V3ViewSet(GenericViewSet):
     company_field: ClassVar[str | None] = "company"
     throttle_scopes: ClassVar[dict[str, str]] = {}
     relative_pagination: ClassVar[bool] = True
+    timestamp_zone: ClassVar[str | None] = None
     lookup_url_kwarg = "pk"
 
     account: Account
@@ -207,6 +211,9 @@ class V3ViewSet(GenericViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         context["account"] = getattr(self, "account", None)
+        user = getattr(self.request, "user", None)
+        if self.timestamp_zone == "user" and user is not None:
+            context.setdefault("time_zone", user.effective_time_zone)
         return context
 
     # --- helpers for writes ------------------------------------------------

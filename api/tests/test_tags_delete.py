@@ -1,0 +1,32 @@
+import pytest
+
+from accounts.models import Tag, User
+from api.tests.roles import client_for, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def url(account, tag):
+    return f"/v3/a/{account.public_id}/tags/{tag.numeric_id}.json"
+
+
+def test_it_deletes_a_tag(api_client, account, company):
+    tag = Tag.objects.create(account=account, company=company, name="Sales")
+    response = api_client.delete(url(account, tag))
+    assert response.status_code == 204
+    assert not Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_reporting_users_cannot_delete(account, company):
+    tag = Tag.objects.create(account=account, company=company, name="Sales")
+    reporting = client_for(user_with_role(account, User.Role.REPORTING, [company]))
+    response = reporting.delete(url(account, tag))
+    assert response.status_code == 403
+    assert response.json() == {"error": "You do not have permission to perform the requested action"}
+    assert Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_it_hides_other_accounts_tags(api_client, account, other_company):
+    tag = Tag.objects.create(account=other_company.account, company=other_company, name="Bob's")
+    assert api_client.delete(url(account, tag)).status_code == 404
+    assert Tag.objects.filter(pk=tag.pk).exists()

@@ -1,0 +1,48 @@
+import pytest
+
+from accounts.models import Tag, User
+from api.tests.roles import client_for, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def url(account, tag):
+    return f"/v3/a/{account.public_id}/tags/{tag.numeric_id}.json"
+
+
+@pytest.fixture
+def tag(account, company):
+    return Tag.objects.create(account=account, company=company, name="Sales")
+
+
+def test_it_renames_and_recolors(api_client, account, tag):
+    response = api_client.put(url(account, tag), {"name": "Existing Customer", "color": "red2"}, format="json")
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["name"], data["color"], data["background_color"]) == ("Existing Customer", "red2", "red2")
+
+
+@pytest.mark.parametrize(("value", "status"), [(True, "disabled"), ("true", "disabled"), ("false", "enabled")])
+def test_disabled_switches_the_status(api_client, account, tag, value, status):
+    data = api_client.put(url(account, tag), {"disabled": value}, format="json").json()
+    assert data["status"] == status
+
+
+def test_bad_values_are_rejected(api_client, account, company, tag):
+    assert api_client.put(url(account, tag), {"disabled": "sometimes"}, format="json").status_code == 400
+    Tag.objects.create(account=account, company=company, name="Taken")
+    response = api_client.put(url(account, tag), {"name": "Taken"}, format="json")
+    assert response.status_code == 422
+    tag.refresh_from_db()
+    assert tag.name == "Sales"
+
+
+def test_only_admins_edit_account_tags(account, company):
+    shared = Tag.objects.create(account=account, company=None, name="All", tag_level="account")
+    manager = client_for(user_with_role(account, User.Role.MANAGER, [company]))
+    assert manager.put(url(account, shared), {"name": "Mine"}, format="json").status_code == 403
+
+
+def test_it_hides_other_accounts_tags(api_client, account, other_company):
+    tag = Tag.objects.create(account=other_company.account, company=other_company, name="Bob's")
+    assert api_client.put(url(account, tag), {"name": "x"}, format="json").status_code == 404
