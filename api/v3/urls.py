@@ -9,11 +9,13 @@ from api.v3.views.accounts import AccountDetailView, AccountListView
 from api.v3.views.calls import CallViewSet
 from api.v3.views.companies import CompanyViewSet
 from api.v3.views.tags import TagViewSet
+from api.v3.views.trackers import TrackerViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
-router.register("calls", CallViewSet, basename="call")
 router.register("tags", TagViewSet, basename="tag")
+router.register("calls", CallViewSet, basename="call")
+router.register("trackers", TrackerViewSet, basename="tracker")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 
