@@ -109,6 +109,8 @@ class WebhookEvent(models.Model):
         DELIVERED = "delivered"
         # Given up: a 4xx/3xx answer, a refused address, or the retry window ran out.
         FAILED = "failed"
+        # Not sent: the integration was turned off while the event waited.
+        CANCELED = "canceled"
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
@@ -155,7 +157,7 @@ class WebhookEvent(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (self.State.DELIVERED, self.State.FAILED)
+        return self.state in (self.State.DELIVERED, self.State.FAILED, self.State.CANCELED)
 
 
 class WebhookDelivery(models.Model):

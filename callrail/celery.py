@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
 
@@ -11,4 +12,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Periodic work, in one place. Each entry says why it runs when it does.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Every minute: re-send webhook events a killed worker left "delivering" and
+    # due events whose Celery message was lost (broker restart, failed enqueue).
+    "webhook-outbox-sweep": {"task": "api.tasks.webhook_outbox_sweep", "schedule": crontab()},
+    # Nightly, off-peak: drop delivered/given-up webhook events and their attempt log
+    # older than WEBHOOKS_LOG_RETENTION_DAYS.
+    "webhook-log-prune": {"task": "api.tasks.webhook_log_prune", "schedule": crontab(minute=17, hour=3)},
+    # Hourly: summary emails leave at 6:00 in each company's own time zone, so the
+    # task runs every hour and sends those whose local morning has come.
+    "summary-emails-send": {"task": "api.tasks.summary_emails_send", "schedule": crontab(minute=7)},
+}

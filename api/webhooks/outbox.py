@@ -1,0 +1,133 @@
+"""Recording webhook events in the transaction that caused them (the outbox).
+
+The domain signals arrive inside the transaction that writes the call, text or
+form; the rows written here commit or roll back with it. Delivery is only
+*enqueued*, after commit: no HTTP request ever runs inside call handling.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Company
+from api.models import WebhookEvent
+from api.webhooks.events import (
+    CALL_EVENTS,
+    ENDED_CALL_EVENTS,
+    call_matches_trigger,
+    event_urls,
+    trigger_for,
+    webhooks_integration,
+)
+from api.webhooks.payloads import body_encode, call_payload, form_submission_payload, text_message_payload
+from telephony.models import Call, TextMessage
+from tracking.models import FormSubmission
+
+logger = logging.getLogger(__name__)
+
+Event = WebhookEvent.Event
+
+
+def webhook_events_enqueue(event_pks: list[int]) -> None:
+    """Hand events to Celery. A broker outage only delays them: the sweeper finds them."""
+    from api.tasks import webhook_event_deliver as webhook_event_deliver_task
+
+    for pk in event_pks:
+        try:
+            # retry=False: never block the caller (a voice webhook) on a broker that is down.
+            webhook_event_deliver_task.apply_async((pk,), retry=False)
+        except Exception:
+            logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk, exc_info=True)
+
+
+def webhook_events_record(
+    *,
+    event: str,
+    company: Company,
+    ordering_key: str,
+    build_payload: Callable[[], dict[str, Any]],
+    call: Call | None = None,
+    now: datetime | None = None,
+) -> list[WebhookEvent]:
+    """Write one outbox row per receiver URL configured for ``event`` and enqueue them after commit.
+
+    The body is rendered now, once: the receiver sees the data as it was when
+    the event happened, and every retry sends (and signs) the same bytes.
+    """
+    integration = webhooks_integration(company)
+    if integration is None:
+        return []
+    urls = event_urls(integration, event)
+    if not urls:
+        return []
+    if (
+        call is not None
+        and event in CALL_EVENTS
+        and not call_matches_trigger(call, trigger_for(integration), ended=event in ENDED_CALL_EVENTS)
+    ):
+        return []
+    now = now or timezone.now()
+    body = body_encode(build_payload())
+    retry_until = now + timedelta(seconds=settings.WEBHOOKS_RETRY_WINDOW)
+    rows = WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
+                account_id=company.account_id,
+                company=company,
+                integration=integration,
+                event=event,
+                url=url,
+                ordering_key=ordering_key,
+                body=body,
+                next_attempt_at=now,
+                retry_until=retry_until,
+                created_at=now,
+            )
+            for url in urls
+        ]
+    )
+    pks = [row.pk for row in rows]
+    transaction.on_commit(lambda: webhook_events_enqueue(pks), robust=True)
+    return rows
+
+
+def call_event_record(*, call: Call, event: str, changes: list[str] | None = None) -> list[WebhookEvent]:
+    now = timezone.now()
+    return webhook_events_record(
+        event=event,
+        company=call.company,
+        ordering_key=call.public_id,
+        build_payload=lambda: call_payload(call, occurred_at=now, changes=changes),
+        call=call,
+        now=now,
+    )
+
+
+def text_message_event_record(*, message: TextMessage) -> list[WebhookEvent]:
+    incoming = message.direction == TextMessage.Direction.INCOMING
+    now = timezone.now()
+    conversation = message.conversation
+    return webhook_events_record(
+        event=Event.TEXT_MESSAGE_RECEIVED if incoming else Event.TEXT_MESSAGE_SENT,
+        company=conversation.company,
+        # Texts of one conversation arrive at a receiver in the order they happened.
+        ordering_key=f"conversation:{conversation.public_id}",
+        build_payload=lambda: text_message_payload(message, occurred_at=message.created_at or now),
+        now=now,
+    )
+
+
+def form_submission_event_record(*, submission: FormSubmission) -> list[WebhookEvent]:
+    now = timezone.now()
+    return webhook_events_record(
+        event=Event.FORM_SUBMISSION,
+        company=submission.company,
+        ordering_key=submission.public_id,
+        build_payload=lambda: form_submission_payload(submission, occurred_at=now),
+        now=now,
+    )

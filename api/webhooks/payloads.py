@@ -1,0 +1,294 @@
+"""Webhook bodies, in the reference's shapes (checklist §3.2).
+
+Call events send the v3 call object (every field) followed by the legacy keys
+CallRail still sends; the key list and its order are the reference's signature
+test body. Text and form events have their own small shapes. Every body carries
+``timestamp``, the moment the event happened, in the company's time zone, so a
+receiver can refuse replays.
+"""
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from api.v3.attribution import phone_dashed
+from api.v3.serializers.base import iso8601
+from api.v3.serializers.calls import CallSerializer
+from api.v3.serializers.form_submissions import FormSubmissionSerializer
+from api.v3.serializers.text_messages import conversation_has_good_lead
+from telephony.models import Call, TextMessage
+from tracking.models import FormSubmission
+
+# The v3 call fields in a call webhook, in the reference's order.
+CALL_API_KEYS: tuple[str, ...] = (
+    "answered",
+    "business_phone_number",
+    "call_type",
+    "company_id",
+    "company_name",
+    "company_time_zone",
+    "created_at",
+    "customer_city",
+    "customer_country",
+    "customer_name",
+    "customer_phone_number",
+    "customer_state",
+    "device_type",
+    "direction",
+    "duration",
+    "first_call",
+    "formatted_call_type",
+    "formatted_customer_location",
+    "formatted_business_phone_number",
+    "formatted_customer_name",
+    "prior_calls",
+    "formatted_customer_name_or_phone_number",
+    "formatted_customer_phone_number",
+    "formatted_duration",
+    "formatted_tracking_phone_number",
+    "formatted_tracking_source",
+    "formatted_value",
+    "good_lead_call_id",
+    "good_lead_call_time",
+    "id",
+    "lead_status",
+    "note",
+    "recording",
+    "recording_duration",
+    "source_name",
+    "start_time",
+    "tags",
+    "total_calls",
+    "tracking_phone_number",
+    "transcription",
+    "value",
+    "voicemail",
+    "tracker_id",
+    "keywords",
+    "medium",
+    "referring_url",
+    "landing_page_url",
+    "last_requested_url",
+    "referrer_domain",
+    "conversational_transcript",
+    "utm_source",
+    "utm_medium",
+    "utm_term",
+    "utm_content",
+    "utm_campaign",
+    "utma",
+    "utmb",
+    "utmc",
+    "utmv",
+    "utmz",
+    "ga",
+    "gclid",
+    "integration_data",
+    "keywords_spotted",
+    "recording_player",
+    "speaker_percent",
+    "call_highlights",
+)
+# Keys CallRail's legacy API sent, still part of every call webhook.
+CALL_LEGACY_KEYS: tuple[str, ...] = (
+    "callercity",
+    "callercountry",
+    "callername",
+    "callernum",
+    "callerstate",
+    "callsource",
+    "campaign",
+    "custom",
+    "datetime",
+    "destinationnum",
+    "ip",
+    "kissmetrics_id",
+    "landingpage",
+    "referrer",
+    "referrermedium",
+    "score",
+    "tag",
+    "trackingnum",
+    "timestamp",
+)
+CALL_KEYS = CALL_API_KEYS + CALL_LEGACY_KEYS
+# Booleans stay booleans when unknown; every other empty value is "" as in the reference's body.
+_BOOLEAN_KEYS = frozenset({"answered", "first_call", "voicemail", "first_form"})
+
+TEXT_RECEIVED_KEYS: tuple[str, ...] = (
+    "id",
+    "resource_id",
+    "source_number",
+    "destination_number",
+    "content",
+    "timestamp",
+    "lead_status",
+    "conversation_id",
+    "company_resource_id",
+    "person_resource_id",
+)
+TEXT_SENT_KEYS: tuple[str, ...] = (
+    "id",
+    "resource_id",
+    "agent",
+    "source_number",
+    "destination_number",
+    "content",
+    "timestamp",
+    "lead_status",
+    "conversation_id",
+    "company_resource_id",
+    "person_resource_id",
+)
+FORM_KEYS: tuple[str, ...] = (
+    "id",
+    "company_id",
+    "form_data",
+    "form_url",
+    "landing_page_url",
+    "referrer",
+    "referring_url",
+    "submitted_at",
+    "first_form",
+    "source",
+    "keywords",
+    "campaign",
+    "medium",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "timestamp",
+)
+
+# The GA cookies have their own keys; the others (custom cookie capture) fill the legacy `custom`.
+_GA_COOKIE_NAMES = frozenset(
+    prefix + name for name in ("utma", "utmb", "utmc", "utmv", "utmz", "ga") for prefix in ("__", "_", "")
+)
+
+
+def body_encode(payload: dict[str, Any]) -> str:
+    """The exact text sent and signed: compact JSON, key order kept, no trailing newline."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def call_api_representation(call: Call, time_zone: str) -> dict[str, Any]:
+    """The v3 call object, every field the webhook carries, as the call endpoints render it."""
+    context = {"all_fields": True, "only_fields": CALL_API_KEYS, "time_zone": time_zone, "account": call.account}
+    return CallSerializer(call, context=context).data
+
+
+def form_submission_api_representation(submission: FormSubmission, time_zone: str) -> dict[str, Any]:
+    """The v3 form submission object, as the form submission endpoints render it."""
+    context = {"all_fields": True, "time_zone": time_zone, "account": submission.account}
+    return FormSubmissionSerializer(submission, context=context).data
+
+
+def _lead_score(lead_status: str | None) -> int | str:
+    # The legacy `score`: 1 for a lead (now or earlier), 0 for not a lead, "" unscored.
+    if lead_status in ("good_lead", "previously_marked_good_lead"):
+        return 1
+    if lead_status == "not_a_lead":
+        return 0
+    return ""
+
+
+def _empty_as_blank(key: str, value: Any) -> Any:
+    # The reference's webhook body never holds null: "" stands for an empty
+    # value, false for an unknown flag (answered before the call is answered).
+    if value is None:
+        return False if key in _BOOLEAN_KEYS else ""
+    if key == "keywords_spotted" and value == []:
+        return ""
+    return value
+
+
+def call_payload(call: Call, *, occurred_at: datetime, changes: list[str] | None = None) -> dict[str, Any]:
+    """A call webhook body: the v3 call object, then the legacy keys, then ``changes`` if any."""
+    time_zone = call.company.time_zone
+    api = call_api_representation(call, time_zone)
+    payload = {key: _empty_as_blank(key, api.get(key)) for key in CALL_API_KEYS}
+    # The reference's webhook body uses the numeric ids, a string duration and
+    # an integer recording_duration (checklist §5 #47); receivers parse it that way.
+    payload["id"] = call.numeric_id
+    payload["company_id"] = call.company.numeric_id
+    payload["tracker_id"] = call.tracker.numeric_id if call.tracker_id else ""
+    payload["duration"] = str(call.duration) if call.duration is not None else ""
+    payload["recording_duration"] = call.recording_duration if call.recording_duration is not None else ""
+    session = call.session if call.session_id else None
+    custom_cookies = {name: value for name, value in (call.cookies or {}).items() if name not in _GA_COOKIE_NAMES}
+    payload.update(
+        {
+            "callercity": call.customer_city,
+            "callercountry": call.customer_country,
+            "callername": call.customer_name,
+            "callernum": call.customer_phone_number,
+            "callerstate": call.customer_state,
+            "callsource": call.source,
+            "campaign": call.campaign,
+            "custom": "&".join(f"{name}={value}" for name, value in sorted(custom_cookies.items())),
+            "datetime": call.start_time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            "destinationnum": call.business_phone_number,
+            "ip": (session.ip_address or "") if session else "",
+            # No Kissmetrics integration exists here; the key stays for parsers that expect it.
+            "kissmetrics_id": "",
+            "landingpage": call.landing_page_url,
+            "referrer": call.referring_url,
+            "referrermedium": call.medium,
+            "score": _lead_score(call.lead_status),
+            "tag": ",".join(payload["tags"]) if isinstance(payload["tags"], list) else "",
+            "trackingnum": call.tracking_phone_number,
+            "timestamp": iso8601(occurred_at, time_zone),
+        }
+    )
+    if changes is not None:
+        payload["changes"] = list(changes)
+    return payload
+
+
+def text_message_payload(message: TextMessage, *, occurred_at: datetime) -> dict[str, Any]:
+    """Text Message Received / Sent: the reference's SMS shape (numbers as ``770-555-5555``)."""
+    conversation = message.conversation
+    company = conversation.company
+    incoming = message.direction == TextMessage.Direction.INCOMING
+    customer = phone_dashed(conversation.customer_phone_number) or ""
+    tracking = phone_dashed(conversation.current_tracking_number) or ""
+    payload: dict[str, Any] = {
+        "id": message.numeric_id,
+        "resource_id": message.public_id,
+    }
+    if not incoming:
+        payload["agent"] = (message.user.name or message.user.email) if message.user_id else ""
+    payload.update(
+        {
+            "source_number": customer if incoming else tracking,
+            "destination_number": tracking if incoming else customer,
+            "content": message.content,
+            "timestamp": iso8601(occurred_at, company.time_zone),
+            # The conversation's lead status, as the text message endpoints show it.
+            "lead_status": "previously_marked_good_lead" if conversation_has_good_lead(conversation) else None,
+            "conversation_id": conversation.public_id,
+            "company_resource_id": company.public_id,
+            "person_resource_id": conversation.person.public_id if conversation.person_id else None,
+        }
+    )
+    return payload
+
+
+def form_submission_payload(submission: FormSubmission, *, occurred_at: datetime) -> dict[str, Any]:
+    time_zone = submission.company.time_zone
+    api = form_submission_api_representation(submission, time_zone)
+    payload = {key: _empty_as_blank(key, api.get(key)) for key in FORM_KEYS if key != "timestamp"}
+    # Numeric ids, as in the reference's form webhook example.
+    payload["id"] = submission.numeric_id
+    payload["company_id"] = submission.company.numeric_id
+    payload["timestamp"] = iso8601(occurred_at, time_zone)
+    return payload
