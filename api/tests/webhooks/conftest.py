@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -214,13 +215,17 @@ def make_text(conversation: TextConversation, **overrides: Any) -> TextMessage:
 
 
 def make_form_submission(company: Company, **overrides: Any) -> FormSubmission:
-    session = VisitorSession.objects.create(
-        account=company.account, company=company, visitor_id="v1", session_key="s1", source="google_organic"
-    )
+    if "session" not in overrides:
+        overrides["session"] = VisitorSession.objects.create(
+            account=company.account,
+            company=company,
+            visitor_id=uuid.uuid4().hex,
+            session_key=uuid.uuid4().hex,
+            source="google_organic",
+        )
     values: dict[str, Any] = {
         "account": company.account,
         "company": company,
-        "session": session,
         "form_data": {"name": "John Q. Customer", "email": "support@example.com", "message": "this is the message"},
         "form_url": "http://www.example.com/form",
         "landing_page_url": "http://www.example.com/",
