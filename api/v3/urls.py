@@ -7,8 +7,10 @@ from rest_framework.urlpatterns import format_suffix_patterns
 
 from api.v3.views.accounts import AccountDetailView, AccountListView
 from api.v3.views.calls import CallViewSet
+from api.v3.views.form_submissions import FormSubmissionViewSet, FormSummaryViewSet
 from api.v3.views.companies import CompanyViewSet
 from api.v3.views.tags import TagViewSet
+from api.v3.views.text_messages import TextMessageViewSet
 from api.v3.views.trackers import TrackerViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -16,11 +18,18 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("tags", TagViewSet, basename="tag")
 router.register("calls", CallViewSet, basename="call")
 router.register("trackers", TrackerViewSet, basename="tracker")
+router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
+router.register("text-messages", TextMessageViewSet, basename="text-message")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 
 urlpatterns = [
     re_path(r"^a\.json$", AccountListView.as_view(), name="account-list"),
     re_path(r"^a/(?P<account_id>[^/.]+)\.json$", AccountDetailView.as_view(), name="account-detail"),
+    re_path(
+        r"^a/(?P<account_id>[^/.]+)/forms/summary\.json$",
+        FormSummaryViewSet.as_view({"get": "summary"}),
+        name="form-summary",
+    ),
     path("a/<str:account_id>/", include(account_urls)),
 ]

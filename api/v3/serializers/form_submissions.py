@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from rest_framework import serializers
 
 from api.v3 import attribution
-from api.v3.serializers.base import TimestampField, V3Serializer
+from api.v3.serializers.base import V3Serializer, iso8601
 from api.v3.serializers.calls import money
 from tracking.models import FormSubmission
 
@@ -66,7 +66,7 @@ class FormSubmissionSerializer(V3Serializer):
     referrer = serializers.SerializerMethodField()
     referring_url = serializers.SerializerMethodField()
     # "Server time when the form was submitted", printed in UTC like the examples.
-    submitted_at = TimestampField()
+    submitted_at = serializers.SerializerMethodField()
     first_form = serializers.BooleanField(read_only=True)
     customer_phone_number = serializers.SerializerMethodField()
     customer_name = serializers.SerializerMethodField()
@@ -100,6 +100,9 @@ class FormSubmissionSerializer(V3Serializer):
             for name in list(self.fields):
                 if name not in only:
                     self.fields.pop(name)
+
+    def get_submitted_at(self, form: FormSubmission) -> str | None:
+        return iso8601(form.submitted_at)
 
     def get_person_id(self, form: FormSubmission) -> str:
         # The reference prints "anonymous" for a submission with no known lead.

@@ -1,0 +1,130 @@
+"""Text messages: list conversations, show one with its messages, send a text
+(reference: "Text Messages")."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from rest_framework import exceptions, status
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.v3.dates import date_window
+from api.v3.filters import CompanyIdFilter, V3FilterSet
+from api.v3.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, positive_int
+from api.v3.serializers.text_messages import TextConversationSerializer, TextMessageSerializer
+from api.v3.viewsets import ALL_ROLES, V3ViewSet
+from telephony.models import Call, TextConversation, TextMessage
+from tracking.models import FormSubmission
+
+
+class TextConversationFilterSet(V3FilterSet):
+    search_fields = ("customer_phone_number", "customer_name")
+    company_id = CompanyIdFilter()
+
+    class Meta:
+        model = TextConversation
+        fields: list[str] = []
+
+
+def _recent_messages() -> Prefetch:
+    # The two newest messages of every conversation on the page, in one query.
+    ranked = TextMessage.objects.annotate(
+        rank=Window(RowNumber(), partition_by="conversation_id", order_by=("-created_at", "-id"))
+    ).filter(rank__lte=2)
+    return Prefetch("messages", queryset=ranked.order_by("-created_at", "-id"), to_attr="recent")
+
+
+def _good_lead_annotation() -> Exists:
+    called = Call.objects.filter(
+        company_id=OuterRef("company_id"),
+        customer_phone_number=OuterRef("customer_phone_number"),
+        lead_status=Call.LeadStatus.GOOD_LEAD,
+    )
+    return Exists(called) | Exists(
+        FormSubmission.objects.filter(person_id=OuterRef("person_id"), lead_status="good_lead")
+    )
+
+
+class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
+    resource_name = "conversations"
+    queryset = TextConversation.objects.all()
+    serializer_class = TextConversationSerializer
+    filterset_class = TextConversationFilterSet
+    # Conversations come newest message first (reference).
+    default_ordering = ("-last_message_at", "-id")
+    throttle_scopes = {"create": "sms"}
+    # Reporting users text customers from the inbox (reference "User Roles": texts).
+    action_roles = {"create": ALL_ROLES}
+    http_method_names = ["get", "post", "head", "options"]
+    lookup_value_regex = "[A-Za-z0-9]+"
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset().select_related("company", "initial_tracker", "current_tracker")
+        if "lead_status" in self.requested_fields():
+            queryset = queryset.annotate(_good_lead=_good_lead_annotation())
+        return queryset
+
+    def object_lookup(self, value: str) -> dict[str, Any]:
+        # Conversation ids are short case-sensitive strings (``KZaGR``).
+        return {"public_id": value}
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        if any(request.query_params.get(name) for name in ("date_range", "start_date", "end_date")):
+            window = date_window(request.query_params, self.user)
+            queryset = queryset.filter(Q(**window.lookups("last_message_at")))
+        queryset = queryset.prefetch_related(_recent_messages())
+        rows = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        conversation = self.get_object()
+        body = dict(
+            self.get_serializer(
+                conversation, context={**self.get_serializer_context(), "without_recent_messages": True}
+            ).data
+        )
+        messages = conversation.messages.select_related("user").order_by("-created_at", "-id")
+        per_page = positive_int(request.query_params.get("per_page"), DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        page = positive_int(request.query_params.get("page"), 1)
+        total = messages.count()
+        rows = list(messages[(page - 1) * per_page : page * per_page])
+        body.update(
+            {
+                "page": page,
+                "per_page": per_page,
+                "total_pages": math.ceil(total / per_page) if total else 0,
+                "total_records": total,
+                "messages": TextMessageSerializer(rows, many=True, context=self.get_serializer_context()).data,
+            }
+        )
+        return Response(body)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        from telephony.services import text_message_send
+
+        body = self.request_body()
+        company = self.company_param(body.get("company_id"), include_disabled=False)
+        for name in ("customer_phone_number", "content"):
+            if body.get(name) in (None, ""):
+                raise exceptions.ValidationError(f"{name} is required")
+        tracking_number = body.get("tracking_number")
+        conversation = text_message_send(
+            account=self.account,
+            company=company,
+            customer_phone_number=str(body["customer_phone_number"]),
+            content=body["content"],
+            tracking_number=str(tracking_number) if tracking_number not in (None, "") else None,
+            user=self.user,
+        )
+        conversation = (
+            TextConversation.objects.select_related("company", "initial_tracker", "current_tracker")
+            .prefetch_related(_recent_messages())
+            .get(pk=conversation.pk)
+        )
+        return Response(self.get_serializer(conversation).data, status=status.HTTP_201_CREATED)
