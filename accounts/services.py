@@ -158,3 +158,72 @@ def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None, d
         tag.status = Tag.Status.DISABLED if disabled else Tag.Status.ENABLED
     tag.save()
     return tag
+
+
+class UserRuleError(Exception):
+    """A user change the reference forbids (message meant for the API client)."""
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    account: Account,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    companies: list[Company],
+) -> User:
+    """Create a user who must accept an emailed invitation (set a password) before logging in.
+
+    Admins reach every company implicitly, so their company list is not stored.
+    """
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise UserRuleError("Email has already been taken.")
+    user = User.objects.create_user(
+        email=email, password=None, account=account, first_name=first_name, last_name=last_name, role=role
+    )
+    user.accepted = False
+    user.save(update_fields=["accepted"])
+    if role != User.Role.ADMIN:
+        user.companies.set(companies)
+    from accounts.tasks import user_invitation_send as user_invitation_send_task
+
+    user_invitation_send_task.delay_on_commit(user.pk)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    companies: list[Company] | None = None,
+) -> User:
+    """Profile and company-access changes, already authorised by the caller."""
+    if email is not None:
+        email = User.objects.normalize_email(email).lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise UserRuleError("Email has already been taken.")
+        user.email = email
+    if first_name is not None:
+        user.first_name = first_name
+    if last_name is not None:
+        user.last_name = last_name
+    user.save()
+    if companies is not None:
+        if user.is_admin:
+            raise UserRuleError("Administrators have access to every company; company access applies to other roles.")
+        user.companies.set(companies)
+    return user
+
+
+def user_invitation_accept(*, user: User) -> User:
+    """The invited user has chosen a password: the invitation is accepted."""
+    if not user.accepted:
+        user.accepted = True
+        user.save(update_fields=["accepted"])
+    return user

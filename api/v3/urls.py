@@ -12,6 +12,7 @@ from api.v3.views.companies import CompanyViewSet
 from api.v3.views.tags import TagViewSet
 from api.v3.views.text_messages import TextMessageViewSet
 from api.v3.views.trackers import TrackerViewSet
+from api.v3.views.users import UserViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
@@ -20,6 +21,7 @@ router.register("calls", CallViewSet, basename="call")
 router.register("trackers", TrackerViewSet, basename="tracker")
 router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
 router.register("text-messages", TextMessageViewSet, basename="text-message")
+router.register("users", UserViewSet, basename="user")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 
