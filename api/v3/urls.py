@@ -12,6 +12,7 @@ from api.v3.views.companies import CompanyViewSet
 from api.v3.views.tags import TagViewSet
 from api.v3.views.text_messages import TextMessageViewSet
 from api.v3.views.trackers import TrackerViewSet
+from api.v3.views.webhooks import WebhookDeliveryViewSet, WebhookEventViewSet, WebhookSigningKeyViewSet
 from api.v3.views.users import UserViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -19,6 +20,9 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("tags", TagViewSet, basename="tag")
 router.register("calls", CallViewSet, basename="call")
 router.register("trackers", TrackerViewSet, basename="tracker")
+router.register("webhook_events", WebhookEventViewSet, basename="webhook-event")
+router.register("webhook_deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("webhook_signing_keys", WebhookSigningKeyViewSet, basename="webhook-signing-key")
 router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
 router.register("text-messages", TextMessageViewSet, basename="text-message")
 router.register("users", UserViewSet, basename="user")
