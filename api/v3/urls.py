@@ -14,6 +14,7 @@ from api.v3.views.text_messages import TextMessageViewSet
 from api.v3.views.trackers import TrackerViewSet
 from api.v3.views.webhooks import WebhookDeliveryViewSet, WebhookEventViewSet, WebhookSigningKeyViewSet
 from api.v3.views.users import UserViewSet
+from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
@@ -26,6 +27,8 @@ router.register("webhook_signing_keys", WebhookSigningKeyViewSet, basename="webh
 router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
 router.register("text-messages", TextMessageViewSet, basename="text-message")
 router.register("users", UserViewSet, basename="user")
+router.register("integrations", IntegrationViewSet, basename="integration")
+router.register("integration_triggers", IntegrationTriggerViewSet, basename="integration-trigger")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 

@@ -1,0 +1,22 @@
+import pytest
+
+from api.models import IntegrationTrigger
+from api.tests.test_integration_triggers_list import TRIGGER_KEYS
+
+pytestmark = pytest.mark.django_db
+
+
+def url(account, trigger):
+    return f"/v3/a/{account.public_id}/integration_triggers/{trigger.numeric_id}.json"
+
+
+def test_it_shows_a_trigger(api_client, account, company):
+    trigger = IntegrationTrigger.objects.create(account=account, company=company, max_duration=11)
+    body = api_client.get(url(account, trigger)).json()
+    assert set(body) == TRIGGER_KEYS
+    assert (body["id"], body["max_duration"]) == (trigger.numeric_id, 11)
+
+
+def test_it_hides_other_accounts_triggers(api_client, account, other_company):
+    trigger = IntegrationTrigger.objects.create(account=other_company.account, company=other_company)
+    assert api_client.get(url(account, trigger)).status_code == 404
