@@ -207,6 +207,16 @@ CORS_URLS_REGEX = r"^/dni/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 
+# DNI (tracking/dni.py): seconds a company's trackers stay cached in each web process.
+DNI_CONFIG_TTL = env.int("DNI_CONFIG_TTL", default=10)
+# A call after a visitor's hold lapsed still goes to them for this long (seconds),
+# unless the number was given to someone else since.
+DNI_ATTRIBUTION_GRACE = env.int("DNI_ATTRIBUTION_GRACE", default=3600)
+# Behind a proxy that sets X-Forwarded-For, read visitors' IPs from it.
+DNI_TRUST_X_FORWARDED_FOR = env_bool("DNI_TRUST_X_FORWARDED_FOR", default=False)
+# Benchmarks only: mounts /dni/_baseline, a minimal view doing one Redis round trip.
+DNI_BENCH_BASELINE = env_bool("DNI_BENCH_BASELINE", default=False)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.v3.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

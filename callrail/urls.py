@@ -13,6 +13,7 @@ urlpatterns = [
     path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
     path("v3/", include("api.v3.urls")),
     path("telephony/", include("telephony.urls")),
+    path("", include("tracking.urls")),
 ]
 
 # Under /v3/ unknown paths and crashes answer JSON; elsewhere Django's own pages.

@@ -89,6 +89,9 @@ class PoolKeys:
     def page_view_flag(self) -> str:
         return self.tag + ":pvflush"
 
+    def ip(self, address: str) -> str:
+        return f"{self.tag}:ip:{address}"
+
     def session(self, session_key: str) -> str:
         return f"{self.tag}:s:{session_key}"
 
@@ -127,10 +130,11 @@ return {'ok', n, extend, flush}
 """
 
 # Give a session a number from the pool (or renew the one it still holds).
-# KEYS: free, held, holder, owned, meta, session
-# ARGV: now, timeout, session key, is pool ('1'/'0')
+# KEYS: free, held, holder, owned, meta, session, per-IP counter
+# ARGV: now, timeout, session key, is pool ('1'/'0'), IP ('' to skip the limit), new holds allowed per IP
 # Returns {'init'} (pool not loaded: rebuild it and retry), {'ok', ''} (no pool),
-# {'held', number}, {'new', number} or {'exhausted', '', first_of_episode}.
+# {'held', number}, {'new', number}, {'limited', ''} (this IP took too many numbers) or
+# {'exhausted', '', first of the episode, first for this session}.
 ALLOCATE = """
 local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
@@ -159,6 +163,11 @@ for i = 1, #lapsed, 2 do
   if k and redis.call('HGET', KEYS[4], k) == m then redis.call('HDEL', KEYS[4], k) end
   redis.call('ZADD', KEYS[1], lapsed[i + 1], m)
 end
+if ARGV[5] ~= '' then
+  local taken = redis.call('INCR', KEYS[7])
+  if taken == 1 then redis.call('EXPIRE', KEYS[7], 600) end
+  if taken > tonumber(ARGV[6]) then return {'limited', ''} end
+end
 local top = redis.call('ZPOPMIN', KEYS[1])
 if top[1] then
   n = top[1]
@@ -170,10 +179,12 @@ if top[1] then
   redis.call('HDEL', KEYS[5], 'exhausted_since')
   return {'new', n}
 end
+if ARGV[5] ~= '' then redis.call('DECR', KEYS[7]) end
 local first = redis.call('HSETNX', KEYS[5], 'exhausted_since', now)
+local counted = redis.call('HSETNX', KEYS[6], 'e', 1)
 redis.call('HSET', KEYS[6], 'x', 0)
 redis.call('EXPIRE', KEYS[6], math.ceil(ttl))
-return {'exhausted', '', first}
+return {'exhausted', '', first, counted}
 """
 
 # End a session's hold at once (its number goes back to the pool).
@@ -292,9 +303,10 @@ def _text(value: bytes | str | int | None) -> str:
 class Allocation:
     """The answer of the allocation script for one session and one pool."""
 
-    status: str  # ok | held | new | exhausted | init
+    status: str  # ok | held | new | exhausted | limited
     number: str = ""  # E.164, empty when the pool had none (fallback applies)
-    first_exhaustion: bool = False
+    first_exhaustion: bool = False  # the pool just ran out (one event per episode)
+    count_exhaustion: bool = False  # first time this session found the pool exhausted
 
 
 @dataclass(frozen=True)
@@ -306,7 +318,15 @@ class Touch:
 
 
 def allocate(
-    client: redis.Redis, *, scope: str, session_key: str, timeout: int, pool: bool, now: float | None = None
+    client: redis.Redis,
+    *,
+    scope: str,
+    session_key: str,
+    timeout: int,
+    pool: bool,
+    ip: str = "",
+    ip_limit: int = 0,
+    now: float | None = None,
 ) -> Allocation:
     """Run the allocation script for one session in one pool (``scope`` = tracker public id).
 
@@ -316,8 +336,15 @@ def allocate(
     keys = PoolKeys.of(scope)
     for _ in range(3):
         result = script(client, "allocate")(
-            keys=[*keys.pool, keys.session(session_key)],
-            args=[now if now is not None else time.time(), timeout, session_key, "1" if pool else "0"],
+            keys=[*keys.pool, keys.session(session_key), keys.ip(ip)],
+            args=[
+                now if now is not None else time.time(),
+                timeout,
+                session_key,
+                "1" if pool else "0",
+                ip if ip_limit else "",
+                ip_limit,
+            ],
         )
         status = _text(result[0])
         if status != "init":
@@ -325,6 +352,7 @@ def allocate(
                 status=status,
                 number=_text(result[1]) if len(result) > 1 else "",
                 first_exhaustion=len(result) > 2 and int(result[2]) == 1,
+                count_exhaustion=len(result) > 3 and int(result[3]) == 1,
             )
         pool_rebuild(client, scope=scope)
     raise redis.RedisError(f"pool {scope} could not be loaded")
@@ -427,6 +455,15 @@ def pool_rebuild(client: redis.Redis, *, scope: str, now: float | None = None) -
     return bool(loaded)
 
 
+def sync_numbers(client: redis.Redis, *, scope: str, numbers: list[str]) -> list[str]:
+    """Make a loaded pool hold exactly ``numbers``; returns the numbers removed."""
+    result = script(client, "sync")(keys=PoolKeys.of(scope).pool, args=numbers)
+    if _text(result[0]) == "init":
+        pool_rebuild(client, scope=scope)
+        return []
+    return [_text(n) for n in result[1:]]
+
+
 def pool_sync(tracker: Tracker) -> None:
     """Bring the Redis pool in line with the tracker's active numbers.
 
@@ -460,9 +497,7 @@ def pool_sync(tracker: Tracker) -> None:
             client.delete(*keys.pool)
             client.hset(keys.meta, "ready", "1")
             return
-        result = script(client, "sync")(keys=keys.pool, args=numbers)
-        if _text(result[0]) == "init":
-            pool_rebuild(client, scope=tracker.public_id)
+        sync_numbers(client, scope=tracker.public_id, numbers=numbers)
     except redis.RedisError:
         logger.warning("Redis unavailable while syncing pool %s; it will be rebuilt on next use", tracker.public_id)
 

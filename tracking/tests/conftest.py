@@ -6,3 +6,12 @@ from callrail.redis import get_redis
 @pytest.fixture
 def redis_client():
     return get_redis()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dni_config():
+    from tracking.selectors import company_config_forget
+
+    company_config_forget()
+    yield
+    company_config_forget()

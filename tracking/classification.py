@@ -1,0 +1,315 @@
+"""Where a visitor came from, and which tracker's numbers they should see.
+
+``classify()`` turns a visit's first touch (landing URL, the referrer of that
+landing page, UTM fields, click ids) into a source and medium, as CallRail
+reports them. ``choose_trackers()`` then picks, for every swap target, the
+tracker whose rules match best.
+
+Precedence (CallRail's "swap precedence", most specific first; see
+``Tier``). A lower tier wins; inside a tier a source tracker beats a session
+tracker (a dedicated number beats a pool), then the older tracker wins:
+
+1. LANDING   landing rules: source ``landing_url`` / ``landing_params``, and
+             session trackers whose ``landing`` substrings match.
+2. REFERRER  one specific origin: source ``web_referrer``, ``direct`` and
+             ``search`` for one engine and one type (e.g. Google paid); session
+             trackers matching by ``referrer`` substring, ``direct`` or an engine.
+3. GROUP     a group of origins: source ``search`` with engine or type ``all``.
+4. POOL      session trackers serving everyone (``all``) or everyone except
+             their rules (``inverted``).
+5. CATCHALL  source ``all``: any other matching tracker wins over it.
+
+Source types ``offline``, ``google_ad_extension``, ``mobile_ad_extension`` and
+``google_my_business`` are never served on the web: their numbers are printed
+or given to Google, and a web visitor must not see them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+ENGINES = ("google", "bing", "yahoo")
+PAID_MEDIUMS = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_search", "paid-search", "sem", "adwords", "cpv"})
+ORGANIC_MEDIUMS = frozenset({"organic", "seo", ""})
+NEVER_ON_WEB = frozenset({"offline", "google_ad_extension", "mobile_ad_extension", "google_my_business"})
+
+# Search engines recognised from the referrer's host name.
+_ENGINE_HOSTS = (
+    ("google", re.compile(r"(^|\.)(google\.[a-z.]{2,10}|googleadservices\.com|doubleclick\.net)$")),
+    ("bing", re.compile(r"(^|\.)bing\.com$")),
+    ("yahoo", re.compile(r"(^|\.)yahoo\.(com|co\.[a-z]{2}|[a-z]{2})$")),
+)
+_PAID_HOSTS = re.compile(r"(^|\.)(googleadservices\.com|doubleclick\.net)$")
+# utm_source spellings of the engines (CallRail matches utm_source by substring).
+_ENGINE_UTM = (("google", ("google", "adwords", "gads")), ("bing", ("bing", "microsoft", "msn")), ("yahoo", ("yahoo",)))
+
+
+class Tier(IntEnum):
+    LANDING = 1
+    REFERRER = 2
+    GROUP = 3
+    POOL = 4
+    CATCHALL = 5
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A visit's first touch, as swap.js saw it on arrival."""
+
+    landing_url: str = ""
+    referrer_url: str = ""
+
+    @property
+    def params(self) -> dict[str, str]:
+        try:
+            query = urlsplit(self.landing_url).query
+        except ValueError:
+            return {}
+        return {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
+
+
+@dataclass(frozen=True)
+class Touch:
+    """The classified origin of a visit."""
+
+    source: str  # google_paid, bing_organic, direct, facebook.com, newsletter...
+    medium: str  # cpc, organic, direct, referral, or utm_medium
+    engine: str = ""  # google | bing | yahoo when the visit came from a search engine
+    search_type: str = ""  # paid | organic (search visits only)
+    referrer_domain: str = ""
+    utm: dict[str, str] = field(default_factory=dict)
+    click_ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_direct(self) -> bool:
+        return self.source == "direct"
+
+    @property
+    def keywords(self) -> str:
+        return self.utm.get("utm_term", "")
+
+    @property
+    def campaign(self) -> str:
+        return self.utm.get("utm_campaign", "")
+
+
+def host_of(url: str) -> str:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def classify(visit: Visit) -> Touch:
+    """Source and medium of a visit, from its landing URL and referrer.
+
+    Order: click ids (an ad click, even when the browser hid the referrer), then
+    UTM tags naming an engine, then a search engine referrer, then other UTM
+    tags, then any other site (a referral), else direct. A referrer on the same
+    site as the landing page counts as direct: the visit began on this site.
+    """
+    params = visit.params
+    utm = {
+        k: params[k][:255]
+        for k in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+        if params.get(k)
+    }
+    click_ids = {k: params[k][:255] for k in ("gclid", "gbraid", "wbraid", "fbclid", "msclkid") if params.get(k)}
+    referrer = host_of(visit.referrer_url)
+    landing = host_of(visit.landing_url)
+    if referrer and referrer == landing:
+        referrer = ""
+    utm_source = utm.get("utm_source", "").lower()
+    utm_medium = utm.get("utm_medium", "").lower()
+    common = {"referrer_domain": referrer, "utm": utm, "click_ids": click_ids}
+
+    def search(engine: str, paid: bool) -> Touch:
+        kind = "paid" if paid else "organic"
+        return Touch(f"{engine}_{kind}", "cpc" if paid else "organic", engine, kind, **common)
+
+    if click_ids.keys() & {"gclid", "gbraid", "wbraid"}:
+        return search("google", True)
+    if "msclkid" in click_ids:
+        return search("bing", True)
+    for engine, spellings in _ENGINE_UTM:
+        if any(s in utm_source for s in spellings):
+            if utm_medium in PAID_MEDIUMS:
+                return search(engine, True)
+            if utm_medium in ORGANIC_MEDIUMS:
+                return search(engine, False)
+            return Touch(utm_source, utm_medium, **common)
+    for engine, pattern in _ENGINE_HOSTS:
+        if referrer and pattern.search(referrer):
+            return search(engine, bool(_PAID_HOSTS.search(referrer)) or utm_medium in PAID_MEDIUMS)
+    if utm_source:
+        return Touch(utm_source, utm_medium or "referral", **common)
+    if "fbclid" in click_ids and not referrer:
+        return Touch("facebook.com", "social", **common)
+    if referrer:
+        return Touch(referrer, "referral", **common)
+    return Touch("direct", "direct", **common)
+
+
+def _contains_any(text: str, needles: Iterable[Any]) -> bool:
+    text = text.lower()
+    return any(str(n).strip().lower() in text for n in needles if str(n).strip())
+
+
+def _landing_part(url: str) -> str:
+    """The part of a landing URL that ``landing`` substrings look at: path, file and query."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _norm_url(url: str) -> tuple[str, str, dict[str, str]]:
+    text = url.strip()
+    if "//" not in text:
+        text = "//" + text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "", "", {}
+    host = (parts.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    return host, parts.path.rstrip("/").lower(), dict(parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _params_match(wanted: dict[str, str], have: dict[str, str]) -> bool:
+    have = {k.lower(): v for k, v in have.items()}
+    return all(k.lower() in have and (v == "" or have[k.lower()] == v) for k, v in wanted.items())
+
+
+def session_rule_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier | None:
+    """The tier at which a session tracker's ``source`` rules serve this visit (None: not at all).
+
+    Its criteria are alternatives: any one of them matching is enough.
+    ``inverted`` serves the pool to visitors matching none of them.
+    """
+    if not isinstance(rule, dict) or rule.get("type") == "all" or not rule:
+        return Tier.POOL
+    matched: Tier | None = None
+    landing = rule.get("landing") or []
+    if isinstance(landing, str):
+        landing = [landing]
+    if landing and _contains_any(_landing_part(visit.landing_url), landing):
+        matched = Tier.LANDING
+    referrers = rule.get("referrer") or []
+    if isinstance(referrers, str):
+        referrers = [referrers]
+    if matched is None and referrers and visit.referrer_url and _contains_any(visit.referrer_url, referrers):
+        matched = Tier.REFERRER
+    if matched is None and rule.get("type") == "direct" and touch.is_direct:
+        matched = Tier.REFERRER
+    if matched is None and touch.engine:
+        kinds = rule.get(touch.engine) or []
+        if isinstance(kinds, str):
+            kinds = [kinds]
+        if touch.search_type in kinds:
+            matched = Tier.REFERRER
+    if rule.get("inverted"):
+        return Tier.POOL if matched is None else None
+    return matched
+
+
+def source_rule_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier | None:
+    """The tier at which a source tracker's ``source`` serves this visit (None: not at all)."""
+    if not isinstance(rule, dict):
+        return None
+    kind = rule.get("type")
+    if kind in NEVER_ON_WEB or not kind:
+        return None
+    if kind == "all":
+        return Tier.CATCHALL
+    if kind == "landing_url":
+        host, path, params = _norm_url(str(rule.get("landing") or ""))
+        if not host and not path:
+            return None
+        v_host, v_path, v_params = _norm_url(visit.landing_url)
+        if (host and host != v_host) or path != v_path:
+            return None
+        return Tier.LANDING if _params_match(params, v_params) else None
+    if kind == "landing_params":
+        wanted = dict(parse_qsl(str(rule.get("landing") or "").lstrip("?"), keep_blank_values=True))
+        if not wanted:
+            return None
+        return Tier.LANDING if _params_match(wanted, visit.params) else None
+    if kind == "web_referrer":
+        wanted = str(rule.get("referrer") or "").strip().lower()
+        if not wanted or not visit.referrer_url:
+            return None
+        wanted_host = host_of(wanted if "//" in wanted else "//" + wanted)
+        host = host_of(visit.referrer_url)
+        if (
+            host == wanted_host
+            or host.endswith("." + wanted_host)
+            or ("/" in wanted and wanted in visit.referrer_url.lower())
+        ):
+            return Tier.REFERRER
+        return None
+    if kind == "direct":
+        return Tier.REFERRER if touch.is_direct else None
+    if kind == "search":
+        if not touch.engine:
+            return None
+        engine = str(rule.get("search_engine") or "all")
+        search_type = str(rule.get("search_type") or "all")
+        if engine not in ("all", touch.engine) or search_type not in ("all", touch.search_type):
+            return None
+        return Tier.REFERRER if engine != "all" and search_type != "all" else Tier.GROUP
+    return None
+
+
+class Candidate:
+    """What matching needs to know about a tracker (see ``selectors.TrackerConfig``)."""
+
+    public_id: str
+    type: str
+    source: dict[str, Any]
+    targets: Sequence[str]
+    created_order: int
+
+
+@dataclass(frozen=True)
+class Match:
+    tracker: Any
+    tier: Tier
+
+    @property
+    def reason(self) -> str:
+        kind = self.tracker.source.get("type") if isinstance(self.tracker.source, dict) else None
+        return f"{self.tracker.type} tracker, tier {self.tier.name.lower()} (source {kind or 'rules'})"
+
+
+def rank(tracker: Any, touch: Touch, visit: Visit) -> Match | None:
+    if tracker.type == "session":
+        tier = session_rule_tier(tracker.source, touch, visit)
+    else:
+        tier = source_rule_tier(tracker.source, touch, visit)
+    return None if tier is None else Match(tracker, tier)
+
+
+def _sort_key(match: Match) -> tuple[int, int, int]:
+    return (int(match.tier), 0 if match.tracker.type == "source" else 1, match.tracker.created_order)
+
+
+def choose_trackers(trackers: Iterable[Any], touch: Touch, visit: Visit) -> dict[str, Match]:
+    """For every swap target, the best matching tracker that swaps it."""
+    best: dict[str, Match] = {}
+    for tracker in trackers:
+        match = rank(tracker, touch, visit)
+        if match is None:
+            continue
+        for target in tracker.targets:
+            current = best.get(target)
+            if current is None or _sort_key(match) < _sort_key(current):
+                best[target] = match
+    return best

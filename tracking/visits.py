@@ -1,0 +1,517 @@
+"""A visitor reports in (page view or heartbeat): which numbers should their page show?
+
+This is the service behind the DNI endpoint. For each swap target the best
+matching tracker is chosen (``classification``); a pool tracker gives the
+session a number of its own (``pools``), a source tracker its one number.
+
+Hot path, a returning session: one Redis script per matched tracker renews the
+hold and buffers the page view; the database is not touched. New session (or
+a hold that lapsed): the allocation script, then ONE database statement that
+upserts the session, logs the page view, closes the number's previous hold
+and opens this one in the assignment log, so attribution never depends on
+Redis alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Least
+
+from accounts.models import Company
+from tracking import pools
+from tracking.classification import Match, Touch, Visit, choose_trackers, classify
+from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
+from tracking.selectors import CompanyConfig, TrackerConfig, company_config_forget
+from tracking.signals import pool_exhausted
+
+logger = logging.getLogger(__name__)
+
+# New holds one IP address may take from one pool per 10 minutes: a script or a
+# scraper cycling cookies must not drain a pool that real visitors need.
+NEW_HOLDS_PER_IP = 30
+
+_MOBILE = re.compile(r"Mobi|Android|iPhone|iPod|IEMobile|Opera Mini|BlackBerry", re.I)
+GA_COOKIES = ("_ga", "__utma", "__utmb", "__utmc", "__utmv", "__utmz")
+
+
+@dataclass
+class VisitReport:
+    """What swap.js sends (parsed and checked by the view)."""
+
+    visitor_id: str
+    session_key: str
+    page_url: str
+    page_referrer: str = ""
+    landing_url: str = ""
+    landing_referrer: str = ""
+    returning_visitor: bool = False
+    cookies: dict[str, str] = field(default_factory=dict)
+    user_agent: str = ""
+    ip: str | None = None
+    page_view: bool = True
+    debug: bool = False
+
+
+@dataclass
+class VisitAnswer:
+    numbers: dict[str, str]  # swap target (10 digits) -> number to show (E.164)
+    ttl: int
+    first_touch: dict[str, str] | None = None  # set when the visit inherits an earlier one
+    debug: dict[str, Any] | None = None
+    flush: list[str] = field(default_factory=list)  # page-view buffers to write after answering
+
+
+@dataclass
+class _Outcome:
+    tracker: TrackerConfig
+    status: str  # ok | held | new | exhausted | limited
+    number: str = ""
+    first_exhaustion: bool = False
+    count_exhaustion: bool = False
+
+
+def device_type(user_agent: str) -> str:
+    return "mobile" if _MOBILE.search(user_agent or "") else "desktop"
+
+
+def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Redis | None = None) -> VisitAnswer:
+    """Answer a page view or heartbeat of one visitor session.
+
+    Raises ``redis.RedisError`` or ``django.db.DatabaseError`` when a store is
+    down; the page then keeps its own numbers (the view answers 503).
+    """
+    client = client or pools_client()
+    now = time.time()
+    visit = Visit(report.landing_url or report.page_url, report.landing_referrer)
+    touch = classify(visit)
+    matches = choose_trackers(config.trackers, touch, visit)
+    scopes = _scopes(config, matches)
+    answer = VisitAnswer(numbers={}, ttl=config.session_timeout)
+    page_view = (
+        pools.page_view_entry(
+            company_id=config.id,
+            session_key=report.session_key,
+            url=report.page_url,
+            referrer=report.page_referrer,
+            at=now,
+        )
+        if report.page_view
+        else ""
+    )
+    # Returning session: renew in Redis only.
+    touched = _touch_all(client, config, report, scopes, page_view, now)
+    missing = [tracker for tracker, result in zip(scopes, touched, strict=True) if result.status != "ok"]
+    page_view_buffered = bool(page_view) and touched[0].status == "ok"
+    outcomes: dict[str, _Outcome] = {}
+    extend: list[TrackerConfig] = []
+    for tracker, result in zip(scopes, touched, strict=True):
+        if result.status == "ok":
+            outcomes[tracker.public_id] = _Outcome(tracker, "ok", result.number)
+            if result.extend_log:
+                extend.append(tracker)
+            if result.flush_page_views:
+                answer.flush.append(tracker.public_id)
+    if missing:
+        if len(missing) == len(scopes) and report.returning_visitor:
+            inherited = _inherited_visit(config, report, touch, now)
+            if inherited is not None:
+                visit = inherited
+                touch = classify(visit)
+                matches = choose_trackers(config.trackers, touch, visit)
+                scopes = missing = _scopes(config, matches)
+                answer.first_touch = {"l": visit.landing_url, "r": visit.referrer_url}
+        for tracker in missing:
+            got = _allocate(client, tracker, report, now)
+            outcomes[tracker.public_id] = _Outcome(
+                tracker, got.status, got.number, got.first_exhaustion, got.count_exhaustion
+            )
+        try:
+            _record(config, report, visit, touch, scopes, outcomes, now, page_view and not page_view_buffered)
+        except Exception:
+            for outcome in outcomes.values():
+                if outcome.status == "new":
+                    pools.release(client, scope=outcome.tracker.public_id, session_key=report.session_key)
+            raise
+    elif extend:
+        _extend_log(config, report, extend, now)
+    if not config.dni_active:
+        Company.objects.filter(pk=config.id).exclude(dni_active=True).update(dni_active=True)
+        config.dni_active = True
+    for target, match in matches.items():
+        outcome = outcomes.get(match.tracker.public_id)
+        shown = _number_shown(match.tracker, outcome)
+        if shown:
+            answer.numbers[target] = shown
+    if report.debug:
+        answer.debug = _debug(touch, matches, outcomes, answer.numbers)
+    return answer
+
+
+def _allocate(client: redis.Redis, tracker: TrackerConfig, report: VisitReport, now: float) -> pools.Allocation:
+    for _ in range(2):
+        got = pools.allocate(
+            client,
+            scope=tracker.public_id,
+            session_key=report.session_key,
+            timeout=tracker.session_timeout,
+            pool=tracker.is_pool,
+            ip=report.ip or "",
+            ip_limit=NEW_HOLDS_PER_IP,
+            now=now,
+        )
+        if not got.number or got.number in tracker.numbers:
+            return got
+        # The pool in Redis has a number this tracker no longer owns (moved or
+        # released without a pool_sync): correct the pool and allocate again.
+        logger.warning("Pool %s had a stale number; syncing it", tracker.public_id)
+        pools.release(client, scope=tracker.public_id, session_key=report.session_key, now=now)
+        pools.sync_numbers(client, scope=tracker.public_id, numbers=list(tracker.numbers))
+    return pools.Allocation(status="exhausted")
+
+
+def pools_client() -> redis.Redis:
+    from callrail.redis import get_redis
+
+    return get_redis()
+
+
+def _scopes(config: CompanyConfig, matches: dict[str, Match]) -> list[TrackerConfig]:
+    """The trackers this visit needs, best first; a company-wide scope when none matched."""
+    seen: dict[str, TrackerConfig] = {}
+    for match in sorted(
+        matches.values(), key=lambda m: (int(m.tier), m.tracker.type != "source", m.tracker.created_order)
+    ):
+        seen.setdefault(match.tracker.public_id, match.tracker)
+    if seen:
+        return list(seen.values())
+    return [
+        TrackerConfig(
+            id=0,
+            public_id=config.public_id,
+            name="",
+            type="none",
+            source={},
+            targets=[],
+            created_order=0,
+            session_timeout=config.session_timeout,
+            fallback_number="",
+            numbers={},
+        )
+    ]
+
+
+def _touch_all(
+    client: redis.Redis,
+    config: CompanyConfig,
+    report: VisitReport,
+    scopes: list[TrackerConfig],
+    page_view: str,
+    now: float,
+) -> list[pools.Touch]:
+    return [
+        pools.touch(
+            client,
+            scope=tracker.public_id,
+            session_key=report.session_key,
+            timeout=tracker.session_timeout,
+            pool=tracker.is_pool,
+            page_view=page_view if i == 0 else "",
+            now=now,
+        )
+        for i, tracker in enumerate(scopes)
+    ]
+
+
+def _number_shown(tracker: TrackerConfig, outcome: _Outcome | None) -> str:
+    if not tracker.is_pool:
+        return tracker.source_number
+    if outcome is None:
+        return ""
+    if outcome.number:
+        return outcome.number
+    # Pool exhausted: the fallback number, or (none set) the page keeps its own.
+    return tracker.fallback_number
+
+
+def _inherited_visit(config: CompanyConfig, report: VisitReport, touch: Touch, now: float) -> Visit | None:
+    """A returning visitor keeps the first touch of their earlier visit (within the company's
+    cookie duration), unless this visit is an ad click and ``swap_ppc_override`` is on, or
+    lands with the ``swap_landing_override`` parameter."""
+    if config.swap_ppc_override and touch.search_type == "paid":
+        return None
+    override = (config.swap_landing_override or "").strip().lower()
+    if override and override in Visit(report.landing_url or report.page_url).params:
+        return None
+    since = datetime.fromtimestamp(now, tz=UTC) - timedelta(days=config.cookie_days)
+    earlier = (
+        VisitorSession.objects.filter(company_id=config.id, visitor_id=report.visitor_id, created_at__gte=since)
+        .exclude(session_key=report.session_key)
+        .order_by("-created_at")
+        .values_list("landing_url", "referrer_url")
+        .first()
+    )
+    if earlier is None or not earlier[0]:
+        return None
+    return Visit(earlier[0], earlier[1])
+
+
+def _session_fields(
+    config: CompanyConfig, report: VisitReport, visit: Visit, touch: Touch, primary: TrackerConfig | None
+) -> dict[str, Any]:
+    cookies = {k: str(v)[:500] for k, v in report.cookies.items() if k in GA_COOKIES}
+    return {
+        "account_id": config.account_id,
+        "company_id": config.id,
+        "tracker_id": primary.id if primary and primary.id else None,
+        "visitor_id": report.visitor_id,
+        "session_key": report.session_key,
+        "landing_url": visit.landing_url[:4000],
+        "referrer_url": visit.referrer_url[:4000],
+        "last_url": report.page_url[:4000],
+        "utm_source": touch.utm.get("utm_source", ""),
+        "utm_medium": touch.utm.get("utm_medium", ""),
+        "utm_campaign": touch.utm.get("utm_campaign", ""),
+        "utm_term": touch.utm.get("utm_term", ""),
+        "utm_content": touch.utm.get("utm_content", ""),
+        "gclid": touch.click_ids.get("gclid") or touch.click_ids.get("gbraid") or touch.click_ids.get("wbraid") or "",
+        "fbclid": touch.click_ids.get("fbclid", ""),
+        "msclkid": touch.click_ids.get("msclkid", ""),
+        "cookies": cookies,
+        "keywords": touch.keywords[:255],
+        "device_type": device_type(report.user_agent),
+        "user_agent": report.user_agent[:1000],
+        "ip_address": report.ip,
+        "source": touch.source[:64],
+        "medium": touch.medium[:64],
+    }
+
+
+def _record(
+    config: CompanyConfig,
+    report: VisitReport,
+    visit: Visit,
+    touch: Touch,
+    scopes: list[TrackerConfig],
+    outcomes: dict[str, _Outcome],
+    now: float,
+    log_page_view: bool,
+) -> None:
+    """The durable write of the slow path (see the module docstring)."""
+    primary = scopes[0] if scopes and scopes[0].id else None
+    fields = _session_fields(config, report, visit, touch, primary)
+    at = datetime.fromtimestamp(now, tz=UTC)
+    new = [o for o in outcomes.values() if o.status == "new" and o.number in o.tracker.numbers]
+    held = [o for o in outcomes.values() if o.status == "held" and o.number in o.tracker.numbers]
+    exhausted = [o for o in outcomes.values() if o.status == "exhausted" and o.count_exhaustion]
+    first_exhausted = [o for o in exhausted if o.first_exhaustion]
+    if connection.vendor == "postgresql" and not first_exhausted:
+        _record_postgresql(fields, report, new, held, exhausted, at, log_page_view)
+    else:
+        _record_orm(fields, report, new, held, exhausted, at, log_page_view)
+    if first_exhausted:
+        company_config_forget(company_pk=config.id)
+
+
+_UPSERT_COLUMNS = (
+    "account_id",
+    "company_id",
+    "tracker_id",
+    "visitor_id",
+    "session_key",
+    "landing_url",
+    "referrer_url",
+    "last_url",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "gclid",
+    "fbclid",
+    "msclkid",
+    "cookies",
+    "keywords",
+    "device_type",
+    "user_agent",
+    "ip_address",
+    "source",
+    "medium",
+)
+
+# One round trip for the whole slow path. Data-modifying CTEs all see the same
+# snapshot, and they touch disjoint rows: ``closed`` ends other sessions' holds
+# on the numbers handed out now (and this session's older hold in those pools),
+# ``extended`` pushes the expiry of holds this session kept.
+_RECORD_SQL = """
+WITH s AS (
+    INSERT INTO tracking_visitorsession (created_at, updated_at, last_seen_at, {columns})
+    VALUES (%(at)s, %(at)s, %(at)s, {values})
+    ON CONFLICT (company_id, session_key) DO UPDATE
+        SET last_seen_at = EXCLUDED.last_seen_at, last_url = EXCLUDED.last_url, updated_at = EXCLUDED.updated_at
+    RETURNING id
+), pv AS (
+    INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
+    SELECT %(account_id)s, s.id, %(page_url)s, %(page_referrer)s, %(at)s FROM s WHERE %(log_page_view)s
+), closed AS (
+    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, %(at)s)
+    WHERE a.ended_at IS NULL AND (
+        a.tracking_number_id = ANY(%(new_numbers)s)
+        OR (a.tracker_id = ANY(%(new_trackers)s) AND a.session_id IN (SELECT id FROM s))
+    )
+), extended AS (
+    UPDATE tracking_numberassignment a SET expires_at = GREATEST(a.expires_at, x.expires_at)
+    FROM unnest(%(held_numbers)s::bigint[], %(held_expiries)s::timestamptz[]) AS x(number_id, expires_at)
+    WHERE a.ended_at IS NULL AND a.tracking_number_id = x.number_id AND a.session_id IN (SELECT id FROM s)
+), opened AS (
+    INSERT INTO tracking_numberassignment (account_id, tracker_id, tracking_number_id, session_id, started_at, expires_at)
+    SELECT %(account_id)s, x.tracker_id, x.number_id, s.id, %(at)s, x.expires_at
+    FROM s, unnest(%(new_trackers)s::bigint[], %(new_numbers)s::bigint[], %(new_expiries)s::timestamptz[])
+        AS x(tracker_id, number_id, expires_at)
+), exhausted AS (
+    UPDATE tracking_tracker SET exhaustion_count = exhaustion_count + 1, last_exhausted_at = %(at)s
+    WHERE id = ANY(%(exhausted)s)
+)
+SELECT id FROM s
+""".format(
+    columns=", ".join(_UPSERT_COLUMNS),
+    values=", ".join(
+        f"%({c})s::jsonb" if c == "cookies" else f"%({c})s::inet" if c == "ip_address" else f"%({c})s"
+        for c in _UPSERT_COLUMNS
+    ),
+)
+
+
+def _expiry(outcome: _Outcome, at: datetime) -> datetime:
+    return at + timedelta(seconds=outcome.tracker.session_timeout)
+
+
+def _record_postgresql(
+    fields: dict[str, Any],
+    report: VisitReport,
+    new: list[_Outcome],
+    held: list[_Outcome],
+    exhausted: list[_Outcome],
+    at: datetime,
+    log_page_view: bool,
+) -> None:
+    params = dict(fields)
+    params.update(
+        at=at,
+        cookies=json.dumps(fields["cookies"]),
+        page_url=report.page_url[:4000],
+        page_referrer=report.page_referrer[:4000],
+        log_page_view=log_page_view,
+        new_trackers=[o.tracker.id for o in new],
+        new_numbers=[o.tracker.numbers[o.number] for o in new],
+        new_expiries=[_expiry(o, at) for o in new],
+        held_numbers=[o.tracker.numbers[o.number] for o in held],
+        held_expiries=[_expiry(o, at) for o in held],
+        exhausted=[o.tracker.id for o in exhausted],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_SQL, params)
+
+
+@transaction.atomic
+def _record_orm(
+    fields: dict[str, Any],
+    report: VisitReport,
+    new: list[_Outcome],
+    held: list[_Outcome],
+    exhausted: list[_Outcome],
+    at: datetime,
+    log_page_view: bool,
+) -> None:
+    """The same write for other databases (SQLite in the embedded default), and when the
+    ``pool_exhausted`` event must be sent inside the transaction."""
+    defaults = {k: v for k, v in fields.items() if k not in ("company_id", "session_key")}
+    session, created = VisitorSession.objects.get_or_create(
+        company_id=fields["company_id"],
+        session_key=fields["session_key"],
+        defaults={**defaults, "last_seen_at": at},
+    )
+    if not created:
+        VisitorSession.objects.filter(pk=session.pk).update(last_seen_at=at, last_url=fields["last_url"], updated_at=at)
+    if log_page_view:
+        PageView.objects.create(
+            account_id=fields["account_id"],
+            session=session,
+            page_url=report.page_url[:4000],
+            referrer_url=report.page_referrer[:4000],
+            created_at=at,
+        )
+    for outcome in new:
+        number_id = outcome.tracker.numbers[outcome.number]
+        NumberAssignment.objects.filter(ended_at__isnull=True, tracking_number_id=number_id).update(
+            ended_at=Least("expires_at", at)
+        )
+        NumberAssignment.objects.filter(ended_at__isnull=True, tracker_id=outcome.tracker.id, session=session).update(
+            ended_at=Least("expires_at", at)
+        )
+        NumberAssignment.objects.create(
+            account_id=fields["account_id"],
+            tracker_id=outcome.tracker.id,
+            tracking_number_id=number_id,
+            session=session,
+            started_at=at,
+            expires_at=_expiry(outcome, at),
+        )
+    for outcome in held:
+        NumberAssignment.objects.filter(
+            ended_at__isnull=True,
+            tracking_number_id=outcome.tracker.numbers[outcome.number],
+            session=session,
+            expires_at__lt=_expiry(outcome, at),
+        ).update(expires_at=_expiry(outcome, at))
+    for outcome in exhausted:
+        Tracker.objects.filter(pk=outcome.tracker.id).update(
+            exhaustion_count=F("exhaustion_count") + 1, last_exhausted_at=at
+        )
+        if outcome.first_exhaustion:
+            tracker = Tracker.objects.get(pk=outcome.tracker.id)
+            pool_exhausted.send(sender=Tracker, tracker=tracker)
+
+
+def _extend_log(config: CompanyConfig, report: VisitReport, trackers: list[TrackerConfig], now: float) -> None:
+    """Push the logged expiry of a live hold forward (at most every half timeout per session)."""
+    at = datetime.fromtimestamp(now, tz=UTC)
+    for tracker in trackers:
+        NumberAssignment.objects.filter(
+            ended_at__isnull=True,
+            tracker_id=tracker.id,
+            session__company_id=config.id,
+            session__session_key=report.session_key,
+        ).update(expires_at=at + timedelta(seconds=tracker.session_timeout))
+
+
+def _debug(
+    touch: Touch, matches: dict[str, Match], outcomes: dict[str, _Outcome], numbers: dict[str, str]
+) -> dict[str, Any]:
+    trackers = []
+    for target, match in matches.items():
+        outcome = outcomes.get(match.tracker.public_id)
+        status = outcome.status if outcome else "source"
+        if match.tracker.is_pool and outcome and not outcome.number:
+            status = "exhausted: fallback number" if match.tracker.fallback_number else "exhausted: page number kept"
+        trackers.append(
+            {
+                "target": target,
+                "tracker": match.tracker.public_id,
+                "name": match.tracker.name,
+                "type": match.tracker.type,
+                "why": match.reason,
+                "status": status,
+                "number": numbers.get(target, ""),
+            }
+        )
+    return {"source": touch.source, "medium": touch.medium, "matches": trackers}
