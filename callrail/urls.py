@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from api.v3.views.recordings import recording_player, recording_redirect
 from callrail import views
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("v3/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
     path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
     path("v3/", include("api.v3.urls")),
+    path("calls/<str:call_id>/recording/redirect", recording_redirect, name="recording-redirect"),
+    path("calls/<str:call_id>/recording", recording_player, name="recording-player"),
     path("telephony/", include("telephony.urls")),
     path("", include("tracking.urls")),
 ]

@@ -1,0 +1,69 @@
+import pytest
+
+from accounts.models import User
+from api.tests.factories import CallFactory
+from api.v3.serializers.calls import WRITE_RESPONSE_FIELDS
+from telephony.models import Call
+
+pytestmark = pytest.mark.django_db
+
+
+def url(account, call):
+    return f"/v3/a/{account.public_id}/calls/{call.public_id}.json"
+
+
+def test_it_updates_a_call(api_client, account, company):
+    call = CallFactory(company=company, answered=False)
+    response = api_client.put(
+        url(account, call),
+        {
+            "note": "Call customer back tomorrow",
+            "tags": ["New Client"],
+            "lead_status": "good_lead",
+            "value": "$1.00",
+            "append_tags": True,
+            "customer_name": "James Smith",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert set(body) == set(WRITE_RESPONSE_FIELDS)
+    assert body["customer_name"] == "James Smith"
+    call.refresh_from_db()
+    assert call.note == "Call customer back tomorrow"
+    assert call.lead_status == "good_lead"
+    assert str(call.value) == "1.00"
+    assert list(call.tags.values_list("name", flat=True)) == ["New Client"]
+
+
+def test_previously_marked_good_lead_answers_400(api_client, account, company):
+    call = CallFactory(company=company, lead_status=Call.LeadStatus.PREVIOUSLY_MARKED_GOOD_LEAD)
+    response = api_client.put(url(account, call), {"lead_status": "good_lead"}, format="json")
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_it_rejects_bad_values(api_client, account, company):
+    call = CallFactory(company=company)
+    assert api_client.put(url(account, call), {"lead_status": "hot"}, format="json").status_code == 400
+    assert api_client.put(url(account, call), {"spam": False}, format="json").status_code == 400
+    assert api_client.put(url(account, call), {"tags": "Sales"}, format="json").status_code == 400
+
+
+def test_marking_spam_hides_the_call_from_the_log(api_client, account, company):
+    call = CallFactory(company=company)
+    assert api_client.put(url(account, call), {"spam": True}, format="json").status_code == 200
+    assert api_client.get(f"/v3/a/{account.public_id}/calls.json").json()["total_records"] == 0
+
+
+def test_reporting_users_may_annotate_calls(account, company, make_api_client):
+    reporter = User.objects.create_user(email="r@example.com", account=account, role=User.Role.REPORTING)
+    reporter.companies.add(company)
+    call = CallFactory(company=company)
+    assert make_api_client(reporter).put(url(account, call), {"note": "ok"}, format="json").status_code == 200
+
+
+def test_it_cannot_update_other_accounts_calls(api_client, account, other_company):
+    theirs = CallFactory(company=other_company)
+    assert api_client.put(url(account, theirs), {"note": "x"}, format="json").status_code == 404
