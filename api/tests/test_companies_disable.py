@@ -49,3 +49,19 @@ def test_it_hides_other_accounts_companies(api_client, account, company, other_c
     assert api_client.delete(url(account, other_company)).status_code == 404
     other_company.refresh_from_db()
     assert other_company.status == "active"
+
+
+def test_its_trackers_and_numbers_are_disabled(api_client, account, company):
+    from api.tests.factories import TrackerFactory, TrackingNumberFactory
+
+    second = Company.objects.create(account=account, name="Second")
+    tracker = TrackerFactory(company=second, form_submission_outbound=True)
+    number = TrackingNumberFactory(tracker=tracker)
+    kept = TrackerFactory(company=company)
+    assert api_client.delete(url(account, second)).status_code == 204
+    tracker.refresh_from_db()
+    number.refresh_from_db()
+    kept.refresh_from_db()
+    assert tracker.status == "disabled"
+    assert number.status == "released"
+    assert kept.status == "active"

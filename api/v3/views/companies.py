@@ -3,7 +3,6 @@
 from typing import Any
 
 import django_filters
-from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -30,6 +29,8 @@ from api.v3.serializers.companies import (
 )
 from api.v3.viewsets import ADMIN_AND_MANAGER, ADMIN_ONLY, V3DestroyMixin, V3ViewSet
 from telephony.models import OutboundCallerId
+from telephony.trackers import tracker_disable
+from tracking.models import Tracker
 
 
 class CompanyFilterSet(V3FilterSet):
@@ -108,8 +109,15 @@ class CompanyViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewS
         return Response({"updated_records": updated})
 
     def perform_destroy(self, instance: Company) -> None:
-        with transaction.atomic():
-            try:
-                company_disable(company=instance)
-            except LastActiveCompanyError as exc:
-                raise exceptions.ValidationError(str(exc)) from exc
+        try:
+            company_disable(company=instance)
+        except LastActiveCompanyError as exc:
+            raise exceptions.ValidationError(str(exc)) from exc
+        # Reference "Disabling a Company": all its tracking numbers are disabled and swap.js
+        # stops. Form-submission calls end with the company, so no tracker keeps that role
+        # (tracker_disable refuses the outbound tracker otherwise). Each tracker releases
+        # its numbers at the carrier outside the company's transaction.
+        trackers = Tracker.objects.filter(company=instance, status=Tracker.Status.ACTIVE)
+        trackers.filter(form_submission_outbound=True).update(form_submission_outbound=False)
+        for tracker in trackers:
+            tracker_disable(tracker=tracker)
