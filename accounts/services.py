@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Company, Tag, User
+from accounts.models import Account, ApiKey, Company, Notification, Tag, User
 
 
 @transaction.atomic
@@ -227,3 +227,53 @@ def user_invitation_accept(*, user: User) -> User:
         user.accepted = True
         user.save(update_fields=["accepted"])
     return user
+
+
+NOTIFICATION_SETTINGS = (
+    "call_enabled",
+    "sms_enabled",
+    "alert_type",
+    "send_desktop",
+    "send_email",
+    "send_push",
+    "company",
+    "tracker_public_id",
+    "agent",
+)
+
+
+def _notification_check(notification: Notification) -> None:
+    if notification.user_id is None:
+        # Reference: an email-only recipient needs a company or tracker scope, and email only.
+        if notification.company_id is None and not notification.tracker_public_id:
+            raise UserRuleError("Notifications for an email-only recipient need a company_id or tracker_id.")
+        if notification.send_push or notification.send_desktop:
+            raise UserRuleError("Email-only recipients can only receive send_email notifications.")
+
+
+@transaction.atomic
+def notification_create(
+    *, account: Account, user: User | None, email: str = "", values: dict[str, Any]
+) -> Notification:
+    """An alert rule for ``user`` (or an email-only recipient when ``user`` is None)."""
+    notification = Notification(account=account, user=user, email="" if user else email)
+    for field in NOTIFICATION_SETTINGS:
+        if field in values:
+            setattr(notification, field, values[field])
+    if user is None:
+        # Email-only recipients get email alerts and nothing else.
+        notification.send_email = values.get("send_email", True)
+    _notification_check(notification)
+    notification.save()
+    return notification
+
+
+@transaction.atomic
+def notification_update(*, notification: Notification, values: dict[str, Any]) -> Notification:
+    """Change scope, events and channels; the recipient cannot change (delete and recreate)."""
+    for field in NOTIFICATION_SETTINGS:
+        if field in values:
+            setattr(notification, field, values[field])
+    _notification_check(notification)
+    notification.save()
+    return notification

@@ -15,6 +15,7 @@ from api.v3.views.trackers import TrackerViewSet
 from api.v3.views.webhooks import WebhookDeliveryViewSet, WebhookEventViewSet, WebhookSigningKeyViewSet
 from api.v3.views.users import UserViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
+from api.v3.views.notifications import NotificationViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
@@ -29,6 +30,7 @@ router.register("text-messages", TextMessageViewSet, basename="text-message")
 router.register("users", UserViewSet, basename="user")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("integration_triggers", IntegrationTriggerViewSet, basename="integration-trigger")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 

@@ -1,0 +1,20 @@
+import pytest
+
+from accounts.models import Notification
+from api.tests.test_notifications_list import NOTIFICATION_KEYS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_one_notification(api_client, account, admin_user):
+    notification = Notification.objects.create(account=account, user=admin_user, alert_type="first_call")
+    response = api_client.get(f"/v3/a/{account.public_id}/notifications/{notification.numeric_id}.json")
+    assert response.status_code == 200
+    assert set(response.json()) == NOTIFICATION_KEYS
+    assert response.json()["name"] == "First-Time Calls for All Companies"
+
+
+def test_it_hides_other_accounts_notifications(api_client, account, other_account):
+    notification = Notification.objects.create(account=other_account, email="x@example.com")
+    response = api_client.get(f"/v3/a/{account.public_id}/notifications/{notification.numeric_id}.json")
+    assert response.status_code == 404
