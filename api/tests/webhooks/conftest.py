@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Company
 from api.models import Integration
 from telephony.models import Call, TextConversation, TextMessage
+from telephony.tests.conftest import twilio_post  # noqa: F401 - Twilio's signed requests, for the end-to-end tests
 from tracking.models import CallFlow, FormSubmission, Person, Tracker, TrackingNumber, VisitorSession
 
 
