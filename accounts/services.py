@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Company, Notification, Tag, User
+from accounts.models import Account, ApiKey, Company, Notification, SummaryEmail, Tag, User
 
 
 @transaction.atomic
@@ -277,3 +277,55 @@ def notification_update(*, notification: Notification, values: dict[str, Any]) -
     _notification_check(notification)
     notification.save()
     return notification
+
+
+SUMMARY_EMAIL_SECTIONS = ("summary_statistics", "top_sources", "top_keywords", "call_log")
+SUMMARY_EMAIL_FREQUENCIES = ("daily", "weekly", "monthly")
+SUMMARY_EMAIL_LEAD_STATUSES = ("Lead", "Not a Lead", "Not Scored", "All")
+
+
+@transaction.atomic
+def summary_email_create(
+    *,
+    account: Account,
+    user: User | None,
+    email: str = "",
+    company: Company | None,
+    frequency: list[str],
+    config: dict[str, bool],
+    lead_status: str = "All",
+) -> SummaryEmail:
+    """A digest subscription for a user (or an email-only recipient, who needs a company).
+
+    Sections not named in ``config`` are off.
+    """
+    if user is None and company is None:
+        raise UserRuleError("Summary emails for an email-only recipient need a company_id.")
+    return SummaryEmail.objects.create(
+        account=account,
+        user=user,
+        email="" if user else email,
+        company=company,
+        frequency=list(dict.fromkeys(frequency)),
+        config={section: bool(config.get(section, False)) for section in SUMMARY_EMAIL_SECTIONS},
+        lead_status_filter=lead_status,
+    )
+
+
+@transaction.atomic
+def summary_email_update(
+    *,
+    summary_email: SummaryEmail,
+    frequency: list[str] | None = None,
+    config: dict[str, bool] | None = None,
+    lead_status: str | None = None,
+) -> SummaryEmail:
+    """``frequency`` replaces the subscribed set; ``config`` keys merge into the sections."""
+    if frequency is not None:
+        summary_email.frequency = list(dict.fromkeys(frequency))
+    if config is not None:
+        summary_email.config = {**summary_email.config, **{key: bool(value) for key, value in config.items()}}
+    if lead_status is not None:
+        summary_email.lead_status_filter = lead_status
+    summary_email.save()
+    return summary_email

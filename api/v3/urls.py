@@ -16,6 +16,7 @@ from api.v3.views.webhooks import WebhookDeliveryViewSet, WebhookEventViewSet, W
 from api.v3.views.users import UserViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
 from api.v3.views.notifications import NotificationViewSet
+from api.v3.views.summary_emails import SummaryEmailViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
@@ -31,6 +32,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("integration_triggers", IntegrationTriggerViewSet, basename="integration-trigger")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("summary_emails", SummaryEmailViewSet, basename="summary-email")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 

@@ -1,0 +1,31 @@
+import pytest
+
+from accounts.models import SummaryEmail, User
+from api.tests.roles import client_for, user_with_role
+from api.tests.test_summary_emails_list import CONFIG, SUMMARY_KEYS
+
+pytestmark = pytest.mark.django_db
+
+
+def url(account, summary):
+    return f"/v3/a/{account.public_id}/summary_emails/{summary.public_id}.json"
+
+
+def test_it_shows_a_subscription(api_client, account, admin_user):
+    summary = SummaryEmail.objects.create(account=account, user=admin_user, frequency=["daily"], config=CONFIG)
+    body = api_client.get(url(account, summary)).json()
+    assert set(body) == SUMMARY_KEYS
+    assert body["scope"]["type"] == "Account"
+
+
+def test_other_users_records_are_for_admins(account, company, admin_user):
+    summary = SummaryEmail.objects.create(account=account, user=admin_user, frequency=["daily"], config=CONFIG)
+    teddy = client_for(user_with_role(account, User.Role.REPORTING, [company]))
+    assert teddy.get(url(account, summary)).status_code == 403
+
+
+def test_it_hides_other_accounts_subscriptions(api_client, account, other_account):
+    summary = SummaryEmail.objects.create(
+        account=other_account, email="x@example.com", frequency=["daily"], config=CONFIG
+    )
+    assert api_client.get(url(account, summary)).status_code == 404

@@ -1,0 +1,125 @@
+"""Summary email subscriptions: ``/v3/a/{account_id}/summary_emails``."""
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.fields import parse_public_or_numeric
+from accounts.models import SummaryEmail, User
+from accounts.services import SUMMARY_EMAIL_FREQUENCIES, UserRuleError, summary_email_create, summary_email_update
+from api.v3.filters import ArrayFilter, CompanyIdFilter, V3FilterSet
+from api.v3.serializers.summary_emails import (
+    SummaryEmailCreateInputSerializer,
+    SummaryEmailSerializer,
+    SummaryEmailUpdateInputSerializer,
+)
+from api.v3.viewsets import ALL_ROLES, V3DestroyMixin, V3ViewSet
+
+
+class FrequencyFilter(ArrayFilter):
+    """Subscriptions sent at ANY of the given frequencies (``frequency[]=daily``)."""
+
+    def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        unknown = sorted(set(value) - set(SUMMARY_EMAIL_FREQUENCIES))
+        if unknown:
+            raise exceptions.ValidationError(f"frequency must be among {', '.join(SUMMARY_EMAIL_FREQUENCIES)}")
+        condition = Q()
+        for frequency in value:
+            condition |= Q(frequency__contains=[frequency])
+        return qs.filter(condition)
+
+
+class SummaryEmailFilterSet(V3FilterSet):
+    frequency = FrequencyFilter(split_commas=True)
+    # The reference says a blank company_id fetches the account-level settings; its own
+    # list example returns company subscriptions without one, so no company_id means all.
+    company_id = CompanyIdFilter()
+    user_id = django_filters.CharFilter(method="filter_user")
+    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
+
+    class Meta:
+        model = SummaryEmail
+        fields: list[str] = []
+
+    def filter_user(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        lookup = parse_public_or_numeric(value, "USR")
+        if lookup is None:
+            return queryset.none()
+        return queryset.filter(**{f"user__{key}": id_value for key, id_value in lookup.items()})
+
+
+class SummaryEmailViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
+    resource_name = "summary_emails"
+    id_prefix = "CSS"
+    queryset = SummaryEmail.objects.select_related("company", "user", "account")
+    serializer_class = SummaryEmailSerializer
+    filterset_class = SummaryEmailFilterSet
+    default_ordering = ("created_at", "id")
+    company_field = None
+    # Everyone manages their own subscriptions; admins manage everyone's.
+    write_roles = ALL_ROLES
+
+    def get_queryset(self) -> QuerySet[SummaryEmail]:
+        queryset = super().get_queryset()
+        if self.action == "list" and not self.user.is_admin:
+            queryset = queryset.filter(user=self.user)
+        return queryset
+
+    def check_object_permissions(self, request: Request, obj: SummaryEmail) -> None:
+        super().check_object_permissions(request, obj)
+        # Reference: records of other users are for administrators only (403).
+        if not self.user.is_admin and obj.user_id != self.user.pk:
+            raise exceptions.PermissionDenied()
+
+    @extend_schema(request=SummaryEmailCreateInputSerializer, responses={201: SummaryEmailSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = SummaryEmailCreateInputSerializer(data=self.request_body())
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        recipient: User | None = None
+        email = ""
+        if values.get("user_id"):
+            lookup = parse_public_or_numeric(values["user_id"], "USR") or {"pk__in": []}
+            recipient = User.objects.filter(account=self.account, is_active=True, **lookup).first()
+            if recipient is None:
+                raise exceptions.NotFound("user_id: user not found")
+        else:
+            email = values["email"]
+        if (recipient is None or recipient.pk != self.user.pk) and not self.user.is_admin:
+            raise exceptions.PermissionDenied()
+        company = self.company_param(values.get("company_id"), required=False)
+        try:
+            summary = summary_email_create(
+                account=self.account,
+                user=recipient,
+                email=email,
+                company=company,
+                frequency=values["frequency"],
+                config=values["config"],
+                lead_status=values.get("filters", {}).get("lead_status", "All"),
+            )
+        except UserRuleError as exc:
+            raise exceptions.ValidationError(str(exc)) from exc
+        return self.render(summary, status.HTTP_201_CREATED, with_filters=True)
+
+    @extend_schema(request=SummaryEmailUpdateInputSerializer, responses={200: SummaryEmailSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        summary = self.get_object()
+        data = SummaryEmailUpdateInputSerializer(data=self.request_body())
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        summary = summary_email_update(
+            summary_email=summary,
+            frequency=values.get("frequency"),
+            config=values.get("config"),
+            lead_status=values.get("filters", {}).get("lead_status"),
+        )
+        return self.render(summary, with_filters=True)
