@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("telephony/caller-ids/", include("telephony.caller_ids")),
     path("v3/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
     path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
     path("v3/", include("api.v3.urls")),

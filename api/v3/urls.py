@@ -17,6 +17,7 @@ from api.v3.views.users import UserViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
 from api.v3.views.notifications import NotificationViewSet
 from api.v3.views.summary_emails import SummaryEmailViewSet
+from api.v3.views.caller_ids import CallerIdViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
@@ -33,6 +34,7 @@ router.register("integrations", IntegrationViewSet, basename="integration")
 router.register("integration_triggers", IntegrationTriggerViewSet, basename="integration-trigger")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("summary_emails", SummaryEmailViewSet, basename="summary-email")
+router.register("caller_ids", CallerIdViewSet, basename="caller-id")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 

@@ -39,6 +39,7 @@ COMPANY_ID_PARAMETER = OpenApiParameter(
 class CompanyScopedListMixin:
     """Collections the reference lists one company at a time (``company_id`` required)."""
 
+    @extend_schema(parameters=[COMPANY_ID_PARAMETER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         company: Company = self.company_param(request.query_params.get("company_id"))  # type: ignore[attr-defined]
         queryset = self.get_queryset().filter(company=company)  # type: ignore[attr-defined]
@@ -55,10 +56,6 @@ class IntegrationViewSet(CompanyScopedListMixin, RetrieveModelMixin, V3DestroyMi
     queryset = Integration.objects.select_related("company")
     serializer_class = IntegrationSerializer
     default_ordering = ("created_at", "id")
-
-    @extend_schema(parameters=[COMPANY_ID_PARAMETER])
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=IntegrationCreateInputSerializer, responses={201: IntegrationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -104,10 +101,6 @@ class IntegrationTriggerViewSet(CompanyScopedListMixin, RetrieveModelMixin, V3De
     queryset = IntegrationTrigger.objects.select_related("company", "integration")
     serializer_class = IntegrationTriggerSerializer
     default_ordering = ("created_at", "id")
-
-    @extend_schema(parameters=[COMPANY_ID_PARAMETER])
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
 
     def _tracker_ids(self, company: Company, values: dict[str, Any]) -> None:
         if not values.get("tracker_ids"):
