@@ -6,22 +6,28 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.urlpatterns import format_suffix_patterns
 
 from api.v3.views.accounts import AccountDetailView, AccountListView
+from api.v3.views.caller_ids import CallerIdViewSet
 from api.v3.views.calls import CallViewSet
-from api.v3.views.form_submissions import FormSubmissionViewSet, FormSummaryViewSet
 from api.v3.views.companies import CompanyViewSet
-from api.v3.views.tags import TagViewSet
-from api.v3.views.text_messages import TextMessageViewSet
-from api.v3.views.trackers import TrackerViewSet
-from api.v3.views.webhooks import WebhookDeliveryViewSet, WebhookEventViewSet, WebhookSigningKeyViewSet
-from api.v3.views.users import UserViewSet
+from api.v3.views.form_submissions import FormSubmissionViewSet, FormSummaryViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
 from api.v3.views.notifications import NotificationViewSet
 from api.v3.views.summary_emails import SummaryEmailViewSet
-from api.v3.views.caller_ids import CallerIdViewSet
+from api.v3.views.tags import TagViewSet
+from api.v3.views.text_messages import TextMessageViewSet
+from api.v3.views.trackers import TrackerViewSet
+from api.v3.views.users import UserViewSet
+from api.v3.views.webhooks import WebhookDeliveryViewSet, WebhookEventViewSet, WebhookSigningKeyViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("companies", CompanyViewSet, basename="company")
 router.register("tags", TagViewSet, basename="tag")
+router.register("users", UserViewSet, basename="user")
+router.register("integrations", IntegrationViewSet, basename="integration")
+router.register("integration_triggers", IntegrationTriggerViewSet, basename="integration-trigger")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("summary_emails", SummaryEmailViewSet, basename="summary-email")
+router.register("caller_ids", CallerIdViewSet, basename="caller-id")
 router.register("calls", CallViewSet, basename="call")
 router.register("trackers", TrackerViewSet, basename="tracker")
 router.register("webhook_events", WebhookEventViewSet, basename="webhook-event")
@@ -29,12 +35,6 @@ router.register("webhook_deliveries", WebhookDeliveryViewSet, basename="webhook-
 router.register("webhook_signing_keys", WebhookSigningKeyViewSet, basename="webhook-signing-key")
 router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
 router.register("text-messages", TextMessageViewSet, basename="text-message")
-router.register("users", UserViewSet, basename="user")
-router.register("integrations", IntegrationViewSet, basename="integration")
-router.register("integration_triggers", IntegrationTriggerViewSet, basename="integration-trigger")
-router.register("notifications", NotificationViewSet, basename="notification")
-router.register("summary_emails", SummaryEmailViewSet, basename="summary-email")
-router.register("caller_ids", CallerIdViewSet, basename="caller-id")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 
