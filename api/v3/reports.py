@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from rest_framework import exceptions
 
@@ -85,7 +85,9 @@ def call_aggregates(metrics: list[str]) -> dict[str, Any]:
     if "first_time_callers" in wanted:
         aggregates["first_time_callers"] = Count("id", filter=Q(first_call=True))
     if wanted & {"average_duration", "formatted_average_duration"}:
-        aggregates["average_duration"] = Avg("duration")
+        # Sum and count rather than AVG, so group rows add up to the totals exactly.
+        aggregates["duration_sum"] = Sum("duration")
+        aggregates["duration_count"] = Count("duration")
     if "leads" in wanted:
         aggregates["leads"] = Count("id", filter=Q(lead_status="good_lead"))
     return aggregates
@@ -93,7 +95,8 @@ def call_aggregates(metrics: list[str]) -> dict[str, Any]:
 
 def call_metrics_render(row: dict[str, Any], metrics: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    average = int(round(row.get("average_duration") or 0))
+    counted = row.get("duration_count") or 0
+    average = int(round((row.get("duration_sum") or 0) / counted)) if counted else 0
     for name in metrics:
         if name == "average_duration":
             out[name] = average
@@ -190,6 +193,11 @@ def call_report_filter(queryset: QuerySet, params: Any, user: User) -> QuerySet:
     return queryset
 
 
+def totals_of(rows: list[dict[str, Any]], aggregates: dict[str, Any]) -> dict[str, Any]:
+    """The grand total of partitioning groups: every aggregate here is a sum or a count."""
+    return {name: sum(row.get(name) or 0 for row in rows) for name in aggregates}
+
+
 def group_key(group_by: str, value: Any) -> Any:
     if value in ("", None):
         return None
@@ -210,20 +218,22 @@ def summary(
     order_metric: str,
 ) -> dict[str, Any]:
     queryset = queryset.order_by()
-    body: dict[str, Any] = {**window.echo(), "total_results": render(queryset.aggregate(**aggregates), metrics)}
-    if group_by:
-        column = groups[group_by]
-        rows = (
-            queryset.annotate(group_key=F(column))
-            .values("group_key")
-            .annotate(**aggregates)
-            .order_by(f"-{order_metric}", "group_key")
-        )
-        body["grouped_by"] = group_by
-        body["grouped_results"] = [
-            {"key": group_key(group_by, row["group_key"]), **render(row, metrics)} for row in rows
-        ]
-    return body
+    if not group_by:
+        return {**window.echo(), "total_results": render(queryset.aggregate(**aggregates), metrics)}
+    column = groups[group_by]
+    rows = list(
+        queryset.annotate(group_key=F(column))
+        .values("group_key")
+        .annotate(**aggregates)
+        .order_by(f"-{order_metric}", "group_key")
+    )
+    # One scan: the groups partition the rows, so the totals are their sums.
+    return {
+        **window.echo(),
+        "total_results": render(totals_of(rows, aggregates), metrics),
+        "grouped_by": group_by,
+        "grouped_results": [{"key": group_key(group_by, row["group_key"]), **render(row, metrics)} for row in rows],
+    }
 
 
 # --- time series --------------------------------------------------------------------------
@@ -304,6 +314,7 @@ def timeseries(
         .annotate(**aggregates)
         .order_by("bucket")
     )
+    rows = list(rows)
     by_bucket = {_bucket_id(row["bucket"], interval, window.tz): row for row in rows}
     data = []
     for slot in slots:
@@ -311,7 +322,8 @@ def timeseries(
         data.append({"date": _bucket_label(slot, interval), **render(row, metrics)})
     return {
         **window.echo(),
-        "total_results": render(queryset.aggregate(**aggregates), metrics),
+        # Every row of the window falls in one bucket: the totals are the buckets' sums.
+        "total_results": render(totals_of(rows, aggregates), metrics),
         "data": data,
     }
 
