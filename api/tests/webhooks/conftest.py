@@ -39,6 +39,12 @@ class Answer:
     hang: float = 0.0
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout, killed worker) leaves a broken pipe: expected here.
+        pass
+
+
 class Receiver:
     """A threaded ``http.server`` on 127.0.0.1 that records requests and answers as told."""
 
@@ -69,7 +75,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
