@@ -1,6 +1,11 @@
-from django.contrib import admin
+from typing import Any
 
-from api.models import Integration, IntegrationTrigger
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from api.models import Integration, IntegrationTrigger, WebhookDelivery, WebhookEvent
+from api.webhooks.delivery import webhook_event_redeliver
 
 
 @admin.register(Integration)
@@ -12,3 +17,46 @@ class IntegrationAdmin(admin.ModelAdmin):
 @admin.register(IntegrationTrigger)
 class IntegrationTriggerAdmin(admin.ModelAdmin):
     list_display = ("numeric_id", "company", "integration", "call_type", "min_duration", "max_duration", "lead_status")
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    extra = 0
+    can_delete = False
+    fields = ("attempt", "created_at", "status_code", "success", "latency_ms", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "event", "state", "attempts", "url", "company", "created_at", "finished_at")
+    list_filter = ("state", "event", "account")
+    search_fields = ("event_id", "ordering_key", "url")
+    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
+    inlines = (WebhookDeliveryInline,)
+    actions = ("redeliver",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Send the selected finished events again (same event id)")
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        count = 0
+        for event in queryset:
+            if event.is_finished:
+                webhook_event_redeliver(event=event)
+                count += 1
+        self.message_user(request, f"{count} event(s) queued for delivery.")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("numeric_id", "webhook_event", "attempt", "status_code", "success", "latency_ms", "created_at")
+    list_filter = ("success", "account")
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
