@@ -43,10 +43,10 @@ def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 120) -> 
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read()
         try:
-            response = requests.get(f"{base}/healthz", timeout=2)
+            response = requests.get(f"{base}/healthz", timeout=10)
             if response.status_code == 200:
                 return response
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy starting
             pass
         time.sleep(0.5)
     raise AssertionError("the embedded server did not become healthy")
