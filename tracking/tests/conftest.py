@@ -1,6 +1,7 @@
 import pytest
 
 from callrail.redis import get_redis
+from tracking.tests.browser import browser, site  # noqa: F401 - fixtures for the browser tests
 
 
 @pytest.fixture
