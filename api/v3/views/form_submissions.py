@@ -10,7 +10,7 @@ import django_filters
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
@@ -280,10 +280,23 @@ def ignored_fields_add(*, account: Account, companies: list[Company], field_name
                 FormSubmission.objects.filter(pk=submission.pk).update(form_data=kept)
 
 
+class FormSummarySerializer(serializers.Serializer):
+    """The shape of ``forms/summary.json`` (for the OpenAPI description)."""
+
+    start_date = serializers.CharField()
+    end_date = serializers.CharField()
+    time_zone = serializers.CharField()
+    total_results = serializers.DictField(child=serializers.IntegerField())
+    grouped_by = serializers.CharField(required=False)
+    grouped_results = serializers.ListField(child=serializers.DictField(), required=False)
+
+
 class FormSummaryViewSet(V3ViewSet):
     """``GET forms/summary.json``."""
 
     resource_name = "forms"
+    serializer_class = FormSummarySerializer
+    company_field = None
 
     def summary(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = request.query_params
