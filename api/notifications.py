@@ -384,13 +384,13 @@ def summary_emails_send(*, now: datetime | None = None) -> int:
     sent = 0
     for summary in SummaryEmail.objects.select_related("company", "account").order_by("id").iterator():
         for frequency in summary.frequency or []:
-            period = summary_period(frequency, now, summary_time_zone(summary))
-            if period is None or (summary.last_sent_at or {}).get(frequency) == period.key:
-                continue
             try:
+                period = summary_period(frequency, now, summary_time_zone(summary))
+                if period is None or (summary.last_sent_at or {}).get(frequency) == period.key:
+                    continue
                 sent += summary_email_send(summary=summary, frequency=frequency, now=now)
             except Exception:
-                # One bad address or template must not stop everyone else's summaries.
+                # One bad address or time zone must not stop everyone else's summaries.
                 logger.exception("summary email %s (%s) not sent", summary.public_id, frequency)
     return sent
 

@@ -45,6 +45,12 @@ RESPONSE_HEADERS_LIMIT = 30
 RETRYABLE_STATUSES = frozenset({408, 429})
 # A pending row is left to its own scheduled task this long before the sweeper steps in.
 SWEEP_GRACE = timedelta(seconds=60)
+# After the sweeper hands a row to Celery it waits this long before handing it out again,
+# so a backlog in the queue is not multiplied by every sweep.
+SWEEP_RESEND_AFTER = timedelta(minutes=5)
+# Retries further away than this are not held as Celery ETA messages (workers keep those
+# in memory, and Redis redelivers them after its visibility timeout): the sweeper sends them.
+MAX_COUNTDOWN = timedelta(minutes=5)
 USER_AGENT = "CallTracking-Webhooks/1.0"
 
 _session: requests.Session | None = None
@@ -245,8 +251,9 @@ def _record(event_pk: int, attempt: int, result: AttemptResult, now: datetime) -
     elif result.retryable and now + retry_delay(attempt) <= event.retry_until:
         event.state = State.PENDING
         event.next_attempt_at = now + retry_delay(attempt)
-        countdown = retry_delay(attempt).total_seconds()
-        transaction.on_commit(lambda: _schedule(event.pk, countdown), robust=True)
+        if retry_delay(attempt) <= MAX_COUNTDOWN:
+            countdown = retry_delay(attempt).total_seconds()
+            transaction.on_commit(lambda: _schedule(event.pk, countdown), robust=True)
     else:
         event.state = State.FAILED
         event.finished_at = now
@@ -380,12 +387,15 @@ def webhook_outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> in
             event.save(update_fields=["state", "locked_until", "next_attempt_at"])
     due = list(
         WebhookEvent.objects.filter(state=State.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
         .exclude(pk__in=[event.pk for event in stuck])
         .filter(~_earlier_unfinished())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
     pks = [event.pk for event in stuck] + due
+    # On a pending row, locked_until marks "handed to Celery at": not re-sent before then.
+    WebhookEvent.objects.filter(pk__in=pks, state=State.PENDING).update(locked_until=now + SWEEP_RESEND_AFTER)
     webhook_events_enqueue(pks)
     return len(pks)
 

@@ -352,3 +352,31 @@ def test_prune_drops_old_finished_events_and_their_log(pre_call, receiver, setti
     assert webhook_log_prune(now=timezone.now() + timedelta(days=settings.WEBHOOKS_LOG_RETENTION_DAYS - 1)) == 0
     webhook_log_prune(now=timezone.now() + timedelta(days=settings.WEBHOOKS_LOG_RETENTION_DAYS + 1))
     assert not WebhookEvent.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+def test_late_retries_are_left_to_the_sweeper(pre_call, receiver, django_capture_on_commit_callbacks):
+    receiver.default = Answer(status=503)
+    moment = timezone.now()
+    for _ in range(5):  # 10, 20, 40, 80, 160 s: held as Celery countdowns
+        webhook_event_deliver(event_pk=pre_call.pk, now=moment)
+        pre_call.refresh_from_db()
+        moment = pre_call.next_attempt_at
+    with (
+        mock.patch("api.tasks.webhook_event_deliver.apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        webhook_event_deliver(event_pk=pre_call.pk, now=moment)  # next wait: 320 s
+    assert not apply_async.called
+    pre_call.refresh_from_db()
+    with mock.patch("api.webhooks.outbox.webhook_events_enqueue") as enqueue:
+        webhook_outbox_sweep(now=pre_call.next_attempt_at + timedelta(seconds=61))
+    enqueue.assert_called_once_with([pre_call.pk])
+
+
+def test_the_sweeper_does_not_resend_what_it_just_handed_out(pre_call):
+    later = timezone.now() + timedelta(minutes=2)
+    with mock.patch("api.webhooks.outbox.webhook_events_enqueue") as enqueue:
+        assert webhook_outbox_sweep(now=later) == 1
+        assert webhook_outbox_sweep(now=later + timedelta(minutes=1)) == 0
+        assert webhook_outbox_sweep(now=later + timedelta(minutes=6)) == 1
+    assert enqueue.call_count == 3

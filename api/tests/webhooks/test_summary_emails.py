@@ -154,3 +154,11 @@ def test_the_beat_task_runs_hourly(account, company):
     assert entry["task"] == "api.tasks.summary_emails_send"
     assert entry["schedule"].minute == {7} and len(entry["schedule"].hour) == 24
     assert app.conf.beat_schedule["webhook-outbox-sweep"]["task"] == "api.tasks.webhook_outbox_sweep"
+
+
+def test_one_broken_subscription_does_not_stop_the_others(account, company):
+    broken = Company.objects.create(account=account, name="Broken", time_zone="Mars/Olympus_Mons")
+    subscribe(broken, account=account, frequency=["daily"], email="broken@example.com")
+    subscribe(company, account=account, frequency=["daily"], email="fine@example.com")
+    assert summary_emails_send(now=at(NEW_YORK, 2026, 3, 10, 6, 7)) == 1
+    assert mail.outbox[0].to == ["fine@example.com"]

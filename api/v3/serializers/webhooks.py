@@ -4,6 +4,8 @@ CallRail has no delivery log). Times are UTC."""
 import json
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import WebhookDelivery, WebhookEvent
@@ -38,6 +40,7 @@ class WebhookEventSerializer(V3Serializer):
     def get_last_error(self, event: WebhookEvent) -> str | None:
         return event.last_error or None
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_payload(self, event: WebhookEvent) -> Any:
         return json.loads(event.body)
 
