@@ -2,6 +2,11 @@
 
 The plain password and API key are kept in ``VAR_DIR/demo.json`` (mode 0600) so
 later runs can print them again; the database stores only hashes.
+
+The demo company gets a website pool (a session tracker with four fictional
+numbers), a Google Ads source tracker, and the demo business page at /demo/ that
+embeds its swap.js, so a newcomer sees the swap at once. Running it again
+changes nothing.
 """
 
 import json
@@ -13,12 +18,84 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Company, User
 from accounts.services import admin_bootstrap, company_create
+from tracking.models import CallFlow, Tracker, TrackingNumber
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_ACCOUNT = "Demo Agency"
 DEMO_COMPANY = "Demo Plumbing Co."
+# The business's own line, shown on the demo page (and what the trackers swap).
+DEMO_BUSINESS_NUMBER = "+14045550100"
+# Fictional numbers (NXX-555-01xx), the simulated carrier's range.
+DEMO_POOL_NUMBERS = ("+14705550101", "+14705550102", "+14705550103", "+14705550104")
+DEMO_ADS_NUMBER = "+14705550105"
+DEMO_CALLER = "+14045550999"
+
+
+def demo_trackers_ensure(company: Company) -> Tracker:
+    """The demo company's call flow, website pool and Google Ads tracker (idempotent)."""
+    account = company.account
+    flow, _ = CallFlow.objects.get_or_create(
+        company=company,
+        name="Ring the office",
+        defaults={
+            "account": account,
+            "definition": {
+                "type": "basic",
+                "destination_number": DEMO_BUSINESS_NUMBER,
+                "recording_enabled": True,
+                "greeting_text": "Thanks for calling Demo Plumbing. Connecting you now.",
+                "greeting_recording_url": None,
+            },
+        },
+    )
+    pool, _ = Tracker.objects.get_or_create(
+        company=company,
+        name="Website visitors",
+        defaults={
+            "account": account,
+            "type": Tracker.Type.SESSION,
+            "call_flow": flow,
+            "source": {"type": "all"},
+            "swap_targets": [DEMO_BUSINESS_NUMBER],
+            "pool_size": len(DEMO_POOL_NUMBERS),
+            "whisper_message": "Call from [source]",
+            "number_request": {"area_code": "470"},
+        },
+    )
+    ads, _ = Tracker.objects.get_or_create(
+        company=company,
+        name="Google Ads",
+        defaults={
+            "account": account,
+            "type": Tracker.Type.SOURCE,
+            "call_flow": flow,
+            "source": {"type": "search", "search_engine": "google", "search_type": "paid"},
+            "swap_targets": [DEMO_BUSINESS_NUMBER],
+            "campaign_name": "Spring plumbing",
+            "number_request": {"area_code": "470"},
+        },
+    )
+    for tracker, numbers in ((pool, DEMO_POOL_NUMBERS), (ads, (DEMO_ADS_NUMBER,))):
+        for number in numbers:
+            if not TrackingNumber.objects.filter(number=number, status=TrackingNumber.Status.ACTIVE).exists():
+                # Fictional numbers need no carrier: they exist only in the simulated one.
+                TrackingNumber.objects.create(
+                    account=account, tracker=tracker, number=number, carrier_sid=f"PNdemo{number[-4:]}"
+                )
+    if not company.form_capture:
+        company.form_capture = True
+        company.save(update_fields=["form_capture", "updated_at"])
+    return pool
+
+
+def demo_lines() -> list[str]:
+    base = settings.PUBLIC_BASE_URL
+    return [
+        f"Demo site         : {base}/demo/  (each visitor session gets its own number; add ?calltrk_debug=1)",
+        f"Simulate a call   : python manage.py simulate_call --to {DEMO_POOL_NUMBERS[0]} --from {DEMO_CALLER}",
+    ]
 
 
 def _credentials_path() -> Path:
@@ -53,8 +130,14 @@ class Command(BaseCommand):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(saved))
             path.chmod(0o600)
+        company = Company.objects.filter(public_id=saved["company_id"]).first()
+        if company is not None:
+            demo_trackers_ensure(company)
+        shown = {**saved, "extra_lines": demo_lines()}
         if options["json"]:
-            self.stdout.write(json.dumps(saved))
+            self.stdout.write(json.dumps(shown))
         else:
             for key, value in saved.items():
                 self.stdout.write(f"{key}: {value}")
+            for line in shown["extra_lines"]:
+                self.stdout.write(line)
