@@ -149,8 +149,9 @@ class Call(TimeStampedModel):
 
     @property
     def call_type(self) -> str:
-        """CallRail's ``call_type``. The reference spells one value ``abandonded``; the
-        correctly spelled ``abandoned`` is used here (caller hung up before any phone rang)."""
+        """CallRail's ``call_type``. ``abandonded`` keeps the reference's spelling (its
+        only documented value): the caller hung up before any phone rang (in a menu,
+        during the greeting) or while it was still ringing."""
         if self.direction == self.Direction.OUTBOUND:
             return "outbound"
         if self.is_live:
@@ -159,9 +160,9 @@ class Call(TimeStampedModel):
             return "voicemail_transcription" if self.transcription else "voicemail"
         if self.answered:
             return "answered"
-        if self.flow_state.get("dialed"):
-            return "missed"
-        return "abandoned"
+        if self.status == self.Status.CANCELED or not self.flow_state.get("dialed"):
+            return "abandonded"
+        return "missed"
 
     @property
     def recording_access_key(self) -> str:

@@ -84,7 +84,7 @@ def test_a_missed_call_is_missed(twilio_post, company, completed):
 
 def test_a_caller_who_hangs_up_before_any_phone_rings_abandoned(db, company):
     call = Call(status="completed", flow_state={}, answered=False)
-    assert call.call_type == "abandoned"
+    assert call.call_type == "abandonded"
     assert Call(status="in-progress").call_type == "in_progress"
     assert Call(direction="outbound", status="completed").call_type == "outbound"
 

@@ -323,7 +323,7 @@ def test_a_failing_attribution_still_rings_the_destination(twilio_post, company,
 
 def test_a_failing_database_still_rings_the_destination(twilio_post, company):
     number = basic_number(company, recording_enabled=True)
-    with mock.patch("telephony.services._insert", side_effect=OperationalError("connection lost")):
+    with mock.patch("telephony.services.caller_history", side_effect=OperationalError("connection lost")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert_twiml(response, "<Response><Dial>+14045551234</Dial></Response>")
     assert not Call.objects.exists()
@@ -344,3 +344,27 @@ def test_a_lost_database_connection_uses_the_last_known_destination(twilio_post,
     with mock.patch("telephony.services.tracking_number_for_call", side_effect=OperationalError("down")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert_twiml(response, "<Response><Dial>+14045551234</Dial></Response>")
+
+
+def test_a_taken_numeric_id_is_drawn_again(twilio_post, company):
+    number = basic_number(company)
+    twilio_post(VOICE, voice_params(to=number.number))
+    taken = Call.objects.get().numeric_id
+    with mock.patch("accounts.fields.new_numeric_id", side_effect=[taken, taken + 1]):
+        response = twilio_post(VOICE, voice_params(to=number.number))
+    assert b"/telephony/twilio/flow?call=" in response.content
+    assert sorted(Call.objects.values_list("numeric_id", flat=True)) == [taken, taken + 1]
+
+
+def test_a_concurrent_first_call_from_the_same_number_shares_the_person(company):
+    from telephony.services import person_for_caller
+
+    existing = Person.objects.create(account=company.account, company=company, phone_number="+13035550123")
+    # The lookup ran before the other request's insert committed: the insert must yield.
+    with mock.patch("django.db.models.query.QuerySet.first", return_value=None):
+        person = person_for_caller(company=company, phone_number="+13035550123", name="Late")
+    assert person == existing
+    assert Person.objects.filter(company=company).count() == 1
+    fresh = person_for_caller(company=company, phone_number="+13035550999", name="New Caller")
+    assert Person.objects.get(pk=fresh.pk).name == "New Caller"
+    assert fresh.public_id.startswith("PER")

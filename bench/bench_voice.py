@@ -1,0 +1,548 @@
+"""The inbound voice webhook under load (``python -m bench voice`` under ``callrail.testenv``).
+
+Loads visitor sessions, their number-assignment log and calls into PostgreSQL
+(server-side ``INSERT … SELECT generate_series``), holds every pool number for a
+live visit in Redis, starts gunicorn as ``make run``/compose do (gthread, 2 workers
+× 4 threads), and fires signed Twilio voice webhooks from 8 keep-alive connections:
+requests/s, p50 and p99, next to the DNI benchmark's minimal view
+(``/dni/_baseline``: one Redis round trip) measured the same way in the same run.
+The webhook is measured twice, at a tenth of the rows and at all of them, to show
+whether it stays flat as the tables grow.
+
+Environment: ``BENCH_VOICE_CALLS`` (default 1,000,000), ``BENCH_VOICE_SESSIONS``
+(default 100,000), ``BENCH_VOICE_SECONDS`` per measurement (default 8),
+``BENCH_VOICE_CONNECTIONS`` (default 8).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+COMPANIES = 40
+POOL_SIZE = 8
+CUSTOMERS = 250_000
+DAYS = 730
+SOURCES = ("google_paid", "google_organic", "bing_paid", "direct", "facebook.com", "yahoo_organic")
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        sys.exit("bench voice needs PostgreSQL: run it as `python -m callrail.testenv python -m bench voice`")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    account: Any
+    companies: list[Any]
+    trackers: list[Any]  # one session tracker per company
+    numbers: list[Any]  # POOL_SIZE per tracker, in tracker order
+    first_session_id: int = 0
+    sessions: int = 0
+    calls: int = 0
+
+
+def _world() -> World:
+    from accounts.models import Account, Company
+    from tracking.models import CallFlow, Tracker, TrackingNumber
+
+    account = Account.objects.create(name="Bench agency")
+    companies, trackers, numbers = [], [], []
+    for k in range(COMPANIES):
+        company = Company.objects.create(account=account, name=f"Company {k:02d}")
+        flow = CallFlow.objects.create(
+            account=account,
+            company=company,
+            definition={
+                "type": "basic",
+                "destination_number": f"+1404555{k:04d}",
+                "recording_enabled": True,
+                "greeting_text": "This call may be recorded.",
+                "greeting_recording_url": None,
+            },
+        )
+        tracker = Tracker.objects.create(
+            account=account,
+            company=company,
+            name=f"Website {k:02d}",
+            type=Tracker.Type.SESSION,
+            call_flow=flow,
+            source={"type": "all"},
+            pool_size=POOL_SIZE,
+            whisper_message="Call from [source]",
+        )
+        for n in range(POOL_SIZE):
+            area = 200 + (k * POOL_SIZE + n) // 100
+            numbers.append(
+                TrackingNumber.objects.create(
+                    account=account, tracker=tracker, number=f"+1{area}5550{100 + (k * POOL_SIZE + n) % 100:03d}"
+                )
+            )
+        companies.append(company)
+        trackers.append(tracker)
+    return World(account=account, companies=companies, trackers=trackers, numbers=numbers)
+
+
+def _columns(model: Any, overrides: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Column names and SQL expressions for every concrete column of ``model``."""
+    columns, expressions = [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(field.column)
+        if field.column in overrides:
+            expressions.append(overrides[field.column])
+        elif field.null:
+            expressions.append("NULL")
+        elif field.get_internal_type() == "JSONField":
+            expressions.append("'[]'::jsonb" if field.get_default() == [] else "'{}'::jsonb")
+        elif field.get_internal_type() == "BooleanField":
+            expressions.append("false")
+        elif field.get_internal_type() in ("DateTimeField",):
+            expressions.append("now()")
+        elif field.get_internal_type() in ("PositiveIntegerField", "IntegerField", "BigIntegerField"):
+            expressions.append("0")
+        else:
+            expressions.append("''")
+    return columns, expressions
+
+
+def _load_sessions(world: World, start: int, count: int) -> None:
+    """Sessions ``start`` .. ``start+count-1``, each with its (ended) hold in the assignment log."""
+    from django.db import connection
+
+    from tracking.models import NumberAssignment, VisitorSession
+
+    company_ids = [c.pk for c in world.companies]
+    tracker_ids = [t.pk for t in world.trackers]
+    number_ids = [n.pk for n in world.numbers]
+    when = f"now() - make_interval(secs => ({world_span()} - g * {world_span() / max(1, SESSION_TOTAL)}))"
+    columns, expressions = _columns(
+        VisitorSession,
+        {
+            "created_at": when,
+            "updated_at": when,
+            "last_seen_at": when,
+            "account_id": str(world.account.pk),
+            "company_id": f"(%(companies)s::bigint[])[1 + mod(g, {COMPANIES})]",
+            "tracker_id": f"(%(trackers)s::bigint[])[1 + mod(g, {COMPANIES})]",
+            "visitor_id": "md5('v' || g)",
+            "session_key": "'bench-' || g",
+            "landing_url": "'https://example.com/landing?utm_source=google&gclid=' || g",
+            "referrer_url": "'https://www.google.com/'",
+            "utm_source": "'google'",
+            "utm_medium": "'cpc'",
+            "utm_campaign": "'campaign-' || mod(g, 50)",
+            "gclid": "'gclid' || g",
+            "source": f"(%(sources)s::text[])[1 + mod(g, {len(SOURCES)})]",
+            "device_type": "CASE WHEN mod(g, 2) = 0 THEN 'mobile' ELSE 'desktop' END",
+        },
+    )
+    params = {"companies": company_ids, "trackers": tracker_ids, "sources": list(SOURCES), "numbers": number_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {VisitorSession._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(expressions)} FROM generate_series({start}, {start + count - 1}) AS g",
+            params,
+        )
+        cursor.execute(f"SELECT min(id) FROM {VisitorSession._meta.db_table} WHERE session_key LIKE 'bench-%%'")
+        world.first_session_id = cursor.fetchone()[0]
+        cursor.execute(
+            f"INSERT INTO {NumberAssignment._meta.db_table} "
+            "(account_id, tracker_id, tracking_number_id, session_id, started_at, expires_at, ended_at) "
+            f"SELECT s.account_id, s.tracker_id, (%(numbers)s::bigint[])[1 + mod(g, {COMPANIES}) * {POOL_SIZE}"
+            f" + mod(g / {COMPANIES}, {POOL_SIZE})], s.id, s.created_at, s.created_at + interval '30 minutes',"
+            " s.created_at + interval '30 minutes' "
+            f"FROM generate_series({start}, {start + count - 1}) AS g "
+            f"JOIN {VisitorSession._meta.db_table} s ON s.company_id = (%(companies)s::bigint[])[1 + mod(g, {COMPANIES})]"
+            " AND s.session_key = 'bench-' || g",
+            params,
+        )
+    world.sessions += count
+
+
+SESSION_TOTAL = 100_000
+CALL_TOTAL = 1_000_000
+
+
+def world_span() -> int:
+    return DAYS * 86400
+
+
+def _load_calls(world: World, start: int, count: int) -> None:
+    """Calls ``start`` .. ``start+count-1``: each customer calls one company, about 4 times in all."""
+    from django.db import connection
+
+    from telephony.models import Call
+
+    customer = f"mod(g * 7919, {CUSTOMERS})"
+    company = f"mod({customer}, {COMPANIES})"
+    number = f"(1 + {company} * {POOL_SIZE} + mod(g, {POOL_SIZE}))"
+    when = f"now() - make_interval(secs => ({world_span()} - g * {world_span() / max(1, CALL_TOTAL)}))"
+    columns, expressions = _columns(
+        Call,
+        {
+            "created_at": when,
+            "updated_at": when,
+            "start_time": when,
+            "public_id": "'CAL' || md5('c' || g)",
+            "numeric_id": "100000000 + g",
+            "account_id": str(world.account.pk),
+            "company_id": f"(%(companies)s::bigint[])[1 + {company}]",
+            "tracker_id": f"(%(trackers)s::bigint[])[1 + {company}]",
+            "tracking_number_ref_id": f"(%(numbers)s::bigint[])[{number}]",
+            "session_id": f"CASE WHEN mod(g, 3) = 0 THEN {world.first_session_id} + mod(g, {max(1, world.sessions)}) END",
+            "call_sid": "'CA' || md5('s' || g)",
+            "direction": "'inbound'",
+            "status": "'completed'",
+            "duration": "20 + mod(g, 400)",
+            "answered": "mod(g, 5) <> 0",
+            "voicemail": "mod(g, 10) = 0",
+            "tracking_phone_number": f"(%(phones)s::text[])[{number}]",
+            "business_phone_number": "''",
+            "customer_phone_number": f"'+1770' || lpad((1000000 + {customer})::text, 7, '0')",
+            "customer_city": "'DENVER'",
+            "customer_state": "'CO'",
+            "customer_country": "'US'",
+            "source": f"(%(sources)s::text[])[1 + mod(g, {len(SOURCES)})]",
+            "source_name": "'Website'",
+            "flow_state": "'{\"dialed\": true}'::jsonb",
+        },
+    )
+    params = {
+        "companies": [c.pk for c in world.companies],
+        "trackers": [t.pk for t in world.trackers],
+        "numbers": [n.pk for n in world.numbers],
+        "phones": [n.number for n in world.numbers],
+        "sources": list(SOURCES),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Call._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(expressions)} FROM generate_series({start}, {start + count - 1}) AS g",
+            params,
+        )
+    world.calls += count
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("telephony_call", "tracking_visitorsession", "tracking_numberassignment", "tracking_person"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def _hold_pools(world: World) -> None:
+    """Every pool number held by a visit that is live now (Redis + the assignment log)."""
+    from django.utils import timezone
+
+    from callrail.redis import get_redis
+    from tracking import pools
+    from tracking.models import VisitorSession
+    from tracking.services import assignment_open
+
+    client = get_redis()
+    now = timezone.now()
+    for k, tracker in enumerate(world.trackers):
+        for n in range(POOL_SIZE):
+            session = VisitorSession.objects.create(
+                account=world.account,
+                company=world.companies[k],
+                tracker=tracker,
+                visitor_id=uuid.uuid4().hex,
+                session_key=f"live-{k}-{n}",
+                landing_url="https://example.com/?utm_source=google&utm_medium=cpc",
+                source="google_paid",
+                medium="cpc",
+                utm_source="google",
+                utm_medium="cpc",
+            )
+            got = pools.allocate(
+                client,
+                scope=tracker.public_id,
+                session_key=session.session_key,
+                timeout=tracker.session_timeout,
+                pool=True,
+                now=now.timestamp(),
+            )
+            if got.number:
+                number = tracker.numbers.get(number=got.number)
+                assignment_open(tracker=tracker, tracking_number=number, session=session, at=now)
+
+
+# --- load generation ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_gunicorn(port: int) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-secret-key",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "DNI_BENCH_BASELINE": "true",
+            "LOG_LEVEL": "WARNING",
+            "TWILIO_ACCOUNT_SID": "",
+            "TWILIO_AUTH_TOKEN": "",
+        }
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "callrail.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        os.environ.get("WEB_CONCURRENCY", "2"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        os.environ.get("GUNICORN_THREADS", "4"),
+        "--log-level",
+        "warning",
+        "--keep-alive",
+        "30",
+    ]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status in (200, 503):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def _fire(port: int, make: Any, seconds: float, connections: int, check: bytes) -> Result:
+    """``connections`` threads on keep-alive connections, each sending ``make()`` requests for ``seconds``."""
+    stop_at = time.perf_counter() + seconds
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        failed = 0
+        while time.perf_counter() < stop_at:
+            method, path, body, headers = make()
+            started = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+            except (OSError, http.client.HTTPException):
+                failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            mine.append((time.perf_counter() - started) * 1000)
+            if response.status != 200 or check not in payload:
+                failed += 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return Result(requests=len(latencies), errors=errors[0], seconds=time.perf_counter() - started, latencies=latencies)
+
+
+def _voice_requests(world: World, port: int) -> Any:
+    """A generator of signed voice webhooks: a random pool number, a caller who may have called before."""
+    from telephony.twilio import signature_compute
+
+    url = f"http://127.0.0.1:{port}/telephony/twilio/voice"
+    rng = random.Random(7)
+    lock = threading.Lock()
+
+    def make() -> tuple[str, str, bytes, dict[str, str]]:
+        with lock:
+            customer = rng.randrange(CUSTOMERS)
+            slot = rng.randrange(POOL_SIZE)
+        company = customer % COMPANIES
+        number = world.numbers[company * POOL_SIZE + slot].number
+        caller = f"+1770{1000000 + customer:07d}"
+        params = {
+            "AccountSid": "AC" + "5" * 32,
+            "ApiVersion": "2010-04-01",
+            "CallSid": "CA" + secrets.token_hex(16),
+            "CallStatus": "ringing",
+            "Called": number,
+            "Caller": caller,
+            "CallerCity": "DENVER",
+            "CallerCountry": "US",
+            "CallerState": "CO",
+            "CallerZip": "80202",
+            "Direction": "inbound",
+            "From": caller,
+            "FromCity": "DENVER",
+            "FromCountry": "US",
+            "FromState": "CO",
+            "FromZip": "80202",
+            "To": number,
+            "ToCountry": "US",
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature_compute(url, params),
+            "Host": f"127.0.0.1:{port}",
+        }
+        return "POST", "/telephony/twilio/voice", urlencode(params).encode(), headers
+
+    return make
+
+
+def _baseline_requests(port: int) -> Any:
+    headers = {"Host": f"127.0.0.1:{port}"}
+
+    def make() -> tuple[str, str, None, dict[str, str]]:
+        return "GET", "/dni/_baseline", None, headers
+
+    return make
+
+
+def main() -> None:
+    global SESSION_TOTAL, CALL_TOTAL
+    _setup()
+    import logging
+
+    logging.getLogger("tracking").setLevel(logging.WARNING)
+    from django.conf import settings
+    from django.db import connection
+
+    CALL_TOTAL = int(os.environ.get("BENCH_VOICE_CALLS", "1000000"))
+    SESSION_TOTAL = int(os.environ.get("BENCH_VOICE_SESSIONS", "100000"))
+    seconds = float(os.environ.get("BENCH_VOICE_SECONDS", "8"))
+    connections = int(os.environ.get("BENCH_VOICE_CONNECTIONS", "8"))
+    # The server signs nothing itself; both sides derive the webhook token from the same secret.
+    settings.SECRET_KEY = os.environ.get("SECRET_KEY") or "bench-secret-key"
+    settings.TWILIO_AUTH_TOKEN = ""
+
+    world = _world()
+    started = time.perf_counter()
+    tenth_sessions, tenth_calls = SESSION_TOTAL // 10, CALL_TOTAL // 10
+    _load_sessions(world, 0, tenth_sessions)
+    _load_calls(world, 0, tenth_calls)
+    _analyze()
+    loaded_small = time.perf_counter() - started
+    _hold_pools(world)
+    connection.close()
+
+    port = _free_port()
+    server = _start_gunicorn(port)
+    rows: list[tuple[str, Result]] = []
+    try:
+        _fire(port, _baseline_requests(port), 1.5, connections, b'"n"')  # warm up both paths
+        _fire(port, _voice_requests(world, port), 1.5, connections, b"<Dial")
+        rows.append(("baseline /dni/_baseline", _fire(port, _baseline_requests(port), seconds, connections, b'"n"')))
+        rows.append(
+            (
+                f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions",
+                _fire(port, _voice_requests(world, port), seconds, connections, b"<Dial"),
+            )
+        )
+        started = time.perf_counter()
+        _load_sessions(world, tenth_sessions, SESSION_TOTAL - tenth_sessions)
+        _load_calls(world, tenth_calls, CALL_TOTAL - tenth_calls)
+        _analyze()
+        loaded_rest = time.perf_counter() - started
+        connection.close()
+        _fire(port, _voice_requests(world, port), 1.5, connections, b"<Dial")
+        rows.append(
+            (
+                f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions",
+                _fire(port, _voice_requests(world, port), seconds, connections, b"<Dial"),
+            )
+        )
+        rows.append(
+            ("baseline /dni/_baseline (again)", _fire(port, _baseline_requests(port), seconds, connections, b'"n"'))
+        )
+    finally:
+        _stop(server)
+
+    base = rows[0][1]
+    print(
+        f"loaded {tenth_calls:,} calls + {tenth_sessions:,} sessions in {loaded_small:.1f} s, "
+        f"the rest ({CALL_TOTAL - tenth_calls:,} + {SESSION_TOTAL - tenth_sessions:,}) in {loaded_rest:.1f} s; "
+        f"{connections} connections, {seconds:.0f} s per measurement, gunicorn gthread "
+        f"{os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}"
+    )
+    print(f"{'measurement':52} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'p50 ratio':>10}")
+    for name, result in rows:
+        print(
+            f"{name:52} {result.rate:8.0f} {result.pct(50):8.1f} {result.pct(99):8.1f} {result.errors:7d}"
+            f" {result.pct(50) / base.pct(50):10.2f}"
+        )
+    print(f"median of all voice samples: {statistics.median(rows[1][1].latencies + rows[2][1].latencies):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
