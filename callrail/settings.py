@@ -226,7 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.v3.throttling.AccountRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": "api.v3.pagination.OffsetPagination",
     "EXCEPTION_HANDLER": "api.v3.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.v3.schema.V3AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -240,6 +240,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "3",
     "SERVE_INCLUDE_SCHEMA": False,
     "REDOC_DIST": "SIDECAR",
+    "DEFAULT_GENERATOR_CLASS": "api.v3.schema.V3SchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.v3.schema.add_error_responses",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 
 from api.v3.views.recordings import recording_player, recording_redirect
 from callrail import views
@@ -11,7 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("telephony/caller-ids/", include("telephony.caller_ids")),
-    path("v3/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("v3/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
     path("v3/", include("api.v3.urls")),
     path("calls/<str:call_id>/recording/redirect", recording_redirect, name="recording-redirect"),

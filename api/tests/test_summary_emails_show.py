@@ -29,3 +29,10 @@ def test_it_hides_other_accounts_subscriptions(api_client, account, other_accoun
         account=other_account, email="x@example.com", frequency=["daily"], config=CONFIG
     )
     assert api_client.get(url(account, summary)).status_code == 404
+
+
+def test_numeric_ids_are_not_found(api_client, account):
+    # Summary emails have CSS… ids only.
+    response = api_client.get(f"/v3/a/{account.public_id}/summary_emails/100000000.json")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found"}

@@ -81,6 +81,11 @@ class OffsetPagination(BasePagination):
         return ", ".join(f'<{self.page_url(page)}>; rel="{rel}"' for page, rel in relations)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # The OpenAPI generator sets resource_name (api/v3/schema.py). A collection that
+        # honours relative_pagination=true answers next_page/has_next_page instead of the
+        # page counts, so neither set is required.
+        resource_name = getattr(self, "resource_name", None)
+        collection = {resource_name: schema} if resource_name else {}
         return {
             "type": "object",
             "properties": {
@@ -88,9 +93,30 @@ class OffsetPagination(BasePagination):
                 "per_page": {"type": "integer"},
                 "total_pages": {"type": "integer"},
                 "total_records": {"type": "integer"},
+                "next_page": {"type": "string", "nullable": True},
+                "has_next_page": {"type": "boolean"},
+                **collection,
             },
-            "additionalProperties": schema,
+            "required": [resource_name] if resource_name else [],
         }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "description": f"Records per page (default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            },
+        ]
 
 
 class RelativePagination(BasePagination):

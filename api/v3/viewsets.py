@@ -73,6 +73,14 @@ def company_for_user(user: User, value: Any, *, include_disabled: bool = True) -
     return company
 
 
+def _has_field(model: type[Model], name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:
+        return False
+    return True
+
+
 def _keyset_ordered(queryset: QuerySet) -> bool:
     """Relative pages need a (key, id) order (``RelativePagination``)."""
     order = list(queryset.query.order_by)
@@ -194,6 +202,9 @@ class V3ViewSet(GenericViewSet):
         lookup = parse_public_or_numeric(value, self.id_prefix) if self.id_prefix else None
         if lookup is None:
             lookup = self.object_lookup(value)
+        if not all(_has_field(queryset.model, field) for field in lookup):
+            # A numeric id for a resource that has only public ids (summary emails).
+            raise exceptions.NotFound()
         obj = get_object_or_404(queryset, **lookup)
         self.check_object_permissions(self.request, obj)
         return obj

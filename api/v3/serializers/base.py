@@ -75,8 +75,10 @@ class V3Serializer(serializers.Serializer):
     """CallRail's ``fields=`` *adds* optional fields to the default set.
 
     Subclasses list every field, and name the optional ones in ``Meta.extra_fields``;
-    those render only when requested (or when ``context["all_fields"]`` is set,
-    as webhook payloads do).
+    those render only when requested with ``fields=``, when a view names them in
+    ``context["fields"]`` (answers that carry more than the list, such as a create
+    response), or when ``context["all_fields"]`` is set (webhook payloads, the
+    OpenAPI description, which marks them optional).
     """
 
     class Meta:
@@ -86,9 +88,6 @@ class V3Serializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         extras = set(getattr(self.Meta, "extra_fields", ()))
         if not extras or self.context.get("all_fields"):
-            return
-        # The OpenAPI generator documents every field (api/v3/schema.py marks extras optional).
-        if getattr(self.context.get("view"), "swagger_fake_view", False):
             return
         wanted = requested_fields(self.context.get("request")) | set(self.context.get("fields", ()))
         for name in extras - wanted:

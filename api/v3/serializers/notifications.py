@@ -13,9 +13,12 @@ CALL_ALERT_NAMES = {
 }
 
 
+NAME_FIELDS = ("agent_id", "agent_name", "company_name", "tracker_name")
+
+
 class NotificationSerializer(V3ModelSerializer):
     """A notification as listed; create and update answers add the agent, company and
-    tracker names (context ``with_names``), as the reference's examples do."""
+    tracker names (``NAME_FIELDS``), as the reference's examples do."""
 
     id = serializers.IntegerField(source="numeric_id", read_only=True)
     user_id = RelatedIdField(source="user")
@@ -23,6 +26,10 @@ class NotificationSerializer(V3ModelSerializer):
     company_id = RelatedIdField(source="company")
     name = serializers.SerializerMethodField()
     tracker_id = serializers.SerializerMethodField()
+    agent_id = RelatedIdField(source="agent")
+    agent_name = serializers.SerializerMethodField()
+    company_name = serializers.SerializerMethodField()
+    tracker_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
@@ -39,16 +46,10 @@ class NotificationSerializer(V3ModelSerializer):
             "send_push",
             "sms_enabled",
             "tracker_id",
+            *NAME_FIELDS,
         )
         read_only_fields = fields
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("with_names"):
-            self.fields["agent_id"] = RelatedIdField(source="agent")
-            self.fields["agent_name"] = serializers.SerializerMethodField()
-            self.fields["company_name"] = serializers.SerializerMethodField()
-            self.fields["tracker_name"] = serializers.SerializerMethodField()
+        extra_fields = NAME_FIELDS
 
     def get_email(self, notification: Notification) -> str | None:
         return notification.email or None

@@ -8,23 +8,20 @@ from api.v3.serializers.base import V3ModelSerializer
 
 
 class SummaryEmailSerializer(V3ModelSerializer):
-    """A subscription as listed; create and update answers add ``filters`` (context
-    ``with_filters``), as the reference's examples do."""
+    """A subscription as listed; create and update answers add ``filters``, as the
+    reference's examples do."""
 
     id = serializers.CharField(source="public_id", read_only=True)
     scope = serializers.SerializerMethodField()
     user = serializers.SerializerMethodField()
     email = serializers.SerializerMethodField()
+    filters = serializers.SerializerMethodField()
 
     class Meta:
         model = SummaryEmail
-        fields = ("id", "scope", "frequency", "config", "user", "email")
+        fields = ("id", "scope", "frequency", "config", "user", "email", "filters")
         read_only_fields = fields
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("with_filters"):
-            self.fields["filters"] = serializers.SerializerMethodField()
+        extra_fields = ("filters",)
 
     def get_scope(self, summary: SummaryEmail) -> dict[str, str]:
         if summary.company_id:

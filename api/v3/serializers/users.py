@@ -16,13 +16,8 @@ class UserSerializer(V3ModelSerializer):
         model = User
         fields = ("email", "id", "created_at", "role", "first_name", "last_name", "name", "accepted", "companies")
         read_only_fields = fields
-        # `accepted` is documented on the list only; list views ask for it (context "with_accepted").
+        # `accepted` is documented on the list only; the list asks for it (context "fields").
         extra_fields = ("accepted",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.context.get("with_accepted") and "accepted" not in self.fields:
-            self.fields["accepted"] = serializers.BooleanField(read_only=True)
 
     def get_companies(self, user: User) -> list[dict[str, str]]:
         # Admins reach every company of the account (the reference's admin examples list them all).

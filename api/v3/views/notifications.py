@@ -13,6 +13,7 @@ from accounts.fields import parse_public_or_numeric
 from accounts.models import Notification, User
 from accounts.services import UserRuleError, notification_create, notification_update
 from api.v3.serializers.notifications import (
+    NAME_FIELDS,
     NotificationCreateInputSerializer,
     NotificationSerializer,
     NotificationUpdateInputSerializer,
@@ -160,7 +161,7 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
             notification = notification_create(account=self.account, user=recipient, email=email, values=settings_)
         except UserRuleError as exc:
             raise exceptions.ValidationError(str(exc)) from exc
-        return self.render(notification, status.HTTP_201_CREATED, with_names=True)
+        return self.render(notification, status.HTTP_201_CREATED, fields=NAME_FIELDS)
 
     @extend_schema(request=NotificationUpdateInputSerializer, responses={200: NotificationSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -174,7 +175,7 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
             notification = notification_update(notification=notification, values=settings_)
         except UserRuleError as exc:
             raise exceptions.ValidationError(str(exc)) from exc
-        return self.render(notification, with_names=True)
+        return self.render(notification, fields=NAME_FIELDS)
 
     def render(self, instance: Any, status_code: int = status.HTTP_200_OK, **context: Any) -> Response:
         self._tracker_names = self.tracker_names([instance])

@@ -108,7 +108,7 @@ class SummaryEmailViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3
             )
         except UserRuleError as exc:
             raise exceptions.ValidationError(str(exc)) from exc
-        return self.render(summary, status.HTTP_201_CREATED, with_filters=True)
+        return self.render(summary, status.HTTP_201_CREATED, fields=("filters",))
 
     @extend_schema(request=SummaryEmailUpdateInputSerializer, responses={200: SummaryEmailSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -122,4 +122,4 @@ class SummaryEmailViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3
             config=values.get("config"),
             lead_status=values.get("filters", {}).get("lead_status"),
         )
-        return self.render(summary, with_filters=True)
+        return self.render(summary, fields=("filters",))

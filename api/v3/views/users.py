@@ -62,7 +62,7 @@ class UserViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewSet)
             # Loaded once per request: every admin on the page lists the same companies.
             context["account_companies"] = list(Company.objects.filter(account=self.account).order_by("name", "id"))
         if self.action == "list":
-            context["with_accepted"] = True
+            context["fields"] = ("accepted",)
         return context
 
     def companies_param(self, values: list[str]) -> list[Company]:
