@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from telephony.models import Call, OutboundCallerId, TextConversation, TextMessage
+from telephony.models import Call, OutboundCallerId, SimulatedCarrierRequest, TextConversation, TextMessage
 
 
 @admin.register(Call)
@@ -47,3 +47,13 @@ class TextConversationAdmin(admin.ModelAdmin):
 @admin.register(OutboundCallerId)
 class OutboundCallerIdAdmin(admin.ModelAdmin):
     list_display = ("name", "phone_number", "company", "verified", "created_at")
+
+
+@admin.register(SimulatedCarrierRequest)
+class SimulatedCarrierRequestAdmin(admin.ModelAdmin):
+    """What the simulated carrier would have sent: numbers bought, calls placed, texts sent."""
+
+    list_display = ("created_at", "action", "number", "sid")
+    list_filter = ("action",)
+    search_fields = ("sid", "number")
+    readonly_fields = ("created_at", "action", "sid", "number", "payload")

@@ -211,14 +211,15 @@ class CallSimulator:
             ):
                 self.post(urljoin(current_url, first.get("statusCallback")), {**leg, "CallStatus": "in-progress"})
             if verb.get("record") and verb.get("record") != "do-not-record" and verb.get("recordingStatusCallback"):
+                recording_sid = new_sid("RE")
                 self.after_hangup.append(
                     (
                         urljoin(current_url, verb.get("recordingStatusCallback")),
                         {
                             "AccountSid": ACCOUNT_SID,
                             "CallSid": self.call.call_sid,
-                            "RecordingSid": new_sid("RE"),
-                            "RecordingUrl": self.recording_url(),
+                            "RecordingSid": recording_sid,
+                            "RecordingUrl": self.recording_url(recording_sid),
                             "RecordingStatus": "completed",
                             "RecordingDuration": str(self.duration),
                             "RecordingChannels": "2",
@@ -289,8 +290,8 @@ class CallSimulator:
         params = self.call_params(RecordingUrl=recording_url, RecordingDuration=str(length), Digits="hangup")
         return self.post(target, params).body, target
 
-    def recording_url(self, sid: str | None = None) -> str:
-        return f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid or new_sid('RE')}"
+    def recording_url(self, sid: str) -> str:
+        return f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
 
     def hang_up(self) -> None:
         if self.call.final_status != "busy" and not self.answered_by_twilio:
