@@ -11,7 +11,8 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
@@ -113,6 +114,27 @@ class CallFilterSet(V3FilterSet):
             for field in ("business_phone_number", "customer_phone_number", "tracking_phone_number"):
                 condition |= Q(**{f"{field}__contains": digits})
         return qs.filter(condition)
+
+
+class CallSummarySerializer(serializers.Serializer):
+    """The shape of ``calls/summary.json`` (for the OpenAPI description)."""
+
+    start_date = serializers.CharField()
+    end_date = serializers.CharField()
+    time_zone = serializers.CharField()
+    total_results = serializers.DictField()
+    grouped_by = serializers.CharField(required=False)
+    grouped_results = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class CallTimeseriesSerializer(serializers.Serializer):
+    """The shape of ``calls/timeseries.json`` (for the OpenAPI description)."""
+
+    start_date = serializers.CharField()
+    end_date = serializers.CharField()
+    time_zone = serializers.CharField()
+    total_results = serializers.DictField()
+    data = serializers.ListField(child=serializers.DictField())
 
 
 def _sort_annotations() -> dict[str, Any]:
@@ -338,6 +360,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
             queryset = queryset.filter(company=company)
         return reports.call_report_filter(queryset, params, self.user), window
 
+    @extend_schema(responses=CallSummarySerializer)
     @action(detail=False, methods=["get"])
     def summary(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = request.query_params
@@ -361,6 +384,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
             )
         )
 
+    @extend_schema(responses=CallTimeseriesSerializer)
     @action(detail=False, methods=["get"])
     def timeseries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = request.query_params
