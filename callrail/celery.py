@@ -22,4 +22,7 @@ app.conf.beat_schedule = {
     # Hourly: summary emails leave at 6:00 in each company's own time zone, so the
     # task runs every hour and sends those whose local morning has come.
     "summary-emails-send": {"task": "api.tasks.summary_emails_send", "schedule": crontab(minute=7)},
+    # Every minute: write returning visitors' page views still buffered in Redis
+    # (busy pools write theirs right after answering; this catches quiet ones).
+    "dni-page-views-flush": {"task": "tracking.tasks.page_views_flush_all", "schedule": crontab()},
 }

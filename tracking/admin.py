@@ -1,4 +1,9 @@
-from django.contrib import admin
+import redis
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from tracking.models import (
     CallFlow,
@@ -10,6 +15,7 @@ from tracking.models import (
     TrackingNumber,
     VisitorSession,
 )
+from tracking.pools import pool_status, pool_sync
 
 
 class TrackingNumberInline(admin.TabularInline):
@@ -20,11 +26,87 @@ class TrackingNumberInline(admin.TabularInline):
 
 @admin.register(Tracker)
 class TrackerAdmin(admin.ModelAdmin):
-    list_display = ("name", "public_id", "type", "status", "company", "pool_size", "exhaustion_count", "created_at")
+    """Pools show their live sessions, size and how often they ran out (a pool that runs
+    out loses attribution: every visitor beyond its size sees the fallback number)."""
+
+    list_display = (
+        "name",
+        "public_id",
+        "type",
+        "status",
+        "company",
+        "pool_size",
+        "pool_in_use",
+        "exhaustion_count",
+        "last_exhausted_at",
+        "created_at",
+    )
     list_filter = ("type", "status", "account")
     search_fields = ("name", "public_id")
-    readonly_fields = ("public_id", "numeric_id", "exhaustion_count", "created_at", "updated_at")
+    readonly_fields = (
+        "public_id",
+        "numeric_id",
+        "exhaustion_count",
+        "last_exhausted_at",
+        "pool_live_sessions",
+        "created_at",
+        "updated_at",
+    )
     inlines = (TrackingNumberInline,)
+    actions = ("reload_pools",)
+
+    @admin.display(description="Live sessions / numbers")
+    def pool_in_use(self, obj: Tracker) -> str:
+        if obj.type != Tracker.Type.SESSION:
+            return "-"
+        try:
+            status = pool_status(obj)
+        except redis.RedisError:
+            return "Redis unavailable"
+        if not status.loaded:
+            return "not loaded yet"
+        return f"{len(status.live_sessions)} / {status.size}"
+
+    @admin.display(description="Pool right now")
+    def pool_live_sessions(self, obj: Tracker) -> SafeString | str:
+        if obj.type != Tracker.Type.SESSION or obj.pk is None:
+            return "-"
+        try:
+            status = pool_status(obj)
+        except redis.RedisError:
+            return "Redis is unavailable."
+        if not status.loaded:
+            return "Not loaded into Redis yet (it is loaded on the first visit)."
+        summary = format_html(
+            "{} of {} numbers held by live sessions, {} free. Exhausted {} time(s){}.",
+            len(status.live_sessions),
+            status.size,
+            status.free,
+            obj.exhaustion_count,
+            format_html(" (out of numbers since {})", status.exhausted_since) if status.exhausted_since else "",
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td><a href='../../visitorsession/?q={}'>{}</a></td><td>{}</td></tr>",
+            (
+                (number, key, key, expiry.strftime("%Y-%m-%d %H:%M:%S UTC"))
+                for number, key, expiry in status.live_sessions
+            ),
+        )
+        if not status.live_sessions:
+            return summary
+        return format_html(
+            "{}<table><thead><tr><th>Number</th><th>Session</th><th>Held until</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            summary,
+            rows,
+        )
+
+    @admin.action(description="Reload the selected pools from the database")
+    def reload_pools(self, request: HttpRequest, queryset: QuerySet[Tracker]) -> None:
+        for tracker in queryset.select_related("company"):
+            pool_sync(tracker)
+        self.message_user(request, f"Reloaded {queryset.count()} pool(s).", messages.SUCCESS)
 
 
 @admin.register(CallFlow)

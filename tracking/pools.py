@@ -14,7 +14,7 @@ unchanged on a Redis Cluster:
 ``meta``    hash: ``ready`` once the pool has been loaded from the database;
             ``exhausted_since`` while the pool has no free number.
 ``s:<key>`` hash per session, expiring with it: ``x`` is the hold expiry last
-            written to the database log (see ``touch``).
+            written to the database log (see ``touch``), ``t`` when its hold began.
 ``pv``      list: page views waiting to be written to the database in bulk.
 
 Every change of hands is one Lua script, so two visitors can never be given the
@@ -174,7 +174,7 @@ if top[1] then
   redis.call('ZADD', KEYS[2], now + ttl, n)
   redis.call('HSET', KEYS[3], n, key)
   redis.call('HSET', KEYS[4], key, n)
-  redis.call('HSET', KEYS[6], 'x', now + ttl)
+  redis.call('HSET', KEYS[6], 'x', now + ttl, 't', now)
   redis.call('EXPIRE', KEYS[6], math.ceil(ttl))
   redis.call('HDEL', KEYS[5], 'exhausted_since')
   return {'new', n}

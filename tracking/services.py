@@ -49,17 +49,19 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
     try:
         client = get_redis()
         keys = pools.PoolKeys.of(tracker.public_id)
-        with client.pipeline(transaction=False) as pipe:
-            pipe.hget(keys.holder, tracking_number.number)
-            pipe.zscore(keys.held, tracking_number.number)
-            holder, expiry = pipe.execute()
-        if holder and expiry is not None and expiry + grace >= at.timestamp():
-            session = VisitorSession.objects.filter(
-                company_id=tracker.company_id, session_key=pools._text(holder)
-            ).first()
-            if session is not None and session.created_at <= at + timedelta(seconds=5):
-                _flush_quietly(tracker.public_id, client)
-                return session
+        holder = client.hget(keys.holder, tracking_number.number)
+        if holder:
+            key = pools._text(holder)
+            with client.pipeline(transaction=False) as pipe:
+                pipe.zscore(keys.held, tracking_number.number)
+                pipe.hget(keys.session(key), "t")
+                expiry, since = pipe.execute()
+            # The current holder answers only for a moment inside its own hold.
+            if expiry is not None and since is not None and float(since) <= at.timestamp() <= expiry + grace:
+                session = VisitorSession.objects.filter(company_id=tracker.company_id, session_key=key).first()
+                if session is not None:
+                    _flush_quietly(tracker.public_id, client)
+                    return session
     except redis.RedisError:
         logger.warning("Redis unavailable for attribution of %s; using the assignment log", tracking_number.number)
         client = None

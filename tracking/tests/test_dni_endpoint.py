@@ -272,3 +272,15 @@ def test_buffered_page_views_are_written_after_the_answer(client, company, track
     # The first buffered page view of a quiet pool is written once the answer is sent.
     urls = set(PageView.objects.filter(session__session_key=body["s"]).values_list("page_url", flat=True))
     assert urls == {"https://www.alice-plumbing.example/", "https://www.alice-plumbing.example/two"}
+
+
+def test_the_periodic_task_writes_every_buffered_page_view(client, company, tracker, redis_client):
+    from tracking.tasks import page_views_flush_all
+
+    body = visit()
+    post(client, company, body)
+    redis_client.set(pools.PoolKeys.of(tracker.public_id).page_view_flag, "1", ex=60)
+    post(client, company, {**body, "u": "https://www.alice-plumbing.example/later"})
+    assert PageView.objects.filter(session__session_key=body["s"]).count() == 1
+    assert page_views_flush_all() == 1
+    assert PageView.objects.filter(session__session_key=body["s"]).count() == 2

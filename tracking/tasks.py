@@ -1,0 +1,22 @@
+"""Periodic DNI housekeeping (thin wrappers around services)."""
+
+from celery import shared_task
+
+from callrail.redis import get_redis
+from tracking.services import page_views_flush
+
+
+@shared_task
+def page_views_flush_all() -> int:
+    """Write the page views still buffered in Redis for every pool.
+
+    Busy pools are flushed right after answering visitors; this catches the
+    last page views of pools that went quiet.
+    """
+    client = get_redis()
+    written = 0
+    for key in client.scan_iter(match="dni:{*}:pv", count=1000):
+        name = key.decode() if isinstance(key, bytes) else key
+        scope = name[name.index("{") + 1 : name.index("}")]
+        written += page_views_flush(scope=scope, client=client)
+    return written

@@ -1,0 +1,110 @@
+"""The visit service on both write paths: one PostgreSQL statement, and the ORM
+(SQLite in the embedded default, and whenever the pool_exhausted event is sent)."""
+
+import time
+import uuid
+
+import pytest
+
+from tracking import visits
+from tracking.models import NumberAssignment, PageView, VisitorSession
+from tracking.selectors import company_config
+from tracking.services import session_for_number
+from tracking.tests.factories import session_tracker
+
+UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+
+
+@pytest.fixture(params=["postgresql", "orm"])
+def write_path(request, monkeypatch):
+    if request.param == "orm":
+        monkeypatch.setattr(visits, "_record_postgresql", visits._record_orm)
+    return request.param
+
+
+def report(key=None, **extra):
+    key = key or uuid.uuid4().hex
+    fields = {"visitor_id": key, "session_key": key, "page_url": "https://shop.example/", "user_agent": UA}
+    fields.update(extra)
+    return visits.VisitReport(**fields)
+
+
+def test_a_new_session_is_written_whole(write_path, company):
+    tracker = session_tracker(company=company, size=2)
+    r = report(
+        landing_url="https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=c&utm_term=k&gclid=g",
+        landing_referrer="https://www.google.com/",
+        cookies={"_ga": "GA1.1.1", "other": "x"},
+        ip="203.0.113.9",
+    )
+    answer = visits.visit_report(company_config(company.public_id), r)
+    session = VisitorSession.objects.get(session_key=r.session_key)
+    assert (session.source, session.medium, session.utm_campaign, session.keywords, session.gclid) == (
+        "google_paid",
+        "cpc",
+        "c",
+        "k",
+        "g",
+    )
+    assert (session.device_type, session.ip_address, session.cookies) == ("mobile", "203.0.113.9", {"_ga": "GA1.1.1"})
+    assert session.tracker == tracker
+    row = NumberAssignment.objects.get(session=session)
+    assert row.tracking_number.number == answer.numbers["4045551234"]
+    assert (row.expires_at - row.started_at).total_seconds() == tracker.session_timeout
+    assert PageView.objects.filter(session=session).count() == 1
+
+
+def test_a_lapsed_hold_given_to_someone_else_ends_in_the_log(write_path, company, monkeypatch):
+    tracker = session_tracker(company=company, size=1)
+    tracker.session_timeout = 60
+    tracker.save()
+    config = company_config(company.public_id)
+    first, second = report(), report()
+    number = visits.visit_report(config, first).numbers["4045551234"]
+    later = time.time() + 120
+    monkeypatch.setattr(visits.time, "time", lambda: later)
+    assert visits.visit_report(config, second).numbers["4045551234"] == number
+    monkeypatch.undo()
+    rows = {r.session.session_key: r for r in NumberAssignment.objects.select_related("session")}
+    assert rows[first.session_key].ended_at == rows[first.session_key].expires_at  # ended when it lapsed
+    assert rows[second.session_key].ended_at is None
+    tn = tracker.numbers.get()
+    assert (
+        session_for_number(tracking_number=tn, at=rows[first.session_key].started_at).session_key == first.session_key
+    )
+    assert (
+        session_for_number(tracking_number=tn, at=rows[second.session_key].started_at).session_key == second.session_key
+    )
+
+
+def test_exhaustion_is_counted_once_per_session(write_path, company):
+    tracker = session_tracker(company=company, size=1)
+    config = company_config(company.public_id)
+    visits.visit_report(config, report())
+    late = report()
+    assert visits.visit_report(config, late).numbers == {}
+    assert visits.visit_report(config, late).numbers == {}
+    tracker.refresh_from_db()
+    assert tracker.exhaustion_count == 1
+
+
+def test_one_ip_cannot_drain_a_pool(write_path, company, monkeypatch):
+    session_tracker(company=company, size=4)
+    monkeypatch.setattr(visits, "NEW_HOLDS_PER_IP", 2)
+    config = company_config(company.public_id)
+    got = [visits.visit_report(config, report(ip="198.51.100.7")).numbers for _ in range(4)]
+    assert [bool(n) for n in got] == [True, True, False, False]
+    assert visits.visit_report(config, report(ip="198.51.100.8")).numbers
+
+
+def test_a_number_that_left_the_pool_is_not_shown(write_path, company, redis_client):
+    tracker = session_tracker(company=company, size=2)
+    config = company_config(company.public_id)
+    visits.visit_report(config, report())  # loads the pool
+    gone = tracker.numbers.order_by("number").first()
+    gone.tracker = session_tracker(company=company, size=0)
+    gone.save()
+    # The pool in Redis was not told (no pool_sync); the visit still only gets a number the tracker owns.
+    config = company_config(company.public_id)
+    numbers = {visits.visit_report(config, report()).numbers.get("4045551234") for _ in range(2)}
+    assert gone.number not in numbers
