@@ -214,6 +214,8 @@ DNI_CONFIG_TTL = env.int("DNI_CONFIG_TTL", default=10)
 DNI_ATTRIBUTION_GRACE = env.int("DNI_ATTRIBUTION_GRACE", default=3600)
 # Behind a proxy that sets X-Forwarded-For, read visitors' IPs from it.
 DNI_TRUST_X_FORWARDED_FOR = env_bool("DNI_TRUST_X_FORWARDED_FOR", default=False)
+# New pool numbers one public IP address may take per pool per 10 minutes (0: no limit).
+DNI_NEW_HOLDS_PER_IP = env.int("DNI_NEW_HOLDS_PER_IP", default=30)
 # Benchmarks only: mounts /dni/_baseline, a minimal view doing one Redis round trip.
 DNI_BENCH_BASELINE = env_bool("DNI_BENCH_BASELINE", default=False)
 

@@ -14,6 +14,7 @@ Redis alone.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Least
@@ -36,9 +38,25 @@ from tracking.signals import pool_exhausted
 
 logger = logging.getLogger(__name__)
 
-# New holds one IP address may take from one pool per 10 minutes: a script or a
-# scraper cycling cookies must not drain a pool that real visitors need.
-NEW_HOLDS_PER_IP = 30
+
+def new_holds_per_ip() -> int:
+    """New holds one IP address may take from one pool per 10 minutes (0: no limit).
+
+    A script or scraper cycling cookies must not drain a pool that real visitors
+    need. Only public addresses count: a private or loopback address is a proxy
+    in front of us (set DNI_TRUST_X_FORWARDED_FOR there), shared by everyone.
+    """
+    return getattr(settings, "DNI_NEW_HOLDS_PER_IP", 30)
+
+
+def _limited_ip(ip: str | None) -> str:
+    if not ip:
+        return ""
+    try:
+        return ip if ipaddress.ip_address(ip).is_global else ""
+    except ValueError:
+        return ""
+
 
 _MOBILE = re.compile(r"Mobi|Android|iPhone|iPod|IEMobile|Opera Mini|BlackBerry", re.I)
 GA_COOKIES = ("_ga", "__utma", "__utmb", "__utmc", "__utmv", "__utmz")
@@ -165,8 +183,8 @@ def _allocate(client: redis.Redis, tracker: TrackerConfig, report: VisitReport, 
             session_key=report.session_key,
             timeout=tracker.session_timeout,
             pool=tracker.is_pool,
-            ip=report.ip or "",
-            ip_limit=NEW_HOLDS_PER_IP,
+            ip=_limited_ip(report.ip),
+            ip_limit=new_holds_per_ip(),
             now=now,
         )
         if not got.number or got.number in tracker.numbers:

@@ -88,13 +88,15 @@ def test_exhaustion_is_counted_once_per_session(write_path, company):
     assert tracker.exhaustion_count == 1
 
 
-def test_one_ip_cannot_drain_a_pool(write_path, company, monkeypatch):
-    session_tracker(company=company, size=4)
-    monkeypatch.setattr(visits, "NEW_HOLDS_PER_IP", 2)
+def test_one_ip_cannot_drain_a_pool(write_path, company, settings):
+    session_tracker(company=company, size=6)
+    settings.DNI_NEW_HOLDS_PER_IP = 2
     config = company_config(company.public_id)
-    got = [visits.visit_report(config, report(ip="198.51.100.7")).numbers for _ in range(4)]
+    got = [visits.visit_report(config, report(ip="8.8.4.4")).numbers for _ in range(4)]
     assert [bool(n) for n in got] == [True, True, False, False]
-    assert visits.visit_report(config, report(ip="198.51.100.8")).numbers
+    assert visits.visit_report(config, report(ip="8.8.8.8")).numbers
+    # Private and loopback addresses are proxies shared by every visitor: never limited.
+    assert all(visits.visit_report(config, report(ip="10.0.0.1")).numbers for _ in range(3))
 
 
 def test_a_number_that_left_the_pool_is_not_shown(write_path, company, redis_client):
