@@ -37,11 +37,13 @@ ENDED_CALL_EVENTS = frozenset(
 )
 
 
-def webhooks_integration(company: Company) -> Integration | None:
-    """The company's active Webhooks integration (at most one per company)."""
-    return Integration.objects.filter(
-        company=company, type=Integration.Type.WEBHOOKS, state=Integration.State.ACTIVE
-    ).first()
+def active_integrations(company: Company) -> list[Integration]:
+    """The company's active integrations (at most one per type); call payloads list them too."""
+    return list(Integration.objects.filter(company=company, state=Integration.State.ACTIVE).order_by("id"))
+
+
+def webhooks_integration(integrations: list[Integration]) -> Integration | None:
+    return next((i for i in integrations if i.type == Integration.Type.WEBHOOKS), None)
 
 
 def event_urls(integration: Integration, event: str) -> list[str]:

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company
-from api.models import WebhookEvent
+from api.models import Integration, WebhookEvent
 from api.webhooks.events import (
     CALL_EVENTS,
     ENDED_CALL_EVENTS,
+    active_integrations,
     call_matches_trigger,
     event_urls,
     trigger_for,
@@ -50,7 +51,7 @@ def webhook_events_record(
     event: str,
     company: Company,
     ordering_key: str,
-    build_payload: Callable[[], dict[str, Any]],
+    build_payload: Callable[[list[Integration]], dict[str, Any]],
     call: Call | None = None,
     now: datetime | None = None,
 ) -> list[WebhookEvent]:
@@ -59,7 +60,8 @@ def webhook_events_record(
     The body is rendered now, once: the receiver sees the data as it was when
     the event happened, and every retry sends (and signs) the same bytes.
     """
-    integration = webhooks_integration(company)
+    integrations = active_integrations(company)
+    integration = webhooks_integration(integrations)
     if integration is None:
         return []
     urls = event_urls(integration, event)
@@ -72,7 +74,7 @@ def webhook_events_record(
     ):
         return []
     now = now or timezone.now()
-    body = body_encode(build_payload())
+    body = body_encode(build_payload(integrations))
     retry_until = now + timedelta(seconds=settings.WEBHOOKS_RETRY_WINDOW)
     rows = WebhookEvent.objects.bulk_create(
         [
@@ -102,7 +104,9 @@ def call_event_record(*, call: Call, event: str, changes: list[str] | None = Non
         event=event,
         company=call.company,
         ordering_key=call.public_id,
-        build_payload=lambda: call_payload(call, occurred_at=now, changes=changes),
+        build_payload=lambda integrations: call_payload(
+            call, occurred_at=now, changes=changes, integrations=integrations
+        ),
         call=call,
         now=now,
     )
@@ -117,7 +121,7 @@ def text_message_event_record(*, message: TextMessage) -> list[WebhookEvent]:
         company=conversation.company,
         # Texts of one conversation arrive at a receiver in the order they happened.
         ordering_key=f"conversation:{conversation.public_id}",
-        build_payload=lambda: text_message_payload(message, occurred_at=message.created_at or now),
+        build_payload=lambda _: text_message_payload(message, occurred_at=message.created_at or now),
         now=now,
     )
 
@@ -128,6 +132,6 @@ def form_submission_event_record(*, submission: FormSubmission) -> list[WebhookE
         event=Event.FORM_SUBMISSION,
         company=submission.company,
         ordering_key=submission.public_id,
-        build_payload=lambda: form_submission_payload(submission, occurred_at=now),
+        build_payload=lambda _: form_submission_payload(submission, occurred_at=now),
         now=now,
     )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from api.models import Integration
 from api.v3.attribution import phone_dashed
 from api.v3.serializers.base import iso8601
 from api.v3.serializers.calls import CallSerializer
@@ -180,15 +181,22 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def call_api_representation(call: Call, time_zone: str) -> dict[str, Any]:
-    """The v3 call object, every field the webhook carries, as the call endpoints render it."""
-    context = {"all_fields": True, "only_fields": CALL_API_KEYS, "time_zone": time_zone, "account": call.account}
+def call_api_representation(
+    call: Call, time_zone: str, integrations: list[Integration] | None = None
+) -> dict[str, Any]:
+    """The v3 call object, every field the webhook carries, as the call endpoints render it.
+
+    ``integrations`` (the company's active ones, when the caller has them) saves a query.
+    """
+    context: dict[str, Any] = {"all_fields": True, "only_fields": CALL_API_KEYS, "time_zone": time_zone}
+    if integrations is not None:
+        context["integrations"] = integrations
     return CallSerializer(call, context=context).data
 
 
 def form_submission_api_representation(submission: FormSubmission, time_zone: str) -> dict[str, Any]:
     """The v3 form submission object, as the form submission endpoints render it."""
-    context = {"all_fields": True, "time_zone": time_zone, "account": submission.account}
+    context = {"all_fields": True, "only_fields": FORM_KEYS, "time_zone": time_zone}
     return FormSubmissionSerializer(submission, context=context).data
 
 
@@ -211,10 +219,16 @@ def _empty_as_blank(key: str, value: Any) -> Any:
     return value
 
 
-def call_payload(call: Call, *, occurred_at: datetime, changes: list[str] | None = None) -> dict[str, Any]:
+def call_payload(
+    call: Call,
+    *,
+    occurred_at: datetime,
+    changes: list[str] | None = None,
+    integrations: list[Integration] | None = None,
+) -> dict[str, Any]:
     """A call webhook body: the v3 call object, then the legacy keys, then ``changes`` if any."""
     time_zone = call.company.time_zone
-    api = call_api_representation(call, time_zone)
+    api = call_api_representation(call, time_zone, integrations)
     payload = {key: _empty_as_blank(key, api.get(key)) for key in CALL_API_KEYS}
     # The reference's webhook body uses the numeric ids, a string duration and
     # an integer recording_duration (checklist §5 #47); receivers parse it that way.
