@@ -77,3 +77,25 @@ def test_it_fails_open_when_redis_is_down(api_client, account, monkeypatch):
 
     monkeypatch.setattr(throttling, "get_redis", lambda: Down())
     assert api_client.get("/v3/a.json").status_code == 200
+
+
+def test_extra_scopes_apply_per_action(api_client, account, company, settings):
+    # V3ViewSet.throttle_scopes: placing calls and sending texts have budgets of their own.
+    settings.API_RATE_LIMITS = {"outbound_call": (0, 2_000), "sms": (0, 1_000)}
+    body = {
+        "caller_id": "+14045550100",
+        "customer_phone_number": "+14045550101",
+        "business_phone_number": "+14045550102",
+    }
+    response = api_client.post(f"/v3/a/{account.public_id}/calls.json", body, format="json")
+    assert response.status_code == 429
+    assert "outbound call rate limit" in response.json()["error"]
+    response = api_client.post(
+        f"/v3/a/{account.public_id}/text-messages.json",
+        {"company_id": company.public_id, "customer_phone_number": "+14045550101", "content": "hi"},
+        format="json",
+    )
+    assert response.status_code == 429
+    assert "sms rate limit" in response.json()["error"]
+    # Reading is not an outbound call.
+    assert api_client.get(f"/v3/a/{account.public_id}/calls.json").status_code == 200
