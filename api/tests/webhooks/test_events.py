@@ -309,3 +309,54 @@ class TestTriggers:
         self.trigger(integration, tracker_ids=["TRKsomeoneelse"])
         signals.text_message_received.send(sender=None, message=make_text(make_conversation(tracker)))
         assert WebhookEvent.objects.filter(event=Event.TEXT_MESSAGE_RECEIVED).count() == 1
+
+
+def test_key_lists_are_the_references():
+    # Checklist §3.2, copied from the reference's examples.
+    assert TEXT_RECEIVED_KEYS == (
+        "id",
+        "resource_id",
+        "source_number",
+        "destination_number",
+        "content",
+        "timestamp",
+        "lead_status",
+        "conversation_id",
+        "company_resource_id",
+        "person_resource_id",
+    )
+    assert TEXT_SENT_KEYS == (
+        "id",
+        "resource_id",
+        "agent",
+        "source_number",
+        "destination_number",
+        "content",
+        "timestamp",
+        "lead_status",
+        "conversation_id",
+        "company_resource_id",
+        "person_resource_id",
+    )
+    assert FORM_KEYS == (
+        "id",
+        "company_id",
+        "form_data",
+        "form_url",
+        "landing_page_url",
+        "referrer",
+        "referring_url",
+        "submitted_at",
+        "first_form",
+        "source",
+        "keywords",
+        "campaign",
+        "medium",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "timestamp",
+    )
+    legacy = "callercity callercountry callername callernum callerstate callsource campaign custom datetime"
+    legacy += " destinationnum ip kissmetrics_id landingpage referrer referrermedium score tag trackingnum timestamp"
+    assert CALL_KEYS[-19:] == tuple(legacy.split())
