@@ -248,6 +248,30 @@ def _load_calls(world: World, start: int, count: int) -> None:
     world.calls += count
 
 
+def _load_people(world: World) -> None:
+    """One lead per customer (each customer calls one company), as calls and forms create them."""
+    from django.db import connection
+
+    from tracking.models import Person
+
+    columns, expressions = _columns(
+        Person,
+        {
+            "public_id": "'PER' || md5('p' || g)",
+            "account_id": str(world.account.pk),
+            "company_id": f"(%(companies)s::bigint[])[1 + mod(g, {COMPANIES})]",
+            "phone_number": "'+1770' || lpad((1000000 + g)::text, 7, '0')",
+            "name": "'Caller ' || g",
+        },
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Person._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(expressions)} FROM generate_series(0, {CUSTOMERS - 1}) AS g",
+            {"companies": [c.pk for c in world.companies]},
+        )
+
+
 def _analyze() -> None:
     from django.db import connection
 
@@ -488,6 +512,7 @@ def main() -> None:
 
     world = _world()
     started = time.perf_counter()
+    _load_people(world)
     tenth_sessions, tenth_calls = SESSION_TOTAL // 10, CALL_TOTAL // 10
     _load_sessions(world, 0, tenth_sessions)
     _load_calls(world, 0, tenth_calls)
@@ -530,7 +555,7 @@ def main() -> None:
 
     base = rows[0][1]
     print(
-        f"loaded {tenth_calls:,} calls + {tenth_sessions:,} sessions in {loaded_small:.1f} s, "
+        f"loaded {CUSTOMERS:,} people, {tenth_calls:,} calls + {tenth_sessions:,} sessions in {loaded_small:.1f} s, "
         f"the rest ({CALL_TOTAL - tenth_calls:,} + {SESSION_TOTAL - tenth_sessions:,}) in {loaded_rest:.1f} s; "
         f"{connections} connections, {seconds:.0f} s per measurement, gunicorn gthread "
         f"{os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}"

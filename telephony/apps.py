@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class TelephonyConfig(AppConfig):
     name = "telephony"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Inbound calls cache what a dialed number leads to; a change to any part of
+        # it clears the cache of this process (others catch up within seconds).
+        from accounts.models import Company
+        from telephony.services import numbers_forget
+        from tracking.models import CallFlow, Tracker, TrackingNumber
+
+        for model in (TrackingNumber, Tracker, CallFlow, Company):
+            post_save.connect(numbers_forget, sender=model, dispatch_uid=f"telephony-numbers-{model.__name__}")
+            post_delete.connect(numbers_forget, sender=model, dispatch_uid=f"telephony-numbers-del-{model.__name__}")

@@ -419,6 +419,24 @@ def as_steps(definition: dict) -> dict:
     }
 
 
+# Validated flows by (row, version): every request of every call reads its flow.
+_flows: dict[tuple[int, Any], dict] = {}
+
+
+def flow_steps(call_flow: Any) -> dict:
+    """A CallFlow row's definition, validated and in step form (read-only: it is shared)."""
+    if call_flow.pk is None:
+        return as_steps(call_flow_validate(call_flow.definition))
+    key = (call_flow.pk, call_flow.updated_at)
+    flow = _flows.get(key)
+    if flow is None:
+        flow = as_steps(call_flow_validate(call_flow.definition))
+        if len(_flows) > 10_000:
+            _flows.clear()
+        _flows[key] = flow
+    return flow
+
+
 def fallback_destination(definition: Any) -> str | None:
     """The number to ring when anything goes wrong: the first phone the flow would ring."""
     try:
@@ -491,7 +509,7 @@ class FlowRun:
 
     @classmethod
     def for_call(cls, call: Call, tracker: Tracker) -> "FlowRun":
-        return cls(call=call, tracker=tracker, flow=as_steps(call_flow_validate(tracker.call_flow.definition)))
+        return cls(call=call, tracker=tracker, flow=flow_steps(tracker.call_flow))
 
     @property
     def twiml(self) -> str:

@@ -8,6 +8,7 @@ that transaction.
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Account, Company, Tag, User
@@ -64,14 +67,38 @@ def _int_or_none(value: Any) -> int | None:
 # --- lookups ---------------------------------------------------------------------------
 
 
+# Dialed number -> (tracking number with tracker, flow and company, when read). Every call
+# reads it and it rarely changes, so each process keeps it for NUMBER_CACHE_TTL seconds;
+# saving a number, tracker, flow or company clears it at once (``telephony.apps``).
+_numbers: dict[str, tuple[TrackingNumber | None, float]] = {}
+_NUMBERS_MAX = 50_000
+
+
+def numbers_forget(**kwargs: Any) -> None:
+    from telephony import callflows
+
+    _numbers.clear()
+    callflows._flows.clear()
+
+
 def tracking_number_for_call(number: str) -> TrackingNumber | None:
     """The active tracking number Twilio says was dialed, with its tracker, flow and company."""
     e164 = to_e164_or_none(number) or number
-    return (
+    ttl = getattr(settings, "TELEPHONY_NUMBER_CACHE_TTL", 5)
+    now = time.monotonic()
+    cached = _numbers.get(e164)
+    if cached is not None and now - cached[1] < ttl:
+        return cached[0]
+    found = (
         TrackingNumber.objects.filter(number=e164, status=TrackingNumber.Status.ACTIVE)
-        .select_related("tracker__call_flow", "tracker__company", "tracker__account")
+        .select_related("tracker__call_flow", "tracker__company")
         .first()
     )
+    if ttl > 0:
+        if len(_numbers) >= _NUMBERS_MAX:
+            _numbers.clear()
+        _numbers[e164] = (found, now)
+    return found
 
 
 def call_for_callback(public_id: str | None, call_sid: str | None) -> Call | None:
@@ -201,14 +228,48 @@ class CallerHistory:
     good_lead_before: bool
 
 
+def _history_filters() -> dict[str, Q]:
+    return {
+        "prior": Q(spam=False),
+        # Marked by a person (challenged calls of a spammer carry a "challenge" state).
+        "spam": Q(spam=True, flow_state__challenge__isnull=True),
+        "good": Q(lead_status=Call.LeadStatus.GOOD_LEAD),
+    }
+
+
 def caller_history(*, company_id: int, phone_number: str) -> CallerHistory:
     """What earlier calls say about this caller, in one index-backed query."""
     facts = Call.objects.from_caller(company_id=company_id, customer_phone_number=phone_number).aggregate(
-        prior=Count("id", filter=Q(spam=False)),
-        spam=Count("id", filter=Q(spam=True, flow_state__challenge__isnull=True)),
-        good=Count("id", filter=Q(lead_status=Call.LeadStatus.GOOD_LEAD)),
+        **{name: Count("id", filter=condition) for name, condition in _history_filters().items()}
     )
     return CallerHistory(prior_calls=facts["prior"], marked_spam=facts["spam"] > 0, good_lead_before=facts["good"] > 0)
+
+
+def caller_lookup(*, company: Company, phone_number: str, name: str = "") -> tuple[Person, CallerHistory]:
+    """The caller's person and history. A known caller costs one query (the person row
+    with its call counts); a new one three (history, then the person's insert)."""
+    counts = {
+        key: Coalesce(
+            Subquery(
+                Call.objects.filter(
+                    condition, company_id=OuterRef("company_id"), customer_phone_number=OuterRef("phone_number")
+                )
+                .order_by()
+                .values("company_id")
+                .annotate(n=Count("id"))
+                .values("n")
+            ),
+            0,
+        )
+        for key, condition in _history_filters().items()
+    }
+    person = Person.objects.filter(company=company, phone_number=phone_number).annotate(**counts).first()
+    if person is not None:
+        history = CallerHistory(prior_calls=person.prior, marked_spam=person.spam > 0, good_lead_before=person.good > 0)
+        return person, history
+    # No person yet: calls from this number (if any) predate people, so count them directly.
+    history = caller_history(company_id=company.pk, phone_number=phone_number)
+    return person_for_caller(company=company, phone_number=phone_number, name=name), history
 
 
 # --- inbound calls ---------------------------------------------------------------------
@@ -283,8 +344,7 @@ def _inbound_start(*, tracking_number: TrackingNumber, params: Mapping[str, Any]
 
     with transaction.atomic():
         if caller:
-            history = caller_history(company_id=company.pk, phone_number=caller)
-            person = person_for_caller(company=company, phone_number=caller, name=call.customer_name)
+            person, history = caller_lookup(company=company, phone_number=caller, name=call.customer_name)
             call.person = person
             call.prior_calls = history.prior_calls
             call.first_call = history.prior_calls == 0

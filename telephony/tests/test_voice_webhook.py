@@ -368,3 +368,29 @@ def test_a_concurrent_first_call_from_the_same_number_shares_the_person(company)
     fresh = person_for_caller(company=company, phone_number="+13035550999", name="New Caller")
     assert Person.objects.get(pk=fresh.pk).name == "New Caller"
     assert fresh.public_id.startswith("PER")
+
+
+def test_a_changed_flow_applies_to_the_next_call(twilio_post, company):
+    number = basic_number(company)
+    twilio_post(VOICE, voice_params(to=number.number))
+    flow = number.tracker.call_flow
+    flow.definition = {**flow.definition, "destination_number": "+14045559999"}
+    flow.save()
+    response = twilio_post(VOICE, voice_params(to=number.number))
+    assert b">+14045559999</Number>" in response.content
+    number.tracker.status = "disabled"
+    number.tracker.save()
+    assert b"not in service" in twilio_post(VOICE, voice_params(to=number.number)).content
+
+
+def test_other_processes_see_changes_within_the_cache_lifetime(twilio_post, company, settings):
+
+    number = basic_number(company)
+    twilio_post(VOICE, voice_params(to=number.number))
+    # A change made elsewhere (no signal reaches this process) shows once the entry expires.
+    from tracking.models import Tracker
+
+    Tracker.objects.filter(pk=number.tracker_id).update(status="disabled")
+    assert b"<Dial" in twilio_post(VOICE, voice_params(to=number.number)).content
+    settings.TELEPHONY_NUMBER_CACHE_TTL = 0
+    assert b"not in service" in twilio_post(VOICE, voice_params(to=number.number)).content
