@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
+from telephony.callflows import call_flow_validate
 from telephony.models import Call, OutboundCallerId, SimulatedCarrierRequest, TextConversation, TextMessage
+from tracking.models import CallFlow
 
 
 @admin.register(Call)
@@ -57,3 +61,28 @@ class SimulatedCarrierRequestAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("sid", "number")
     readonly_fields = ("created_at", "action", "sid", "number", "payload")
+
+
+class CallFlowForm(forms.ModelForm):
+    """Call flows are validated (and normalised) when saved: every step reachable, no
+    dangling ids, numbers in E.164. The admin is where advanced flows are built."""
+
+    def clean_definition(self) -> dict:
+        try:
+            return call_flow_validate(self.cleaned_data.get("definition"))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+
+# tracking registers the CallFlow admin; the validation of flows lives here, with the
+# code that runs them (tracking does not import telephony).
+if admin.site.is_registered(CallFlow):
+    _base = type(admin.site._registry[CallFlow])
+    admin.site.unregister(CallFlow)
+else:
+    _base = admin.ModelAdmin
+
+
+@admin.register(CallFlow)
+class CallFlowAdmin(_base):
+    form = CallFlowForm
