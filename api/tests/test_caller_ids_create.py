@@ -5,7 +5,7 @@ from django.conf import settings
 
 from accounts.models import User
 from api.tests.factories import TrackerFactory, TrackingNumberFactory
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_caller_ids_list import CALLER_ID_KEYS
 from telephony.carrier import CarrierError
 from telephony.models import OutboundCallerId
@@ -126,3 +126,17 @@ def test_reporting_users_cannot_register(account, company, tracking_number):
 def test_another_accounts_company_is_not_found(api_client, account, other_company):
     body = {"phone_number": "+14047704070", "name": "x", "company_id": other_company.public_id}
     assert api_client.post(url(account), body, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, company, tracking_number):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/caller_ids.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, tracking_number, settings):
+    assert_rate_limited(
+        api_client,
+        "POST",
+        f"/v3/a/{account.public_id}/caller_ids.json",
+        settings,
+        body={"phone_number": "+14047704070", "name": "x", "company_id": company.public_id},
+    )

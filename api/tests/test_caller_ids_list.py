@@ -1,5 +1,6 @@
 import pytest
 
+from api.tests.roles import assert_needs_a_key, assert_rate_limited
 from telephony.models import OutboundCallerId
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +44,13 @@ def test_it_hides_other_accounts_caller_ids(api_client, account, other_company):
         account=other_company.account, company=other_company, phone_number="+14045550000", name="x"
     )
     assert api_client.get(url(account) + f"?company_id={other_company.public_id}").status_code == 404
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/caller_ids.json?company_id={company.public_id}")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client, "GET", f"/v3/a/{account.public_id}/caller_ids.json?company_id={company.public_id}", settings
+    )

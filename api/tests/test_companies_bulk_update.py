@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +62,17 @@ def test_get_is_not_allowed(api_client, account):
 def test_it_hides_other_accounts(api_client, other_account):
     body = {"company_ids": ["all"], "external_form_capture": True}
     assert api_client.post(url(other_account), body, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/companies/bulk_update.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client,
+        "POST",
+        f"/v3/a/{account.public_id}/companies/bulk_update.json",
+        settings,
+        body={"company_ids": ["all"], "external_form_capture": True},
+    )

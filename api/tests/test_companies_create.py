@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_companies_list import COMPANY_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,13 @@ def test_only_admins_create_companies(account, company):
 def test_it_cannot_create_in_another_account(api_client, other_account):
     assert api_client.post(url(other_account), {"name": "X"}, format="json").status_code == 404
     assert not Company.objects.filter(account=other_account).exists()
+
+
+def test_it_needs_a_key(account):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/companies.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, settings):
+    assert_rate_limited(
+        api_client, "POST", f"/v3/a/{account.public_id}/companies.json", settings, body={"name": "Limited"}
+    )

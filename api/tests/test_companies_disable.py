@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,11 @@ def test_its_trackers_and_numbers_are_disabled(api_client, account, company):
     assert tracker.status == "disabled"
     assert number.status == "released"
     assert kept.status == "active"
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("DELETE", f"/v3/a/{account.public_id}/companies/{company.public_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(api_client, "DELETE", f"/v3/a/{account.public_id}/companies/{company.public_id}.json", settings)

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_rate_limited, client_for, user_with_role
 from telephony.models import OutboundCallerId
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,7 @@ def test_non_admins_see_only_their_companies(account, company):
     reporting = client_for(user_with_role(account, User.Role.REPORTING, [company]))
     body = reporting.get(url(account)).json()
     assert [item["id"] for item in body["companies"]] == [company.public_id]
+
+
+def test_it_answers_429_past_the_limit(api_client, account, settings):
+    assert_rate_limited(api_client, "GET", f"/v3/a/{account.public_id}/companies.json", settings)

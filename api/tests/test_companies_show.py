@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_companies_list import COMPANY_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,11 @@ def test_patch_is_not_a_method_of_the_api(api_client, account, company):
     response = api_client.patch(url(account, company.public_id), {"name": "x"}, format="json")
     assert response.status_code == 405
     assert "error" in response.json()
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/companies/{company.public_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(api_client, "GET", f"/v3/a/{account.public_id}/companies/{company.public_id}.json", settings)

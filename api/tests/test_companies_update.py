@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_companies_list import COMPANY_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +80,17 @@ def test_it_hides_other_accounts_companies(api_client, account, other_company):
     assert api_client.put(url(account, other_company), {"name": "x"}, format="json").status_code == 404
     other_company.refresh_from_db()
     assert other_company.name == "Bob Roofing"
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("PUT", f"/v3/a/{account.public_id}/companies/{company.public_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client,
+        "PUT",
+        f"/v3/a/{account.public_id}/companies/{company.public_id}.json",
+        settings,
+        body={"name": "Limited"},
+    )

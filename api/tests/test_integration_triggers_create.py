@@ -3,7 +3,7 @@ import pytest
 from accounts.models import User
 from api.models import Integration, IntegrationTrigger
 from api.tests.factories import TrackerFactory
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_integration_triggers_list import TRIGGER_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,17 @@ def test_another_accounts_integration_is_not_found(api_client, account, company,
     foreign = Integration.objects.create(account=other_company.account, company=other_company, type="Webhooks")
     body = {"company_id": company.public_id, "integration_id": foreign.numeric_id}
     assert api_client.post(url(account), body, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/integration_triggers.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client,
+        "POST",
+        f"/v3/a/{account.public_id}/integration_triggers.json",
+        settings,
+        body={"company_id": company.public_id},
+    )

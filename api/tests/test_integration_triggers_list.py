@@ -1,6 +1,7 @@
 import pytest
 
 from api.models import Integration, IntegrationTrigger
+from api.tests.roles import assert_needs_a_key, assert_rate_limited
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,16 @@ def test_company_id_is_required(api_client, account):
 def test_it_hides_other_accounts_triggers(api_client, account, other_company):
     IntegrationTrigger.objects.create(account=other_company.account, company=other_company)
     assert api_client.get(url(account) + f"?company_id={other_company.public_id}").status_code == 404
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/integration_triggers.json?company_id={company.public_id}")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client,
+        "GET",
+        f"/v3/a/{account.public_id}/integration_triggers.json?company_id={company.public_id}",
+        settings,
+    )

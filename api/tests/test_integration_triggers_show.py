@@ -1,6 +1,7 @@
 import pytest
 
 from api.models import IntegrationTrigger
+from api.tests.roles import assert_needs_a_key, assert_rate_limited
 from api.tests.test_integration_triggers_list import TRIGGER_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -20,3 +21,15 @@ def test_it_shows_a_trigger(api_client, account, company):
 def test_it_hides_other_accounts_triggers(api_client, account, other_company):
     trigger = IntegrationTrigger.objects.create(account=other_company.account, company=other_company)
     assert api_client.get(url(account, trigger)).status_code == 404
+
+
+def test_it_needs_a_key(account, company):
+    trigger = IntegrationTrigger.objects.create(account=account, company=company)
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/integration_triggers/{trigger.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    trigger = IntegrationTrigger.objects.create(account=account, company=company)
+    assert_rate_limited(
+        api_client, "GET", f"/v3/a/{account.public_id}/integration_triggers/{trigger.numeric_id}.json", settings
+    )

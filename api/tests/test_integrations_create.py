@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import User
 from api.models import Integration
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +79,17 @@ def test_reporting_users_cannot_create(account, company):
 def test_it_refuses_another_accounts_company(api_client, account, other_company):
     body = {"type": "Webhooks", "company_id": other_company.public_id, "config": {}}
     assert api_client.post(url(account), body, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/integrations.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client,
+        "POST",
+        f"/v3/a/{account.public_id}/integrations.json",
+        settings,
+        body={"type": "Custom", "company_id": company.public_id, "config": {"grab_cookies": ["_ga"]}},
+    )

@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import User
 from api.models import Integration
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +30,15 @@ def test_it_hides_other_accounts_integrations(api_client, account, other_company
     assert api_client.delete(url(account, other)).status_code == 404
     other.refresh_from_db()
     assert other.state == "active"
+
+
+def test_it_needs_a_key(account, company):
+    integration = Integration.objects.create(account=account, company=company, type="Webhooks")
+    assert_needs_a_key("DELETE", f"/v3/a/{account.public_id}/integrations/{integration.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    integration = Integration.objects.create(account=account, company=company, type="Webhooks")
+    assert_rate_limited(
+        api_client, "DELETE", f"/v3/a/{account.public_id}/integrations/{integration.numeric_id}.json", settings
+    )

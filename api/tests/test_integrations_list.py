@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import Company, User
 from api.models import Integration
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,13 @@ def test_a_manager_only_sees_their_companies(account, company, webhooks):
     manager = client_for(user_with_role(account, User.Role.MANAGER, [company]))
     assert manager.get(url(account) + f"?company_id={hidden.public_id}").status_code == 404
     assert manager.get(url(account) + f"?company_id={company.public_id}").json()["total_records"] == 1
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/integrations.json?company_id={company.public_id}")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client, "GET", f"/v3/a/{account.public_id}/integrations.json?company_id={company.public_id}", settings
+    )

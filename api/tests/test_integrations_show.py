@@ -1,6 +1,7 @@
 import pytest
 
 from api.models import Integration
+from api.tests.roles import assert_needs_a_key, assert_rate_limited
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +24,15 @@ def test_it_shows_one_integration(api_client, account, company):
 def test_it_hides_other_accounts_integrations(api_client, account, other_company):
     integration = Integration.objects.create(account=other_company.account, company=other_company, type="Webhooks")
     assert api_client.get(url(account, integration)).status_code == 404
+
+
+def test_it_needs_a_key(account, company):
+    integration = Integration.objects.create(account=account, company=company, type="Webhooks")
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/integrations/{integration.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    integration = Integration.objects.create(account=account, company=company, type="Webhooks")
+    assert_rate_limited(
+        api_client, "GET", f"/v3/a/{account.public_id}/integrations/{integration.numeric_id}.json", settings
+    )

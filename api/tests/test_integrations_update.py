@@ -1,6 +1,7 @@
 import pytest
 
 from api.models import Integration
+from api.tests.roles import assert_needs_a_key, assert_rate_limited
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,17 @@ def test_invalid_values_change_nothing(api_client, account, integration):
 def test_it_hides_other_accounts_integrations(api_client, account, other_company):
     other = Integration.objects.create(account=other_company.account, company=other_company, type="Webhooks")
     assert api_client.put(url(account, other), {"state": "disabled"}, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, integration):
+    assert_needs_a_key("PUT", f"/v3/a/{account.public_id}/integrations/{integration.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, integration, settings):
+    assert_rate_limited(
+        api_client,
+        "PUT",
+        f"/v3/a/{account.public_id}/integrations/{integration.numeric_id}.json",
+        settings,
+        body={"state": "active"},
+    )

@@ -2,7 +2,7 @@ import pytest
 
 from accounts.models import Notification, User
 from api.tests.factories import TrackerFactory
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_notifications_list import NOTIFICATION_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +81,13 @@ def test_another_accounts_rows_are_not_found(api_client, account, other_account,
     assert api_client.post(url(account), {"user_id": bob.public_id}, format="json").status_code == 404
     assert api_client.post(url(account), {"company_id": other_company.public_id}, format="json").status_code == 404
     assert not Notification.objects.exists()
+
+
+def test_it_needs_a_key(account):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/notifications.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, settings):
+    assert_rate_limited(
+        api_client, "POST", f"/v3/a/{account.public_id}/notifications.json", settings, body={"sms_enabled": True}
+    )

@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import Notification, User
 from api.tests.factories import TrackerFactory
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,11 @@ def test_it_hides_other_accounts_notifications(api_client, account, other_accoun
     Notification.objects.create(account=other_account, email="x@example.com")
     assert api_client.get(url(account)).json()["total_records"] == 0
     assert api_client.get(url(other_account)).status_code == 404
+
+
+def test_it_needs_a_key(account):
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/notifications.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, settings):
+    assert_rate_limited(api_client, "GET", f"/v3/a/{account.public_id}/notifications.json", settings)

@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.models import Notification
+from api.tests.roles import assert_needs_a_key, assert_rate_limited
 from api.tests.test_notifications_list import NOTIFICATION_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -18,3 +19,15 @@ def test_it_hides_other_accounts_notifications(api_client, account, other_accoun
     notification = Notification.objects.create(account=other_account, email="x@example.com")
     response = api_client.get(f"/v3/a/{account.public_id}/notifications/{notification.numeric_id}.json")
     assert response.status_code == 404
+
+
+def test_it_needs_a_key(account, admin_user):
+    notification = Notification.objects.create(account=account, user=admin_user)
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/notifications/{notification.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, admin_user, settings):
+    notification = Notification.objects.create(account=account, user=admin_user)
+    assert_rate_limited(
+        api_client, "GET", f"/v3/a/{account.public_id}/notifications/{notification.numeric_id}.json", settings
+    )

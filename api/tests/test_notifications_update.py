@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Notification, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +37,19 @@ def test_someone_elses_notification_is_a_403(account, company, admin_user):
 def test_it_hides_other_accounts_notifications(api_client, account, other_account):
     notification = Notification.objects.create(account=other_account, email="x@example.com")
     assert api_client.put(url(account, notification), {"sms_enabled": True}, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, admin_user):
+    notification = Notification.objects.create(account=account, user=admin_user)
+    assert_needs_a_key("PUT", f"/v3/a/{account.public_id}/notifications/{notification.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, admin_user, settings):
+    notification = Notification.objects.create(account=account, user=admin_user)
+    assert_rate_limited(
+        api_client,
+        "PUT",
+        f"/v3/a/{account.public_id}/notifications/{notification.numeric_id}.json",
+        settings,
+        body={"sms_enabled": True},
+    )

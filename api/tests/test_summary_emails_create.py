@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import SummaryEmail, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_summary_emails_list import SUMMARY_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +89,17 @@ def test_another_accounts_user_is_not_found(api_client, account, other_account):
     bob = user_with_role(other_account, User.Role.ADMIN)
     body = {"user_id": bob.public_id, "frequency": ["daily"], "config": {"call_log": True}}
     assert api_client.post(url(account), body, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, admin_user):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/summary_emails.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, admin_user, settings):
+    assert_rate_limited(
+        api_client,
+        "POST",
+        f"/v3/a/{account.public_id}/summary_emails.json",
+        settings,
+        body={"user_id": admin_user.public_id, "frequency": ["daily"], "config": {"call_log": True}},
+    )

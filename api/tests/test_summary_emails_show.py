@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import SummaryEmail, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_summary_emails_list import CONFIG, SUMMARY_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +36,15 @@ def test_numeric_ids_are_not_found(api_client, account):
     response = api_client.get(f"/v3/a/{account.public_id}/summary_emails/100000000.json")
     assert response.status_code == 404
     assert response.json() == {"error": "Not found"}
+
+
+def test_it_needs_a_key(account, admin_user):
+    summary = SummaryEmail.objects.create(account=account, user=admin_user, frequency=["daily"], config=CONFIG)
+    assert_needs_a_key("GET", f"/v3/a/{account.public_id}/summary_emails/{summary.public_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, admin_user, settings):
+    summary = SummaryEmail.objects.create(account=account, user=admin_user, frequency=["daily"], config=CONFIG)
+    assert_rate_limited(
+        api_client, "GET", f"/v3/a/{account.public_id}/summary_emails/{summary.public_id}.json", settings
+    )

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import SummaryEmail, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_summary_emails_list import CONFIG
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,19 @@ def test_it_hides_other_accounts_subscriptions(api_client, account, other_accoun
         account=other_account, email="x@example.com", frequency=["daily"], config=CONFIG
     )
     assert api_client.put(url(account, summary), {"frequency": ["weekly"]}, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, admin_user):
+    summary = SummaryEmail.objects.create(account=account, user=admin_user, frequency=["daily"], config=CONFIG)
+    assert_needs_a_key("PUT", f"/v3/a/{account.public_id}/summary_emails/{summary.public_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, admin_user, settings):
+    summary = SummaryEmail.objects.create(account=account, user=admin_user, frequency=["daily"], config=CONFIG)
+    assert_rate_limited(
+        api_client,
+        "PUT",
+        f"/v3/a/{account.public_id}/summary_emails/{summary.public_id}.json",
+        settings,
+        body={"frequency": ["weekly"]},
+    )

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Tag, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_tags_list import TAG_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,17 @@ def test_it_cannot_tag_another_accounts_company(api_client, account, other_compa
     response = api_client.post(url(account), {"name": "X", "company_id": other_company.public_id}, format="json")
     assert response.status_code == 404
     assert not Tag.objects.exists()
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/tags.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(
+        api_client,
+        "POST",
+        f"/v3/a/{account.public_id}/tags.json",
+        settings,
+        body={"name": "Limited", "company_id": company.public_id},
+    )

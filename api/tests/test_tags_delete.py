@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Tag, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +30,13 @@ def test_it_hides_other_accounts_tags(api_client, account, other_company):
     tag = Tag.objects.create(account=other_company.account, company=other_company, name="Bob's")
     assert api_client.delete(url(account, tag)).status_code == 404
     assert Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_it_needs_a_key(account, company):
+    tag = Tag.objects.create(account=account, company=company, name="Limited")
+    assert_needs_a_key("DELETE", f"/v3/a/{account.public_id}/tags/{tag.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    tag = Tag.objects.create(account=account, company=company, name="Limited")
+    assert_rate_limited(api_client, "DELETE", f"/v3/a/{account.public_id}/tags/{tag.numeric_id}.json", settings)

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, Tag, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,7 @@ def test_it_pages_in_few_queries(api_client, account, company, django_assert_max
 
 def test_it_needs_a_key(client, account):
     assert client.get(url(account)).status_code == 401
+
+
+def test_it_answers_429_past_the_limit(api_client, account, settings):
+    assert_rate_limited(api_client, "GET", f"/v3/a/{account.public_id}/tags.json", settings)

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Tag, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +46,13 @@ def test_only_admins_edit_account_tags(account, company):
 def test_it_hides_other_accounts_tags(api_client, account, other_company):
     tag = Tag.objects.create(account=other_company.account, company=other_company, name="Bob's")
     assert api_client.put(url(account, tag), {"name": "x"}, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, tag):
+    assert_needs_a_key("PUT", f"/v3/a/{account.public_id}/tags/{tag.numeric_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, tag, settings):
+    assert_rate_limited(
+        api_client, "PUT", f"/v3/a/{account.public_id}/tags/{tag.numeric_id}.json", settings, body={"color": "red2"}
+    )

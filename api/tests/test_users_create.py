@@ -5,7 +5,7 @@ from django.core import mail
 
 from accounts.models import User
 from accounts.tasks import user_invitation_send
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_users_list import USER_KEYS
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +102,11 @@ def test_companies_of_other_accounts_are_refused(api_client, account, company, o
     response = api_client.post(url(account), body(company, companies=[other_company.public_id]), format="json")
     assert response.status_code == 404
     assert not User.objects.filter(email="bob@example.com").exists()
+
+
+def test_it_needs_a_key(account, company):
+    assert_needs_a_key("POST", f"/v3/a/{account.public_id}/users.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, company, settings):
+    assert_rate_limited(api_client, "POST", f"/v3/a/{account.public_id}/users.json", settings, body=body(company))

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Company, User
-from api.tests.roles import client_for, user_with_role
+from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +74,17 @@ def test_pending_invitations_cannot_be_updated(api_client, account, company):
 def test_it_hides_other_accounts_users(api_client, account, other_account):
     bob = user_with_role(other_account, User.Role.REPORTING)
     assert api_client.put(url(account, bob), {"companies": []}, format="json").status_code == 404
+
+
+def test_it_needs_a_key(account, admin_user):
+    assert_needs_a_key("PUT", f"/v3/a/{account.public_id}/users/{admin_user.public_id}.json")
+
+
+def test_it_answers_429_past_the_limit(api_client, account, admin_user, settings):
+    assert_rate_limited(
+        api_client,
+        "PUT",
+        f"/v3/a/{account.public_id}/users/{admin_user.public_id}.json",
+        settings,
+        body={"first_name": "Al"},
+    )
