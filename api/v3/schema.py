@@ -32,7 +32,10 @@ ERROR_RESPONSES: dict[str, str] = {
     "422": "Valid parameters that the resource's rules refuse.",
     "429": "Rate limit exceeded (per account, hourly and daily).",
 }
-# Operations that can be answered 503 (a carrier call is part of the request).
+PATH_PARAMETERS = {
+    "account_id": "The account: its ACC… id, or its 9-digit numeric id.",
+    "id": "The object's id: its prefixed id (COM…, USR…, CSS…) or numeric id.",
+}
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {"error": {"type": "string"}},
@@ -161,6 +164,9 @@ def add_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]
         for method, operation in operations.items():
             if method not in ("get", "post", "put", "delete"):
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter.get("name") in PATH_PARAMETERS:
+                    parameter.setdefault("description", PATH_PARAMETERS[parameter["name"]])
             responses = operation.setdefault("responses", {})
             for code, description in ERROR_RESPONSES.items():
                 responses.setdefault(
