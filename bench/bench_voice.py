@@ -165,7 +165,7 @@ def _load_sessions(world: World, start: int, count: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {VisitorSession._meta.db_table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(expressions)} FROM generate_series({start}, {start + count - 1}) AS g",
+            f"SELECT {', '.join(expressions)} FROM generate_series({start}::bigint, {start + count - 1}::bigint) AS g",
             params,
         )
         cursor.execute(f"SELECT min(id) FROM {VisitorSession._meta.db_table} WHERE session_key LIKE 'bench-%%'")
@@ -176,7 +176,7 @@ def _load_sessions(world: World, start: int, count: int) -> None:
             f"SELECT s.account_id, s.tracker_id, (%(numbers)s::bigint[])[1 + mod(g, {COMPANIES}) * {POOL_SIZE}"
             f" + mod(g / {COMPANIES}, {POOL_SIZE})], s.id, s.created_at, s.created_at + interval '30 minutes',"
             " s.created_at + interval '30 minutes' "
-            f"FROM generate_series({start}, {start + count - 1}) AS g "
+            f"FROM generate_series({start}::bigint, {start + count - 1}::bigint) AS g "
             f"JOIN {VisitorSession._meta.db_table} s ON s.company_id = (%(companies)s::bigint[])[1 + mod(g, {COMPANIES})]"
             " AND s.session_key = 'bench-' || g",
             params,
@@ -242,7 +242,7 @@ def _load_calls(world: World, start: int, count: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Call._meta.db_table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(expressions)} FROM generate_series({start}, {start + count - 1}) AS g",
+            f"SELECT {', '.join(expressions)} FROM generate_series({start}::bigint, {start + count - 1}::bigint) AS g",
             params,
         )
     world.calls += count
@@ -267,7 +267,7 @@ def _load_people(world: World) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Person._meta.db_table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(expressions)} FROM generate_series(0, {CUSTOMERS - 1}) AS g",
+            f"SELECT {', '.join(expressions)} FROM generate_series(0::bigint, {CUSTOMERS - 1}::bigint) AS g",
             {"companies": [c.pk for c in world.companies]},
         )
 

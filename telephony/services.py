@@ -412,11 +412,12 @@ def call_challenge_answer(*, call: Call, digits: str) -> str:
 def call_flow_continue(*, call: Call, event: str, step_id: str, params: Mapping[str, Any], attempt: int) -> str:
     """Twilio came back to the flow: a ``<Dial>`` ended, a key was pressed, a message was left."""
     run = FlowRun.for_call(call, call.tracker)
+    routed = False
     if event == "dial":
         status = _param(params, "DialCallStatus")
         run.on_dial(step_id, status, attempt)
         if status in ("completed", "answered"):
-            _on_answered(call, run)
+            routed = _on_answered(call, run)
     elif event == "gather":
         run.on_gather(step_id, _param(params, "Digits"), attempt)
     elif event == "record":
@@ -424,18 +425,23 @@ def call_flow_continue(*, call: Call, event: str, step_id: str, params: Mapping[
     else:
         run.response.hangup()
     flow_state_update(call, run)
+    if routed:
+        signals.call_routed.send(sender=Call, call=call)
     return run.twiml
 
 
-def _on_answered(call: Call, run: FlowRun) -> None:
+def _on_answered(call: Call, run: FlowRun) -> bool:
+    """Note the answer; True when Call Routing Complete is still to be announced (the
+    leg status callback usually announced it while the call was live)."""
     state = call.flow_state
     if run.flow.get("recording_enabled") and call.direction == Call.Direction.INBOUND:
         state["recording_expected"] = True
         run.changed.add("flow_state")
-    if not state.get("routed"):
-        state["routed"] = True
-        run.changed.add("flow_state")
-        signals.call_routed.send(sender=Call, call=call)
+    if state.get("routed"):
+        return False
+    state["routed"] = True
+    run.changed.add("flow_state")
+    return True
 
 
 @transaction.atomic
