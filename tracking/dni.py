@@ -31,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from tracking.forms_capture import FormCapture, form_submission_capture
+from tracking.pools import pools_client
 from tracking.selectors import CompanyConfig, company_config
 from tracking.services import page_views_flush
 from tracking.visits import VisitReport, visit_report
@@ -145,6 +146,7 @@ def _report(request: HttpRequest, data: dict[str, Any], *, page_view: bool) -> V
         landing_url=_url(data, "l"),
         landing_referrer=_url(data, "lr"),
         returning_visitor=bool(data.get("rv")),
+        first_contact=bool(data.get("n")),
         cookies={str(k)[:40]: str(v)[:500] for k, v in list(cookies.items())[:20]},
         user_agent=request.headers.get("User-Agent", "")[:1000],
         ip=client_ip(request),
@@ -176,7 +178,7 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
         body["ft"] = answer.first_touch
     if answer.debug is not None:
         body["debug"] = answer.debug
-    after = [lambda scope=scope: page_views_flush(scope=scope) for scope in answer.flush]
+    after = [lambda scope=scope: page_views_flush(scope=scope, client=pools_client()) for scope in answer.flush]
     return DniResponse(body, after=after)
 
 

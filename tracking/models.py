@@ -166,11 +166,16 @@ class VisitorSession(TimeStampedModel):
     The first-touch fields never change after the visit starts.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="visitor_sessions")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="visitor_sessions")
-    tracker = models.ForeignKey(Tracker, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
+    # Every new visit inserts a row on the DNI hot path, so indexes are few and
+    # chosen: (company, session_key), (company, visitor_id, created_at), person.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="visitor_sessions", db_index=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="visitor_sessions", db_index=False)
+    tracker = models.ForeignKey(
+        Tracker, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions", db_index=False
+    )
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
-    visitor_id = models.CharField(max_length=64, db_index=True)
+    visitor_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
     session_key = models.CharField(max_length=64)
     landing_url = models.TextField(blank=True, default="")
     referrer_url = models.TextField(blank=True, default="")
@@ -201,6 +206,10 @@ class VisitorSession(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=("company", "session_key"), name="visitor_session_unique_key"),
         ]
+        indexes = [
+            # A returning visitor's earlier visits (the first touch they keep).
+            models.Index(fields=("company", "visitor_id", "created_at"), name="visitor_session_by_visitor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.session_key} ({self.source or 'unknown'})"
@@ -209,8 +218,9 @@ class VisitorSession(TimeStampedModel):
 class PageView(models.Model):
     """A page the visitor viewed during a session (the call's browsing history)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="page_views")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Indexed by (session, created_at) below.
+    session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="page_views", db_index=False)
     page_url = models.TextField()
     referrer_url = models.TextField(blank=True, default="")
     # When the page was viewed (page views of returning visitors are written in bulk, later).
@@ -232,9 +242,12 @@ class NumberAssignment(models.Model):
     ``ended_at`` is null while the hold is open (it is extended by activity).
     """
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
-    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="assignments")
-    tracking_number = models.ForeignKey(TrackingNumber, on_delete=models.CASCADE, related_name="assignments")
+    # Written for every new visit to a pool: only the indexes attribution reads.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="assignments", db_index=False)
+    tracking_number = models.ForeignKey(
+        TrackingNumber, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="assignments")
     started_at = models.DateTimeField()
     # Extended on each heartbeat; the hold is over after this time.
@@ -245,7 +258,12 @@ class NumberAssignment(models.Model):
         ordering = ("-started_at",)
         indexes = [
             models.Index(fields=("tracking_number", "started_at")),
-            # Open holds of a pool: read when Redis lost the pool and it is rebuilt.
+            # A number's open hold: ended when the number changes hands, read when
+            # Redis lost a pool and it is rebuilt. Stays small however long the log grows.
+            models.Index(
+                fields=("tracking_number",), condition=Q(ended_at__isnull=True), name="assignment_open_by_number"
+            ),
+            # A pool's open holds (at most one per number): ended when numbers leave the pool.
             models.Index(fields=("tracker",), condition=Q(ended_at__isnull=True), name="assignment_open_by_tracker"),
         ]
 

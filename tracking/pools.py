@@ -33,8 +33,10 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 import redis
+from django.conf import settings
 from django.db.models import Max
 
 from callrail.redis import get_redis
@@ -45,6 +47,21 @@ logger = logging.getLogger(__name__)
 # Flush buffered page views once this many are waiting (or every PV_FLUSH_SECONDS).
 PV_FLUSH_LENGTH = 500
 PV_FLUSH_SECONDS = 5
+
+
+@cache
+def _client_for(url: str) -> redis.Redis:
+    return redis.Redis(
+        connection_pool=redis.ConnectionPool.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+        )
+    )
+
+
+def pools_client() -> redis.Redis:
+    """One Redis client per process for the DNI hot path (building a client costs
+    more than a round trip; clients and their pools are thread-safe)."""
+    return _client_for(settings.REDIS_URL)
 
 
 def pool_tag(public_id: str) -> str:

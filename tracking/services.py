@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -150,23 +150,51 @@ def page_views_flush(*, scope: str, client: redis.Redis | None = None, limit: in
     return written
 
 
+# One round trip per batch: the page views joined to their sessions, and each
+# session's last page and time moved forward.
+_PAGE_VIEWS_SQL = """
+WITH x AS (
+    SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
+        AS x(company_id, session_key, at, url, referrer)
+), pv AS (
+    INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
+    SELECT v.account_id, v.id, x.url, x.referrer, x.at
+    FROM x JOIN tracking_visitorsession v ON v.company_id = x.company_id AND v.session_key = x.session_key
+    RETURNING session_id, created_at, page_url
+), latest AS (
+    SELECT DISTINCT ON (session_id) session_id, created_at, page_url FROM pv ORDER BY session_id, created_at DESC
+), touched AS (
+    UPDATE tracking_visitorsession v SET last_seen_at = latest.created_at, last_url = latest.page_url
+    FROM latest WHERE v.id = latest.session_id AND v.last_seen_at <= latest.created_at
+)
+SELECT count(*) FROM pv
+"""
+
+
 def _page_views_write(entries: list[list]) -> int:
+    rows = [
+        (int(company_id), str(key), datetime.fromtimestamp(float(at), tz=UTC), str(url), str(referrer))
+        for company_id, key, at, url, referrer in entries
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_PAGE_VIEWS_SQL, [list(column) for column in zip(*rows, strict=True)])
+            return cursor.fetchone()[0]
     by_company: dict[int, set[str]] = {}
-    for company_id, session_key, *_ in entries:
-        by_company.setdefault(int(company_id), set()).add(str(session_key))
+    for company_id, key, *_ in rows:
+        by_company.setdefault(company_id, set()).add(key)
     sessions: dict[tuple[int, str], VisitorSession] = {}
-    for company_id, session_keys in by_company.items():
-        for session in VisitorSession.objects.filter(company_id=company_id, session_key__in=session_keys).only(
-            "id", "account_id", "company_id", "session_key", "last_seen_at", "last_url"
+    for company_id, keys in by_company.items():
+        for session in VisitorSession.objects.filter(company_id=company_id, session_key__in=keys).only(
+            "id", "account_id", "session_key", "last_seen_at", "last_url"
         ):
             sessions[(company_id, session.session_key)] = session
     views = []
     touched: dict[int, VisitorSession] = {}
-    for company_id, session_key, at, url, referrer in entries:
-        session = sessions.get((int(company_id), str(session_key)))
+    for company_id, key, created, url, referrer in rows:
+        session = sessions.get((company_id, key))
         if session is None:
             continue
-        created = datetime.fromtimestamp(float(at), tz=UTC)
         views.append(
             PageView(
                 account_id=session.account_id,
@@ -176,11 +204,13 @@ def _page_views_write(entries: list[list]) -> int:
                 created_at=created,
             )
         )
-        if session.last_seen_at is None or created >= session.last_seen_at:
-            session.last_seen_at = created
-            session.last_url = url
+        if created >= session.last_seen_at:
+            session.last_seen_at, session.last_url = created, url
             touched[session.id] = session
     with transaction.atomic():
         PageView.objects.bulk_create(views)
-        VisitorSession.objects.bulk_update(list(touched.values()), ["last_seen_at", "last_url"])
+        for session in touched.values():
+            VisitorSession.objects.filter(pk=session.pk).update(
+                last_seen_at=session.last_seen_at, last_url=session.last_url
+            )
     return len(views)

@@ -21,8 +21,10 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
+import psycopg
 import redis
 from django.conf import settings
 from django.db import connection, transaction
@@ -73,6 +75,8 @@ class VisitReport:
     landing_url: str = ""
     landing_referrer: str = ""
     returning_visitor: bool = False
+    # The browser's first report of this session (swap.js knows): nothing to renew yet.
+    first_contact: bool = False
     cookies: dict[str, str] = field(default_factory=dict)
     user_agent: str = ""
     ip: str | None = None
@@ -127,7 +131,10 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
         else ""
     )
     # Returning session: renew in Redis only.
-    touched = _touch_all(client, config, report, scopes, page_view, now)
+    if report.first_contact:
+        touched = [pools.Touch(status="miss") for _ in scopes]
+    else:
+        touched = _touch_all(client, config, report, scopes, page_view, now)
     missing = [tracker for tracker, result in zip(scopes, touched, strict=True) if result.status != "ok"]
     page_view_buffered = bool(page_view) and touched[0].status == "ok"
     outcomes: dict[str, _Outcome] = {}
@@ -198,9 +205,7 @@ def _allocate(client: redis.Redis, tracker: TrackerConfig, report: VisitReport, 
 
 
 def pools_client() -> redis.Redis:
-    from callrail.redis import get_redis
-
-    return get_redis()
+    return pools.pools_client()
 
 
 def _scopes(config: CompanyConfig, matches: dict[str, Match]) -> list[TrackerConfig]:
@@ -367,46 +372,60 @@ _UPSERT_COLUMNS = (
 )
 
 # One round trip for the whole slow path. Data-modifying CTEs all see the same
-# snapshot, and they touch disjoint rows: ``closed`` ends other sessions' holds
-# on the numbers handed out now (and this session's older hold in those pools),
-# ``extended`` pushes the expiry of holds this session kept.
-_RECORD_SQL = """
+# snapshot, and they touch disjoint rows: ``closed`` ends the holds on the numbers
+# handed out now, ``moved`` this session's older hold in those pools, ``extended``
+# pushes the expiry of holds this session kept. Only the parts a visit needs are
+# sent, and each UPDATE finds its rows through an index (open holds by number;
+# holds by session), so none scans the growing log.
+_SESSION_CTE = """
 WITH s AS (
     INSERT INTO tracking_visitorsession (created_at, updated_at, last_seen_at, {columns})
     VALUES (%(at)s, %(at)s, %(at)s, {values})
     ON CONFLICT (company_id, session_key) DO UPDATE
         SET last_seen_at = EXCLUDED.last_seen_at, last_url = EXCLUDED.last_url, updated_at = EXCLUDED.updated_at
     RETURNING id
-), pv AS (
-    INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
-    SELECT %(account_id)s, s.id, %(page_url)s, %(page_referrer)s, %(at)s FROM s WHERE %(log_page_view)s
-), closed AS (
-    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, %(at)s)
-    WHERE a.ended_at IS NULL AND (
-        a.tracking_number_id = ANY(%(new_numbers)s)
-        OR (a.tracker_id = ANY(%(new_trackers)s) AND a.session_id IN (SELECT id FROM s))
-    )
-), extended AS (
-    UPDATE tracking_numberassignment a SET expires_at = GREATEST(a.expires_at, x.expires_at)
-    FROM unnest(%(held_numbers)s::bigint[], %(held_expiries)s::timestamptz[]) AS x(number_id, expires_at)
-    WHERE a.ended_at IS NULL AND a.tracking_number_id = x.number_id AND a.session_id IN (SELECT id FROM s)
-), opened AS (
-    INSERT INTO tracking_numberassignment (account_id, tracker_id, tracking_number_id, session_id, started_at, expires_at)
-    SELECT %(account_id)s, x.tracker_id, x.number_id, s.id, %(at)s, x.expires_at
-    FROM s, unnest(%(new_trackers)s::bigint[], %(new_numbers)s::bigint[], %(new_expiries)s::timestamptz[])
-        AS x(tracker_id, number_id, expires_at)
-), exhausted AS (
-    UPDATE tracking_tracker SET exhaustion_count = exhaustion_count + 1, last_exhausted_at = %(at)s
-    WHERE id = ANY(%(exhausted)s)
-)
-SELECT id FROM s
-""".format(
+)""".format(
     columns=", ".join(_UPSERT_COLUMNS),
     values=", ".join(
         f"%({c})s::jsonb" if c == "cookies" else f"%({c})s::inet" if c == "ip_address" else f"%({c})s"
         for c in _UPSERT_COLUMNS
     ),
 )
+_PARTS = {
+    "page_view": """pv AS (
+    INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
+    SELECT %(account_id)s, s.id, %(page_url)s, %(page_referrer)s, %(at)s FROM s
+)""",
+    "closed": """closed AS (
+    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, %(at)s)
+    WHERE a.ended_at IS NULL AND a.tracking_number_id = ANY(%(new_numbers)s)
+)""",
+    "moved": """moved AS (
+    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, %(at)s)
+    WHERE a.session_id = (SELECT id FROM s) AND a.ended_at IS NULL AND a.tracker_id = ANY(%(new_trackers)s)
+        AND a.tracking_number_id <> ALL(%(new_numbers)s)
+)""",
+    "opened": """opened AS (
+    INSERT INTO tracking_numberassignment (account_id, tracker_id, tracking_number_id, session_id, started_at, expires_at)
+    SELECT %(account_id)s, x.tracker_id, x.number_id, s.id, %(at)s, x.expires_at
+    FROM s, unnest(%(new_trackers)s::bigint[], %(new_numbers)s::bigint[], %(new_expiries)s::timestamptz[])
+        AS x(tracker_id, number_id, expires_at)
+)""",
+    "extended": """extended AS (
+    UPDATE tracking_numberassignment a SET expires_at = GREATEST(a.expires_at, x.expires_at)
+    FROM unnest(%(held_numbers)s::bigint[], %(held_expiries)s::timestamptz[]) AS x(number_id, expires_at)
+    WHERE a.session_id = (SELECT id FROM s) AND a.ended_at IS NULL AND a.tracking_number_id = x.number_id
+)""",
+    "exhausted": """exhausted AS (
+    UPDATE tracking_tracker SET exhaustion_count = exhaustion_count + 1, last_exhausted_at = %(at)s
+    WHERE id = ANY(%(exhausted)s)
+)""",
+}
+
+
+@cache
+def _record_sql(parts: tuple[str, ...]) -> str:
+    return _SESSION_CTE + "".join(", " + _PARTS[part] for part in parts) + "\nSELECT id FROM s"
 
 
 def _expiry(outcome: _Outcome, at: datetime) -> datetime:
@@ -428,7 +447,6 @@ def _record_postgresql(
         cookies=json.dumps(fields["cookies"]),
         page_url=report.page_url[:4000],
         page_referrer=report.page_referrer[:4000],
-        log_page_view=log_page_view,
         new_trackers=[o.tracker.id for o in new],
         new_numbers=[o.tracker.numbers[o.number] for o in new],
         new_expiries=[_expiry(o, at) for o in new],
@@ -436,8 +454,21 @@ def _record_postgresql(
         held_expiries=[_expiry(o, at) for o in held],
         exhausted=[o.tracker.id for o in exhausted],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(_RECORD_SQL, params)
+    parts = []
+    if log_page_view:
+        parts.append("page_view")
+    if new:
+        # A brand-new session has no older hold to end.
+        parts += ["closed", "opened"] if report.first_contact else ["closed", "moved", "opened"]
+    if held:
+        parts.append("extended")
+    if exhausted:
+        parts.append("exhausted")
+    # Server-side parameters and a prepared statement per shape: the client does not
+    # inline 40 values into the SQL text, and PostgreSQL does not re-plan it.
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_record_sql(tuple(parts)), params, prepare=True)
 
 
 @transaction.atomic

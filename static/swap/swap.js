@@ -133,7 +133,7 @@ cookie('calltrk_session', sid, C.ttl);
 function report(pv) {
 if (!on) return;
 var b = { v: vid, s: sid, u: loc.href, r: d.referrer, l: ft.l, lr: ft.r };
-if (ft.n) { b.rv = ft.rv; b.ck = ga(); }
+if (ft.n) { b.n = 1; b.rv = ft.rv; b.ck = ga(); }
 if (DBG) b.d = 1;
 last = Date.now();
 keep();

@@ -1,0 +1,449 @@
+"""The DNI hot path (``python -m bench dni`` under ``callrail.testenv``).
+
+Starts gunicorn as ``make run``/compose do (gthread, 2 workers x 4 threads) on
+PostgreSQL and Redis, and measures at 64 keep-alive connections (requests/s,
+p50, p99), each next to the same server's minimal view doing one Redis round
+trip (``/dni/_baseline``) in the same run:
+
+- the DNI endpoint for new sessions (classification, the allocation script, the
+  durable write of session + page view + assignment log);
+- the DNI endpoint for returning sessions (one Redis script, page view buffered);
+- the allocation script alone against a plain Redis ``SET`` (one client, one
+  command at a time, as a web worker calls them; pipelined x16 for information);
+- swap.js swapping a 5,000-node page in headless Chromium.
+
+Environment: ``BENCH_DNI_SECONDS`` per web measurement, split into 4 interleaved rounds (default 6),
+``BENCH_DNI_CONNECTIONS`` (default 64), ``BENCH_DNI_POOL`` (default 20,000 numbers,
+so new sessions never exhaust the pool during the run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+TARGET = "+14045551234"
+_CONTENT_LENGTH = re.compile(rb"content-length: *(\d+)", re.I)
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        sys.exit("bench dni needs PostgreSQL: run it as `python -m callrail.testenv python -m bench dni`")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _world(pool_size: int) -> tuple[str, str]:
+    """A company with a session tracker whose pool is big enough for the whole run."""
+    from accounts.models import Account, Company
+    from tracking.models import CallFlow, Tracker, TrackingNumber
+
+    account = Account.objects.create(name="DNI bench agency")
+    company = Company.objects.create(account=account, name="DNI bench company")
+    flow = CallFlow.objects.create(
+        account=account,
+        company=company,
+        definition={"type": "basic", "destination_number": TARGET, "recording_enabled": False},
+    )
+    tracker = Tracker.objects.create(
+        account=account,
+        company=company,
+        name="Website pool",
+        type=Tracker.Type.SESSION,
+        call_flow=flow,
+        source={"type": "all"},
+        swap_targets=[TARGET],
+        pool_size=pool_size,
+    )
+    # Fictional numbers spread over area codes 200-999 (bench data only).
+    TrackingNumber.objects.bulk_create(
+        TrackingNumber(account=account, tracker=tracker, number=f"+1{200 + i // 10000}555{i % 10000:04d}")
+        for i in range(pool_size)
+    )
+    return company.public_id, tracker.public_id
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_gunicorn(port: int) -> subprocess.Popen:
+    from callrail.run import gunicorn_command
+
+    env = dict(os.environ)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-secret-key",
+        ALLOWED_HOSTS="127.0.0.1",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        DNI_BENCH_BASELINE="true",
+        LOG_LEVEL="WARNING",
+        BIND=f"127.0.0.1:{port}",
+    )
+    os.environ["BIND"] = f"127.0.0.1:{port}"
+    command = [arg for arg in gunicorn_command() if arg not in ("--access-logfile", "-")]
+    command += ["--keep-alive", "30", "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    _stop(process)
+    raise SystemExit("gunicorn did not start")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# --- load generation -------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]  # ms
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+async def _connection(
+    port: int, make: Callable[[], bytes], ok: Callable[[bytes], bool], stop_at: float, result: Result
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < stop_at:
+            request = make()
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = _CONTENT_LENGTH.search(head)
+            body = await reader.readexactly(int(length.group(1))) if length else b""
+            result.latencies.append((time.perf_counter() - started) * 1000)
+            if head[9:12] != b"200" or not ok(body):
+                result.errors += 1
+    finally:
+        writer.close()
+
+
+def fire(port: int, make: Callable[[], bytes], ok: Callable[[bytes], bool], seconds: float, connections: int) -> Result:
+    """``connections`` keep-alive connections, each sending ``make()`` requests back to back for ``seconds``.
+
+    One asyncio client with pre-built requests: it costs far less CPU per request
+    than the server, which shares this machine's cores with it.
+    """
+    result = Result(requests=0, errors=0, seconds=0.0, latencies=[])
+
+    async def run() -> None:
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(*(_connection(port, make, ok, stop_at, result) for _ in range(connections)))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    result.seconds = time.perf_counter() - started
+    result.requests = len(result.latencies)
+    return result
+
+
+def _baseline(port: int) -> Callable[[], bytes]:
+    request = f"GET /dni/_baseline HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    return lambda: request
+
+
+def _visit(port: int, company_id: str, session: str, page: str, first: bool = False) -> bytes:
+    """What swap.js sends: ``first`` marks the first report of a session (it also sends ``n``)."""
+    body = json.dumps(
+        {
+            **({"n": 1} if first else {}),
+            "v": session,
+            "s": session,
+            "u": f"https://shop.example/{page}",
+            "r": "https://shop.example/",
+            "l": "https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=bench",
+            "lr": "https://www.google.com/",
+        }
+    ).encode()
+    head = (
+        f"POST /dni/{company_id}/session HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {UA}\r\n"
+        f"Origin: https://shop.example\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def _has_number(body: bytes) -> bool:
+    return b'"4045551234"' in body
+
+
+# --- Redis alone -------------------------------------------------------------------------------
+
+
+def _redis_figures(n: int) -> dict[str, float]:
+    """Operations/s of the allocation and touch scripts and of SET, one client, in this run."""
+    from callrail.redis import get_redis
+    from tracking import pools
+
+    client = get_redis()
+    scope = "TRKbench" + uuid.uuid4().hex[:24]
+    keys = pools.PoolKeys.of(scope)
+    numbers = [f"+1555{i:07d}" for i in range(n + 10)]
+    pools.script(client, "rebuild")(keys=keys.pool, args=[len(numbers), *[x for num in numbers for x in (num, 0)]])
+    sessions = [uuid.uuid4().hex for _ in range(n)]
+    figures: dict[str, float] = {}
+
+    def timed(name: str, call: Callable[[int], object]) -> None:
+        started = time.perf_counter()
+        for i in range(n):
+            call(i)
+        figures[name] = n / (time.perf_counter() - started)
+
+    now = time.time()
+    allocate = pools.script(client, "allocate")
+    touch = pools.script(client, "touch")
+    timed("SET", lambda i: client.set(f"bench:set:{i}", sessions[i], ex=1800))
+    timed(
+        "allocate (new session)",
+        lambda i: allocate(
+            keys=[*keys.pool, keys.session(sessions[i]), keys.ip("")], args=[now, 1800, sessions[i], "1", "", 0]
+        ),
+    )
+    timed(
+        "touch (returning session)",
+        lambda i: touch(
+            keys=[keys.session(sessions[i]), keys.held, keys.holder, keys.owned, keys.page_views, keys.page_view_flag],
+            args=[now, 1800, sessions[i], "1", "", 500, 5],
+        ),
+    )
+    # Pipelined x16: what Redis itself spends, without the round trip.
+    for name, make in (
+        ("SET, pipelined x16", lambda p, i: p.set(f"bench:set:{i}", sessions[i], ex=1800)),
+        (
+            "allocate, pipelined x16",
+            lambda p, i: allocate(
+                keys=[*keys.pool, keys.session("p" + sessions[i]), keys.ip("")],
+                args=[now, 1800, "p" + sessions[i], "1", "", 0],
+                client=p,
+            ),
+        ),
+    ):
+        if name.startswith("allocate"):
+            client.delete(*keys.pool)
+            pools.script(client, "rebuild")(
+                keys=keys.pool, args=[len(numbers), *[x for num in numbers for x in (num, 0)]]
+            )
+        started = time.perf_counter()
+        for start in range(0, n, 16):
+            with client.pipeline(transaction=False) as pipe:
+                for i in range(start, min(n, start + 16)):
+                    make(pipe, i)
+                pipe.execute()
+        figures[name] = n / (time.perf_counter() - started)
+    client.delete(*keys.pool, *[f"bench:set:{i}" for i in range(n)])
+    for session in sessions:
+        client.delete(keys.session(session), keys.session("p" + session))
+    return figures
+
+
+# --- swap.js in Chromium -------------------------------------------------------------------------
+
+
+def _swap_figures(port: int, company_id: str) -> dict[str, float] | None:
+    """Milliseconds swap.js takes to swap a page of 5,000 DOM nodes (median of 15 runs)."""
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        print(f"(no {chromium}: swap.js timing skipped)")
+        return None
+    from playwright.sync_api import sync_playwright
+
+    from tracking.tests.browser import CHROMIUM_ARGS
+
+    paragraphs = []
+    formats = ["(404) 555-1234", "404-555-1234", "404.555.1234", "+1 404 555 1234"]
+    for i in range(2500):  # 2,500 elements + 2,500 text nodes
+        if i % 10 == 0:
+            paragraphs.append(f"<p>Call us at {formats[i // 10 % 4]} for service #{i}.</p>")
+        else:
+            paragraphs.append(f"<p>Item {i}: fittings and valves, order code 770-555-{i % 10000:04d}.</p>")
+    body = "".join(paragraphs)
+    # The page, its snippet (as the server serves it) and the DNI answer are all handed to the
+    # browser by Playwright: what is timed is swapping, not the network.
+    fetch = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    fetch.request("GET", f"/companies/{company_id}/swap.js")
+    script = fetch.getresponse().read().decode()
+    answer = json.dumps({"numbers": {"4045551234": "17705550100"}, "ttl": 1800})
+    page_html = f"<!doctype html><html><head><script src='/swap.js'></script></head><body>{body}</body></html>"
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("https://shop.example/", lambda route: route.fulfill(body=page_html, content_type="text/html"))
+            page.route("https://shop.example/swap.js", lambda r: r.fulfill(body=script, content_type="text/javascript"))
+            page.route("**/dni/**", lambda route: route.fulfill(body=answer, content_type="application/json"))
+            page.goto("https://shop.example/")
+            page.wait_for_function(
+                "document.body.textContent.indexOf('(404) 555-1234') < 0", timeout=15_000, polling=50
+            )
+            nodes = page.evaluate(
+                "(() => { let n = 0; const w = document.createTreeWalker(document.body, 5); while (w.nextNode()) n++; return n; })()"
+            )
+            times = page.evaluate(
+                """html => {
+                    const out = [];
+                    for (let i = 0; i < 15; i++) {
+                        document.body.innerHTML = html;
+                        const t0 = performance.now();
+                        CallTrk.swap();
+                        out.push(performance.now() - t0);
+                    }
+                    return out;
+                }""",
+                body,
+            )
+            left = page.evaluate(
+                "document.body.textContent.indexOf('404') >= 0 && document.body.textContent.match(/404.555.1234/g)"
+            )
+        finally:
+            browser.close()
+    if left:
+        print(f"swap.js left {len(left)} target numbers unswapped")
+    return {"nodes": nodes, "median_ms": statistics.median(times), "max_ms": max(times)}
+
+
+# --- main -----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    _setup()
+    import logging
+
+    logging.getLogger("tracking").setLevel(logging.WARNING)
+    from django.db import connection
+
+    seconds = float(os.environ.get("BENCH_DNI_SECONDS", "6"))
+    connections = int(os.environ.get("BENCH_DNI_CONNECTIONS", "64"))
+    pool_size = int(os.environ.get("BENCH_DNI_POOL", "20000"))
+    company_id, tracker_id = _world(pool_size)
+    connection.close()
+
+    port = _free_port()
+    server = _start_gunicorn(port)
+    rows: list[tuple[str, Result]] = []
+    made: list[str] = []
+
+    def new_session() -> bytes:
+        session = uuid.uuid4().hex
+        made.append(session)
+        return _visit(port, company_id, session, "landing", first=True)
+
+    page_counter = [0]
+
+    def returning_session() -> bytes:
+        page_counter[0] += 1
+        return _visit(port, company_id, returning[page_counter[0] % len(returning)], f"page{page_counter[0] % 50}")
+
+    kinds = {
+        "baseline: Django view + 1 Redis call": (_baseline(port), lambda b: b'"n"' in b),
+        "DNI, new sessions": (new_session, _has_number),
+        "DNI, returning sessions": (returning_session, _has_number),
+    }
+    try:
+        fire(port, _baseline(port), lambda b: b'"n"' in b, 1.0, connections)  # warm up
+        fire(port, new_session, _has_number, 1.0, connections)
+        returning = made[-4000:]
+        fire(port, returning_session, _has_number, 0.5, connections)
+        # Interleaved rounds, so that a change of load on the machine weighs on all three alike.
+        rounds = 4
+        totals = {name: Result(requests=0, errors=0, seconds=0.0, latencies=[]) for name in kinds}
+        for _ in range(rounds):
+            for name, (make, ok) in kinds.items():
+                if name == "DNI, returning sessions":
+                    returning = made[-4000:]
+                part = fire(port, make, ok, seconds / rounds, connections)
+                total = totals[name]
+                total.requests += part.requests
+                total.errors += part.errors
+                total.seconds += part.seconds
+                total.latencies += part.latencies
+        rows = list(totals.items())
+        swap = _swap_figures(port, company_id)
+    finally:
+        _stop(server)
+    redis_ops = _redis_figures(int(os.environ.get("BENCH_DNI_REDIS_OPS", "20000")))
+
+    baseline = rows[0][1].rate
+    workers = f"{os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}"
+    print(
+        f"gunicorn gthread {workers}, {connections} connections, {seconds:.0f} s per measurement, pool of {pool_size:,}"
+    )
+    print(f"{'measurement':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12}")
+    for name, result in rows:
+        print(
+            f"{name:40} {result.rate:8.0f} {result.pct(50):8.1f} {result.pct(99):8.1f} {result.errors:7d}"
+            f" {result.rate / baseline:11.0%}"
+        )
+    print(f"\n{'Redis, one client':40} {'ops/s':>8} {'vs SET':>8}")
+    for name in ("SET", "allocate (new session)", "touch (returning session)"):
+        print(f"{name:40} {redis_ops[name]:8.0f} {redis_ops[name] / redis_ops['SET']:8.0%}")
+    for name in ("SET, pipelined x16", "allocate, pipelined x16"):
+        print(f"{name:40} {redis_ops[name]:8.0f} {redis_ops[name] / redis_ops['SET, pipelined x16']:8.0%}")
+    if swap:
+        print(
+            f"\nswap.js, {swap['nodes']:,}-node page in Chromium: median {swap['median_ms']:.2f} ms, "
+            f"max {swap['max_ms']:.2f} ms (15 runs)"
+        )
+    new, returning_result = rows[1][1], rows[2][1]
+    print(
+        "\ntargets: returning >= 70% of baseline: {:.0%}; new >= 40%: {:.0%}; p99 <= 25 ms: {:.1f} / {:.1f} ms; "
+        "allocate >= 50% of SET: {:.0%}; swap <= 10 ms: {}".format(
+            returning_result.rate / baseline,
+            new.rate / baseline,
+            new.pct(99),
+            returning_result.pct(99),
+            redis_ops["allocate (new session)"] / redis_ops["SET"],
+            f"{swap['median_ms']:.2f} ms" if swap else "n/a",
+        )
+    )
+    del tracker_id
