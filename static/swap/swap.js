@@ -34,9 +34,7 @@ return orig.replace(/\d/g, function () { return n[i++] || ''; });
 function load(k) { try { return JSON.parse(ls.getItem(k)); } catch (e) { return null; } }
 function save(k, v) { try { ls.setItem(k, JSON.stringify(v)); } catch (e) {} }
 function id() {
-var a = new Uint8Array(16), s = '', i;
-if (w.crypto && crypto.getRandomValues) crypto.getRandomValues(a);
-else for (i = 0; i < 16; i++) a[i] = Math.random() * 256;
+var a = crypto.getRandomValues(new Uint8Array(16)), s = '', i;
 for (i = 0; i < 16; i++) s += (a[i] + 256).toString(16).slice(1);
 return s;
 }
@@ -61,7 +59,6 @@ return '';
 
 function swapText(node) {
 var t = node.data, r;
-if (!/\d{4}/.test(t)) return;
 r = t.replace(RE, function (all, pre, num) { var n = map[ten(num)]; return n ? pre + fmt(num, n) : all; });
 if (r != t) { node.data = r; log('swapped', t.trim(), '->', r.trim()); }
 }
@@ -69,21 +66,19 @@ function swapTel(a) {
 var h = a.getAttribute('href') || '', n;
 if (/^tel:/i.test(h) && (n = map[ten(h)])) { a.setAttribute('href', 'tel:' + fmt(h.slice(4), n)); log('swapped', h, '->', a.getAttribute('href')); }
 }
+// Text nodes are walked natively; only those with digits are looked at closer.
 function walk(root) {
-var t = root && root.nodeType, tw, n;
+var t = root && root.nodeType, tw, n, a, i;
 if (!t || !has()) return;
-if (t == 3) { if (!root.parentNode || !root.parentNode.closest || !root.parentNode.closest(NO)) swapText(root); return; }
-if (t == 1 && root.closest(NO)) return;
-if (t != 1 && t != 9 && t != 11) return;
+if (t == 3) { if (allowed(root.parentNode)) swapText(root); return; }
+if (t != 1 && t != 9 && t != 11 || t == 1 && root.closest(NO)) return;
+tw = d.createTreeWalker(root, 4);
+while ((n = tw.nextNode())) if (/\d{4}/.test(n.data) && allowed(n.parentNode)) swapText(n);
 if (root.tagName == 'A') swapTel(root);
-tw = d.createTreeWalker(root, 5, { acceptNode: function (e) {
-if (e.nodeType == 3) return 1;
-if (e.matches(NO)) return 2;
-if (e.tagName == 'A') swapTel(e);
-return 3;
-} });
-while ((n = tw.nextNode())) swapText(n);
+a = root.querySelectorAll('a[href^="tel:" i]');
+for (i = 0; i < a.length; i++) if (allowed(a[i])) swapTel(a[i]);
 }
+function allowed(e) { return !e || !e.closest || !e.closest(NO); }
 function has() { for (var k in map) return 1; return 0; }
 function observe() {
 if (obs || !w.MutationObserver) return;
@@ -123,7 +118,7 @@ var x = new XMLHttpRequest();
 x.open('POST', C.e + path);
 x.timeout = 8000;
 x.onload = safe(function () { cb && cb(x.status < 300 ? JSON.parse(x.responseText) : null); });
-x.onerror = x.ontimeout = safe(function () { log('no answer from', path); cb && cb(null); });
+x.onerror = x.ontimeout = safe(function () { log('no answer', path); cb && cb(null); });
 x.send(JSON.stringify(body));
 }
 function keep() {
@@ -161,14 +156,13 @@ if (on && d.visibilityState != 'hidden' && Date.now() - last > HB) report(0);
 
 // Form capture: never passwords, card numbers or data-cr-no-capture fields.
 function fields(f) {
-var o = {}, e = f.elements, i, j, x, n, t, v;
+var o = {}, e = f.elements, i, x, n, t, v;
 for (i = 0; i < e.length; i++) {
 x = e[i]; n = x.name || x.id; t = (x.type || '').toLowerCase();
 if (!n || x.disabled || x.hasAttribute('data-cr-no-capture') || /password|submit|button|reset|file|image/.test(t) ||
 /card|cc-|cvc|cvv|passw/i.test(n + ' ' + (x.autocomplete || ''))) continue;
 if (/checkbox|radio/.test(t) && !x.checked) continue;
 v = x.value;
-if (x.multiple && x.options) for (v = [], j = 0; j < x.options.length; j++) if (x.options[j].selected) v.push(x.options[j].value);
 o[n] = n in o ? [].concat(o[n], v) : v;
 }
 return o;
@@ -176,7 +170,7 @@ return o;
 function capture(f, cb, beacon) {
 if (!on || !f || !f.elements || f.hasAttribute('data-cr-no-capture')) { if (cb) safe(cb)(); return; }
 var b = { v: vid, s: sid, u: loc.href, l: ft.l, lr: ft.r, n: f.getAttribute('name') || f.id || '', f: fields(f) };
-log('form captured', b.n, b.f);
+log('form', b);
 if (beacon && navigator.sendBeacon && navigator.sendBeacon(C.e + 'form', JSON.stringify(b))) return;
 post('form', b, function () { if (cb) safe(cb)(); });
 }
@@ -191,10 +185,10 @@ vid = vid || id();
 sid = cookie('calltrk_session');
 ft = load(FT);
 if (!sid || !ft || ft.s != sid) { sid = sid || id(); ft = { s: sid, l: loc.href, r: d.referrer, n: 1, rv: rv }; save(FT, ft); }
-log('visitor', vid, 'session', sid, 'landing', ft.l, 'referrer', ft.r || '(none)');
+log('session', sid, ft);
 c = load(NUM);
 // A repeat page view shows the session's numbers at once, before the network answers.
-if (c && c.s == sid && c.x > Date.now()) { log('numbers from this session', c.n); apply(c.n); }
+if (c && c.s == sid && c.x > Date.now()) { log('cached', c.n); apply(c.n); }
 report(1);
 setInterval(safe(beat), 5000);
 d.addEventListener('visibilitychange', safe(beat));
