@@ -377,20 +377,16 @@ _UPSERT_COLUMNS = (
 # pushes the expiry of holds this session kept. Only the parts a visit needs are
 # sent, and each UPDATE finds its rows through an index (open holds by number;
 # holds by session), so none scans the growing log.
+# The session's columns travel as one JSON document (one parameter to send, not 26).
 _SESSION_CTE = """
 WITH s AS (
     INSERT INTO tracking_visitorsession (created_at, updated_at, last_seen_at, {columns})
-    VALUES (%(at)s, %(at)s, %(at)s, {values})
+    SELECT %(at)s, %(at)s, %(at)s, {values}
+    FROM jsonb_populate_record(NULL::tracking_visitorsession, %(session)s::jsonb) AS r
     ON CONFLICT (company_id, session_key) DO UPDATE
         SET last_seen_at = EXCLUDED.last_seen_at, last_url = EXCLUDED.last_url, updated_at = EXCLUDED.updated_at
     RETURNING id
-)""".format(
-    columns=", ".join(_UPSERT_COLUMNS),
-    values=", ".join(
-        f"%({c})s::jsonb" if c == "cookies" else f"%({c})s::inet" if c == "ip_address" else f"%({c})s"
-        for c in _UPSERT_COLUMNS
-    ),
-)
+)""".format(columns=", ".join(_UPSERT_COLUMNS), values=", ".join(f"r.{c}" for c in _UPSERT_COLUMNS))
 _PARTS = {
     "page_view": """pv AS (
     INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
@@ -441,10 +437,10 @@ def _record_postgresql(
     at: datetime,
     log_page_view: bool,
 ) -> None:
-    params = dict(fields)
-    params.update(
+    params = dict(
+        session=json.dumps(fields),
+        account_id=fields["account_id"],
         at=at,
-        cookies=json.dumps(fields["cookies"]),
         page_url=report.page_url[:4000],
         page_referrer=report.page_referrer[:4000],
         new_trackers=[o.tracker.id for o in new],
