@@ -31,9 +31,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from tracking.forms_capture import FormCapture, form_submission_capture
-from tracking.pools import pools_client
 from tracking.selectors import CompanyConfig, company_config
-from tracking.services import page_views_flush
+from tracking.tasks import page_views_flush_task
 from tracking.visits import VisitReport, visit_report
 
 logger = logging.getLogger(__name__)
@@ -54,8 +53,8 @@ SWAP_JS = Path(settings.BASE_DIR) / "static" / "swap" / "swap.js"
 class DniResponse(JsonResponse):
     """A JSON answer that runs follow-up work once the body has been sent.
 
-    WSGI servers call ``close()`` after writing the response, so buffered page
-    views are written to the database without delaying the visitor.
+    WSGI servers call ``close()`` after writing the response, so follow-up work
+    (asking a worker to write buffered page views) does not delay the visitor.
     """
 
     def __init__(self, data: Any, *, after: list[Callable[[], None]] | None = None, **kwargs: Any) -> None:
@@ -178,7 +177,8 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
         body["ft"] = answer.first_touch
     if answer.debug is not None:
         body["debug"] = answer.debug
-    after = [lambda scope=scope: page_views_flush(scope=scope, client=pools_client()) for scope in answer.flush]
+    # Buffered page views are written by a worker, never on a visitor's request.
+    after = [lambda scope=scope: page_views_flush_task.delay(scope) for scope in answer.flush]
     return DniResponse(body, after=after)
 
 

@@ -15,7 +15,8 @@ unchanged on a Redis Cluster:
             ``exhausted_since`` while the pool has no free number.
 ``s:<key>`` hash per session, expiring with it: ``x`` is the hold expiry last
             written to the database log (see ``touch``), ``t`` when its hold began.
-``pv``      list: page views waiting to be written to the database in bulk.
+``pv``      list: page views waiting to be written to the database in bulk
+            (by a worker, at most every PV_FLUSH_SECONDS; see ``touch``).
 
 Every change of hands is one Lua script, so two visitors can never be given the
 same number: Redis runs a script to completion before the next command.
@@ -44,9 +45,8 @@ from tracking.models import NumberAssignment, Tracker, TrackingNumber
 
 logger = logging.getLogger(__name__)
 
-# Flush buffered page views once this many are waiting (or every PV_FLUSH_SECONDS).
-PV_FLUSH_LENGTH = 500
-PV_FLUSH_SECONDS = 5
+# Ask a worker to write a pool's buffered page views at most this often (seconds).
+PV_FLUSH_SECONDS = 2
 
 
 @cache
@@ -119,7 +119,7 @@ class PoolKeys:
 
 # Renew a returning session's hold and record its page view, without the database.
 # KEYS: session, held, holder, owned, page views, page-view flush flag
-# ARGV: now, timeout, session key, is pool ('1'/'0'), page view ('' for none), flush length, flush seconds
+# ARGV: now, timeout, session key, is pool ('1'/'0'), page view ('' for none), flush period (seconds)
 # Returns {'miss'} (session unknown here), {'lost'} (its number is gone: allocate again),
 # or {'ok', number, extend_db, flush_page_views}.
 TOUCH = """
@@ -140,8 +140,8 @@ if n ~= '' and tonumber(redis.call('HGET', KEYS[1], 'x') or '0') < now + ttl / 2
 end
 local flush = 0
 if ARGV[5] ~= '' then
-  local length = redis.call('RPUSH', KEYS[5], ARGV[5])
-  if length >= tonumber(ARGV[6]) or redis.call('SET', KEYS[6], '1', 'NX', 'EX', ARGV[7]) then flush = 1 end
+  redis.call('RPUSH', KEYS[5], ARGV[5])
+  if redis.call('SET', KEYS[6], '1', 'NX', 'EX', ARGV[6]) then flush = 1 end
 end
 return {'ok', n, extend, flush}
 """
@@ -401,7 +401,6 @@ def touch(
             session_key,
             "1" if pool else "0",
             page_view,
-            PV_FLUSH_LENGTH,
             PV_FLUSH_SECONDS,
         ],
     )

@@ -6,6 +6,12 @@ from callrail.redis import get_redis
 from tracking.services import page_views_flush
 
 
+@shared_task(ignore_result=True)
+def page_views_flush_task(scope: str) -> int:
+    """Write one pool's buffered page views (asked for by the DNI endpoint)."""
+    return page_views_flush(scope=scope)
+
+
 @shared_task
 def page_views_flush_all() -> int:
     """Write the page views still buffered in Redis for every pool.

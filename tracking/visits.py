@@ -90,7 +90,7 @@ class VisitAnswer:
     ttl: int
     first_touch: dict[str, str] | None = None  # set when the visit inherits an earlier one
     debug: list[str] | None = None
-    flush: list[str] = field(default_factory=list)  # page-view buffers to write after answering
+    flush: list[str] = field(default_factory=list)  # page-view buffers a worker should write now
 
 
 @dataclass

@@ -67,8 +67,6 @@ def test_a_returning_session_keeps_its_number_without_a_database_write(
 ):
     body = visit()
     first = post(client, company, body).json()["numbers"]
-    # No buffered page views are due for writing (they are written after the answer otherwise).
-    redis_client.set(pools.PoolKeys.of(tracker.public_id).page_view_flag, "1", ex=60)
     with django_assert_max_num_queries(0):
         again = post(client, company, {**body, "u": "https://www.alice-plumbing.example/services"})
     assert again.json()["numbers"] == first
@@ -265,13 +263,23 @@ def test_an_ad_click_overrides_the_earlier_source(client, company, tracker):
     assert VisitorSession.objects.get(session_key=body["s"]).source == "google_paid"
 
 
-def test_buffered_page_views_are_written_after_the_answer(client, company, tracker):
+def test_a_worker_is_asked_to_write_buffered_page_views(client, company, tracker, monkeypatch):
+    from tracking.tasks import page_views_flush_task
+
+    asked = []
+    monkeypatch.setattr("tracking.dni.page_views_flush_task.delay", asked.append)
     body = visit()
     post(client, company, body)
     post(client, company, {**body, "u": "https://www.alice-plumbing.example/two"})
-    # The first buffered page view of a quiet pool is written once the answer is sent.
+    post(client, company, {**body, "u": "https://www.alice-plumbing.example/three"})
+    assert asked == [tracker.public_id]  # once per pool every few seconds, not per page view
+    assert page_views_flush_task(tracker.public_id) == 2
     urls = set(PageView.objects.filter(session__session_key=body["s"]).values_list("page_url", flat=True))
-    assert urls == {"https://www.alice-plumbing.example/", "https://www.alice-plumbing.example/two"}
+    assert urls == {
+        "https://www.alice-plumbing.example/",
+        "https://www.alice-plumbing.example/two",
+        "https://www.alice-plumbing.example/three",
+    }
 
 
 def test_the_periodic_task_writes_every_buffered_page_view(client, company, tracker, redis_client):

@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from tracking.models import FormSubmission, NumberAssignment, PageView, VisitorSession
+from tracking.services import page_views_flush
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory, session_tracker
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -79,7 +80,7 @@ def open_page(context, site, backend, company):
     """Open the customer page in a new tab, recording console output, errors and DNI requests."""
     pages = []
 
-    def make(extra="", name=None, script=None, ctx=None, query=""):
+    def make(extra="", name=None, script=None, ctx=None, query="", before=None):
         url = site.page(
             name or f"p{time.monotonic_ns()}.html",
             PAGE.format(script=script or f"{backend}/companies/{company.public_id}/swap.js", extra=extra),
@@ -91,6 +92,8 @@ def open_page(context, site, backend, company):
         page.on("console", lambda m: page.console_lines.append((m.type, m.text)))
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         page.on("request", lambda r: "/dni/" in r.url and page.dni.append(r))
+        if before:
+            before(page)
         page.goto(url + query)
         pages.append(page)
         return page
@@ -323,9 +326,8 @@ def test_with_the_backend_down_the_page_stays_as_it_was(open_page, site, backend
 
 
 def test_with_the_endpoint_blocked_the_page_stays_as_it_was(open_page, pool):
-    page = open_page(query="")
-    page.route("**/dni/**", lambda route: route.abort("blockedbyclient"))
-    page.reload()
+    # An ad blocker refuses the DNI endpoint (the snippet itself loads).
+    page = open_page(before=lambda p: p.route("**/dni/**", lambda route: route.abort("blockedbyclient")))
     page.wait_for_function("window.CallTrk !== undefined")
     page.wait_for_timeout(1000)
     assert text(page, "#paren") == ORIGINAL
@@ -398,6 +400,7 @@ def test_page_views_heartbeats_and_single_page_navigation(open_page, pool, conte
     session_key = next(c["value"] for c in page.context.cookies() if c["name"] == "calltrk_session")
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
+        page_views_flush(scope=pool.public_id)  # what the worker does
         urls = list(PageView.objects.filter(session__session_key=session_key).values_list("page_url", flat=True))
         if any(u.endswith("/services.html") for u in urls):
             break
