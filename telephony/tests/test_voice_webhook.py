@@ -323,7 +323,7 @@ def test_a_failing_attribution_still_rings_the_destination(twilio_post, company,
 
 def test_a_failing_database_still_rings_the_destination(twilio_post, company):
     number = basic_number(company, recording_enabled=True)
-    with mock.patch("telephony.services.caller_history", side_effect=OperationalError("connection lost")):
+    with mock.patch("telephony.services.caller_lookup", side_effect=OperationalError("connection lost")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert_twiml(response, "<Response><Dial>+14045551234</Dial></Response>")
     assert not Call.objects.exists()
