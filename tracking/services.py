@@ -84,9 +84,10 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
 def _flush_quietly(scope: str, client: redis.Redis) -> None:
     """Write the pool's buffered page views, so the call sees the visitor's full path."""
     try:
-        page_views_flush(scope=scope, client=client)
-    except redis.RedisError:
-        logger.warning("Could not flush buffered page views of %s", scope)
+        page_views_flush(scope=scope, client=client, limit=2000)
+    except Exception:
+        # Attribution must not fail because page views could not be written now.
+        logger.warning("Could not flush buffered page views of %s", scope, exc_info=True)
 
 
 @transaction.atomic
@@ -142,7 +143,9 @@ def page_views_flush(*, scope: str, client: redis.Redis | None = None, limit: in
         if not items:
             break
         try:
-            written += _page_views_write([json.loads(item) for item in items])
+            # A savepoint when called inside a transaction (a call being recorded).
+            with transaction.atomic():
+                written += _page_views_write([json.loads(item) for item in items])
         except Exception:
             # Put them back for the next flush rather than lose them.
             client.rpush(keys.page_views, *items)
@@ -180,6 +183,11 @@ def _page_views_write(entries: list[list]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(_PAGE_VIEWS_SQL, [list(column) for column in zip(*rows, strict=True)])
             return cursor.fetchone()[0]
+    return _page_views_write_orm(rows)
+
+
+def _page_views_write_orm(rows: list[tuple[int, str, datetime, str, str]]) -> int:
+    """The same write for other databases (SQLite in the embedded default)."""
     by_company: dict[int, set[str]] = {}
     for company_id, key, *_ in rows:
         by_company.setdefault(company_id, set()).add(key)

@@ -292,3 +292,24 @@ def test_the_periodic_task_writes_every_buffered_page_view(client, company, trac
     assert PageView.objects.filter(session__session_key=body["s"]).count() == 1
     assert page_views_flush_all() == 1
     assert PageView.objects.filter(session__session_key=body["s"]).count() == 2
+
+
+@pytest.mark.parametrize("orm", [False, True])
+def test_page_views_are_written_on_either_database_path(client, company, tracker, monkeypatch, orm):
+    from tracking import services
+
+    if orm:
+        monkeypatch.setattr(services, "_PAGE_VIEWS_SQL", None)
+        monkeypatch.setattr(services.connection, "vendor", "sqlite", raising=False)
+    body = visit()
+    post(client, company, body)
+    for page in ("a", "b"):
+        post(client, company, {**body, "u": f"https://www.alice-plumbing.example/{page}"})
+    unknown = pools.page_view_entry(
+        company_id=company.id, session_key="nobody-here", url="https://x/", referrer="", at=1.0
+    )
+    pools.pools_client().rpush(pools.PoolKeys.of(tracker.public_id).page_views, unknown)
+    assert page_views_flush(scope=tracker.public_id) == 2
+    session = VisitorSession.objects.get(session_key=body["s"])
+    assert session.last_url == "https://www.alice-plumbing.example/b"
+    assert session.page_views.count() == 3
