@@ -1,5 +1,6 @@
 import json
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -299,8 +300,7 @@ def test_page_views_are_written_on_either_database_path(client, company, tracker
     from tracking import services
 
     if orm:
-        monkeypatch.setattr(services, "_PAGE_VIEWS_SQL", None)
-        monkeypatch.setattr(services.connection, "vendor", "sqlite", raising=False)
+        monkeypatch.setattr(services, "connection", SimpleNamespace(vendor="sqlite"))
     body = visit()
     post(client, company, body)
     for page in ("a", "b"):
