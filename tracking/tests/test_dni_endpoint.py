@@ -313,3 +313,21 @@ def test_page_views_are_written_on_either_database_path(client, company, tracker
     session = VisitorSession.objects.get(session_key=body["s"])
     assert session.last_url == "https://www.alice-plumbing.example/b"
     assert session.page_views.count() == 3
+
+
+def test_after_a_redis_flush_visitors_keep_their_numbers_and_calls_their_visits(client, company, tracker, redis_client):
+    from django.utils import timezone
+
+    from tracking.services import session_for_number
+
+    bodies = [visit() for _ in range(3)]
+    shown = [post(client, company, body).json()["numbers"][TARGET] for body in bodies]
+    redis_client.flushall()
+    for body, number in zip(bodies, shown, strict=True):
+        tracking_number = tracker.numbers.get(number="+" + number)
+        assert session_for_number(tracking_number=tracking_number, at=timezone.now()).session_key == body["s"]
+    # The pool comes back from the log: same numbers for the same visits, a free one for a newcomer.
+    assert [post(client, company, body).json()["numbers"][TARGET] for body in bodies] == shown
+    newcomer = post(client, company, visit()).json()["numbers"][TARGET]
+    assert newcomer not in shown
+    assert NumberAssignment.objects.filter(ended_at__isnull=True).count() == 4
