@@ -239,7 +239,11 @@ class NumberAssignment(models.Model):
 
     Redis holds the live pool; this log is the system of record for attribution,
     so a call is tied to the right visit even after Redis restarts or is flushed.
-    ``ended_at`` is null while the hold is open (it is extended by activity).
+    A number's holder at a moment is its latest row that had started by then.
+    ``expires_at`` is extended by activity; ``ended_at`` is set only when a hold
+    ends early (the number left the pool, the session moved to another number).
+    A hold that simply lapses is superseded by the number's next row, so giving
+    a number to a new visitor only appends a row: the hot path never updates.
     """
 
     # Written for every new visit to a pool: only the indexes attribution reads.
@@ -250,22 +254,14 @@ class NumberAssignment(models.Model):
     )
     session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="assignments")
     started_at = models.DateTimeField()
-    # Extended on each heartbeat; the hold is over after this time.
+    # Extended on activity (lazily: it may trail the live hold by half a timeout).
     expires_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-started_at",)
-        indexes = [
-            models.Index(fields=("tracking_number", "started_at")),
-            # A number's open hold: ended when the number changes hands, read when
-            # Redis lost a pool and it is rebuilt. Stays small however long the log grows.
-            models.Index(
-                fields=("tracking_number",), condition=Q(ended_at__isnull=True), name="assignment_open_by_number"
-            ),
-            # A pool's open holds (at most one per number): ended when numbers leave the pool.
-            models.Index(fields=("tracker",), condition=Q(ended_at__isnull=True), name="assignment_open_by_tracker"),
-        ]
+        # A number's holders, latest first: attribution and pool rebuilds read it.
+        indexes = [models.Index(fields=("tracking_number", "started_at"))]
 
     def __str__(self) -> str:
         return f"{self.tracking_number_id} → {self.session_id}"

@@ -38,10 +38,9 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.db.models import Max
 
 from callrail.redis import get_redis
-from tracking.models import NumberAssignment, Tracker, TrackingNumber
+from tracking.models import Tracker, TrackingNumber
 
 logger = logging.getLogger(__name__)
 
@@ -425,10 +424,12 @@ def release(client: redis.Redis, *, scope: str, session_key: str, now: float | N
 def pool_rebuild(client: redis.Redis, *, scope: str, now: float | None = None) -> bool:
     """Load a session tracker's pool into Redis from the database (no-op if loaded).
 
-    Held numbers come from open assignments. The log's ``expires_at`` may trail
+    Held numbers come from each number's latest assignment. The log's ``expires_at`` may trail
     the live hold by up to half a timeout (it is extended lazily), so a hold is
     restored with that much slack: a possibly live visitor keeps their number.
     """
+    from tracking.services import latest_assignments  # services imports this module
+
     now = now if now is not None else time.time()
     tracker = Tracker.objects.filter(public_id=scope).only("id", "session_timeout", "status", "type").first()
     keys = PoolKeys.of(scope)
@@ -440,23 +441,14 @@ def pool_rebuild(client: redis.Redis, *, scope: str, now: float | None = None) -
     )
     slack = tracker.session_timeout / 2
     held: dict[str, tuple[float, str]] = {}
-    open_rows = (
-        NumberAssignment.objects.filter(tracker=tracker, ended_at__isnull=True, tracking_number_id__in=numbers)
-        .select_related("session")
-        .only("tracking_number_id", "expires_at", "session__session_key")
-        .order_by("started_at")
-    )
-    for row in open_rows:
+    last_used: dict[int, datetime] = {}
+    for number_id, row in latest_assignments(numbers).items():
+        last_used[number_id] = row.ended_at or row.expires_at
+        if row.tracker_id != tracker.id or row.ended_at is not None:
+            continue
         expiry = row.expires_at.timestamp() + slack
         if expiry > now:
-            # Later rows win: a number's latest assignment is its holder.
-            held[numbers[row.tracking_number_id]] = (max(expiry, now + slack), row.session.session_key)
-    last_used = dict(
-        NumberAssignment.objects.filter(tracker=tracker, tracking_number_id__in=numbers)
-        .values("tracking_number_id")
-        .annotate(last=Max("expires_at"))
-        .values_list("tracking_number_id", "last")
-    )
+            held[numbers[number_id]] = (max(expiry, now + slack), row.session.session_key)
     free_args: list[str | float] = []
     for number_id, number in numbers.items():
         if number not in held:

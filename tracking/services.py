@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -94,8 +93,8 @@ def _flush_quietly(scope: str, client: redis.Redis) -> None:
 def assignment_open(
     *, tracker: Tracker, tracking_number: TrackingNumber, session: VisitorSession, at: datetime
 ) -> NumberAssignment:
-    """Log that ``session`` now holds ``tracking_number``; the number's previous hold ends here."""
-    assignments_end(tracking_number_ids=[tracking_number.id], at=at)
+    """Log that ``session`` now holds ``tracking_number`` (the number's earlier rows are
+    superseded by this one; the session's earlier hold in this pool ends here)."""
     NumberAssignment.objects.filter(tracker=tracker, session=session, ended_at__isnull=True).update(
         ended_at=Least("expires_at", at)
     )
@@ -109,23 +108,36 @@ def assignment_open(
     )
 
 
+def latest_assignments(tracking_number_ids: Iterable[int]) -> dict[int, NumberAssignment]:
+    """Each number's latest row in the log (its current or last holder)."""
+    ids = list(tracking_number_ids)
+    if not ids:
+        return {}
+    rows = NumberAssignment.objects.filter(tracking_number_id__in=ids).select_related("session")
+    if connection.vendor == "postgresql":
+        latest = rows.order_by("tracking_number_id", "-started_at", "-id").distinct("tracking_number_id")
+        return {row.tracking_number_id: row for row in latest}
+    found = {}
+    for number_id in ids:
+        row = rows.filter(tracking_number_id=number_id).order_by("-started_at", "-id").first()
+        if row is not None:
+            found[number_id] = row
+    return found
+
+
 def assignments_end(*, tracking_number_ids: Iterable[int], at: datetime) -> int:
-    """End the open holds of these numbers at ``at`` (or when they lapsed, if earlier)."""
-    return NumberAssignment.objects.filter(
-        tracking_number_id__in=list(tracking_number_ids), ended_at__isnull=True
-    ).update(ended_at=Least("expires_at", at))
+    """End the current holds of these numbers at ``at`` (or when they lapsed, if earlier)."""
+    open_ids = [row.id for row in latest_assignments(tracking_number_ids).values() if row.ended_at is None]
+    return NumberAssignment.objects.filter(id__in=open_ids).update(ended_at=Least("expires_at", at))
 
 
 def assignments_close(*, tracker: Tracker, keep_numbers: Iterable[str]) -> int:
-    """End open holds on numbers that are no longer in the tracker's pool (or on a
-    number that moved to another tracker)."""
+    """End the holds on the tracker's numbers that are no longer in its pool (released,
+    or all of them when the tracker is disabled). A number that moved to another
+    tracker needs nothing: attribution only reads the rows of the number's tracker."""
     keep = set(keep_numbers)
-    stale = NumberAssignment.objects.filter(tracker=tracker, ended_at__isnull=True).filter(
-        ~Q(tracking_number__number__in=keep)
-        | ~Q(tracking_number__tracker=tracker)
-        | ~Q(tracking_number__status="active")
-    )
-    return stale.update(ended_at=Least("expires_at", timezone.now()))
+    leaving = TrackingNumber.objects.filter(tracker=tracker).exclude(number__in=keep, status="active")
+    return assignments_end(tracking_number_ids=leaving.values_list("id", flat=True), at=timezone.now())
 
 
 def page_views_flush(*, scope: str, client: redis.Redis | None = None, limit: int = 20_000) -> int:

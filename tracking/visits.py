@@ -371,12 +371,10 @@ _UPSERT_COLUMNS = (
     "medium",
 )
 
-# One round trip for the whole slow path. Data-modifying CTEs all see the same
-# snapshot, and they touch disjoint rows: ``closed`` ends the holds on the numbers
-# handed out now, ``moved`` this session's older hold in those pools, ``extended``
-# pushes the expiry of holds this session kept. Only the parts a visit needs are
-# sent, and each UPDATE finds its rows through an index (open holds by number;
-# holds by session), so none scans the growing log.
+# One round trip for the whole slow path. A new hold only appends to the log (the
+# number's earlier rows are superseded by it); ``moved`` ends this session's older
+# hold in the same pool, ``extended`` pushes the expiry of holds it kept. Only the
+# parts a visit needs are sent, and each UPDATE finds its rows by session.
 # The session's columns travel as one JSON document (one parameter to send, not 26).
 _SESSION_CTE = """
 WITH s AS (
@@ -391,10 +389,6 @@ _PARTS = {
     "page_view": """pv AS (
     INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
     SELECT %(account_id)s, s.id, %(page_url)s, %(page_referrer)s, %(at)s FROM s
-)""",
-    "closed": """closed AS (
-    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, %(at)s)
-    WHERE a.ended_at IS NULL AND a.tracking_number_id = ANY(%(new_numbers)s)
 )""",
     "moved": """moved AS (
     UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, %(at)s)
@@ -455,7 +449,7 @@ def _record_postgresql(
         parts.append("page_view")
     if new:
         # A brand-new session has no older hold to end.
-        parts += ["closed", "opened"] if report.first_contact else ["closed", "moved", "opened"]
+        parts += ["opened"] if report.first_contact else ["moved", "opened"]
     if held:
         parts.append("extended")
     if exhausted:
@@ -497,9 +491,6 @@ def _record_orm(
         )
     for outcome in new:
         number_id = outcome.tracker.numbers[outcome.number]
-        NumberAssignment.objects.filter(ended_at__isnull=True, tracking_number_id=number_id).update(
-            ended_at=Least("expires_at", at)
-        )
         NumberAssignment.objects.filter(ended_at__isnull=True, tracker_id=outcome.tracker.id, session=session).update(
             ended_at=Least("expires_at", at)
         )

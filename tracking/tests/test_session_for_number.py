@@ -103,3 +103,16 @@ def test_a_number_that_moved_to_another_tracker_forgets_the_old_visits(redis_cli
     pools.pool_sync(tracker)
     pools.pool_sync(other)
     assert session_for_number(tracking_number=number, at=now + timedelta(seconds=10)) is None
+
+
+def test_a_released_number_ends_its_hold_in_the_log(redis_client, tracker, company):
+    now = timezone.now()
+    session = VisitorSessionFactory(company=company)
+    number = hold(redis_client, tracker, session, now)
+    number.status = "released"
+    number.save()
+    pools.pool_sync(tracker)
+    row = number.assignments.get()
+    assert row.ended_at is not None
+    assert session_for_number(tracking_number=number, at=now + timedelta(seconds=1)) == session
+    assert session_for_number(tracking_number=number, at=now + timedelta(hours=2)) is None

@@ -54,7 +54,7 @@ def test_a_new_session_is_written_whole(write_path, company):
     assert PageView.objects.filter(session=session).count() == 1
 
 
-def test_a_lapsed_hold_given_to_someone_else_ends_in_the_log(write_path, company, monkeypatch):
+def test_a_lapsed_hold_given_to_someone_else_is_superseded_in_the_log(write_path, company, monkeypatch):
     tracker = session_tracker(company=company, size=1)
     tracker.session_timeout = 60
     tracker.save()
@@ -66,8 +66,9 @@ def test_a_lapsed_hold_given_to_someone_else_ends_in_the_log(write_path, company
     assert visits.visit_report(config, second).numbers["4045551234"] == number
     monkeypatch.undo()
     rows = {r.session.session_key: r for r in NumberAssignment.objects.select_related("session")}
-    assert rows[first.session_key].ended_at == rows[first.session_key].expires_at  # ended when it lapsed
-    assert rows[second.session_key].ended_at is None
+    # The log is only appended to: the later row supersedes the lapsed one.
+    assert rows[first.session_key].ended_at is None and rows[second.session_key].ended_at is None
+    assert rows[second.session_key].started_at > rows[first.session_key].expires_at
     tn = tracker.numbers.get()
     assert (
         session_for_number(tracking_number=tn, at=rows[first.session_key].started_at).session_key == first.session_key
