@@ -437,10 +437,11 @@ def flow_steps(call_flow: Any) -> dict:
     return flow
 
 
-def fallback_destination(definition: Any) -> str | None:
-    """The number to ring when anything goes wrong: the first phone the flow would ring."""
+def fallback_destination(definition: Any, *, steps: dict | None = None) -> str | None:
+    """The number to ring when anything goes wrong: the first phone the flow would ring.
+    ``steps`` is the flow already validated (``flow_steps``), when at hand."""
     try:
-        flow = as_steps(call_flow_validate(definition))
+        flow = steps or as_steps(call_flow_validate(definition))
     except (ValidationError, KeyError, TypeError):
         raw = definition.get("destination_number") if isinstance(definition, dict) else None
         try:

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.phone import to_e164_or_none
 from telephony import services
-from telephony.callflows import fallback_destination, fallback_twiml, unknown_number_twiml, whisper_twiml
+from telephony.callflows import fallback_destination, fallback_twiml, flow_steps, unknown_number_twiml, whisper_twiml
 from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
 from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid
@@ -90,8 +90,11 @@ def voice(request: HttpRequest) -> HttpResponse:
             logger.exception("no fallback destination for %s", dialed)
             destination = None
         return twiml(fallback_twiml(destination or _destinations.get(dialed)))
-    if dialed not in _destinations:
-        _remember_destination(dialed, fallback_destination(number.tracker.call_flow.definition))
+    try:
+        call_flow = number.tracker.call_flow
+        _remember_destination(dialed, fallback_destination(call_flow.definition, steps=flow_steps(call_flow)))
+    except Exception:  # noqa: BLE001 - the call is answered already; this only feeds the safety net
+        logger.exception("could not note the fallback destination of %s", dialed)
     return twiml(answer)
 
 

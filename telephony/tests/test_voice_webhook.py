@@ -344,6 +344,13 @@ def test_a_lost_database_connection_uses_the_last_known_destination(twilio_post,
     with mock.patch("telephony.services.tracking_number_for_call", side_effect=OperationalError("down")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert_twiml(response, "<Response><Dial>+14045551234</Dial></Response>")
+    flow = number.tracker.call_flow
+    flow.definition = {**flow.definition, "destination_number": "+14045550177"}
+    flow.save()
+    twilio_post(VOICE, voice_params(to=number.number))
+    with mock.patch("telephony.services.tracking_number_for_call", side_effect=OperationalError("down")):
+        response = twilio_post(VOICE, voice_params(to=number.number))
+    assert_twiml(response, "<Response><Dial>+14045550177</Dial></Response>")
 
 
 def test_a_taken_numeric_id_is_drawn_again(twilio_post, company):
