@@ -145,29 +145,36 @@ end
 return {'ok', n, extend, flush}
 """
 
-# Give a session a number from the pool (or renew the one it still holds).
-# KEYS: free, held, holder, owned, meta, session, per-IP counter
-# ARGV: now, timeout, session key, is pool ('1'/'0'), IP ('' to skip the limit), new holds allowed per IP
-# Returns {'init'} (pool not loaded: rebuild it and retry), {'ok', ''} (no pool),
-# {'held', number}, {'new', number}, {'limited', ''} (this IP took too many numbers) or
-# {'exhausted', '', first of the episode, first for this session}.
+# Give a session a number from the pool (or renew the one it still holds), and
+# buffer its landing page view like ``touch`` does.
+# KEYS: free, held, holder, owned, meta, session, per-IP counter, page views, page-view flush flag
+# ARGV: now, timeout, session key, is pool ('1'/'0'), IP ('' to skip the limit), new holds allowed per IP,
+#       page view ('' for none), flush period (seconds)
+# Returns {'init'} (pool not loaded: rebuild it and retry) or {status, number, first of the
+# exhaustion episode, first exhaustion of this session, flush page views}, status being
+# 'ok' (no pool), 'held', 'new', 'limited' (this IP took too many numbers) or 'exhausted'.
 ALLOCATE = """
 local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local key = ARGV[3]
+if ARGV[4] == '1' and redis.call('HGET', KEYS[5], 'ready') ~= '1' then return {'init'} end
+local flush = 0
+if ARGV[7] ~= '' then
+  redis.call('RPUSH', KEYS[8], ARGV[7])
+  if redis.call('SET', KEYS[9], '1', 'NX', 'EX', ARGV[8]) then flush = 1 end
+end
 if ARGV[4] ~= '1' then
   redis.call('HSET', KEYS[6], 'x', 0)
   redis.call('EXPIRE', KEYS[6], math.ceil(ttl))
-  return {'ok', ''}
+  return {'ok', '', 0, 0, flush}
 end
-if redis.call('HGET', KEYS[5], 'ready') ~= '1' then return {'init'} end
 local n = redis.call('HGET', KEYS[4], key)
 if n and redis.call('HGET', KEYS[3], n) == key then
   -- Still this session's (even if the hold lapsed, nobody took the number since).
   redis.call('ZADD', KEYS[2], now + ttl, n)
   redis.call('HSET', KEYS[6], 'x', now + ttl)
   redis.call('EXPIRE', KEYS[6], math.ceil(ttl))
-  return {'held', n}
+  return {'held', n, 0, 0, flush}
 end
 -- Reap lapsed holds: the number goes back to the free set, scored by its release time.
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
@@ -182,7 +189,7 @@ end
 if ARGV[5] ~= '' then
   local taken = redis.call('INCR', KEYS[7])
   if taken == 1 then redis.call('EXPIRE', KEYS[7], 600) end
-  if taken > tonumber(ARGV[6]) then return {'limited', ''} end
+  if taken > tonumber(ARGV[6]) then return {'limited', '', 0, 0, flush} end
 end
 local top = redis.call('ZPOPMIN', KEYS[1])
 if top[1] then
@@ -193,14 +200,14 @@ if top[1] then
   redis.call('HSET', KEYS[6], 'x', now + ttl, 't', now)
   redis.call('EXPIRE', KEYS[6], math.ceil(ttl))
   redis.call('HDEL', KEYS[5], 'exhausted_since')
-  return {'new', n}
+  return {'new', n, 0, 0, flush}
 end
 if ARGV[5] ~= '' then redis.call('DECR', KEYS[7]) end
 local first = redis.call('HSETNX', KEYS[5], 'exhausted_since', now)
 local counted = redis.call('HSETNX', KEYS[6], 'e', 1)
 redis.call('HSET', KEYS[6], 'x', 0)
 redis.call('EXPIRE', KEYS[6], math.ceil(ttl))
-return {'exhausted', '', first, counted}
+return {'exhausted', '', first, counted, flush}
 """
 
 # End a session's hold at once (its number goes back to the pool).
@@ -323,6 +330,7 @@ class Allocation:
     number: str = ""  # E.164, empty when the pool had none (fallback applies)
     first_exhaustion: bool = False  # the pool just ran out (one event per episode)
     count_exhaustion: bool = False  # first time this session found the pool exhausted
+    flush_page_views: bool = False  # a worker should write the buffered page views now
 
 
 @dataclass(frozen=True)
@@ -342,6 +350,7 @@ def allocate(
     pool: bool,
     ip: str = "",
     ip_limit: int = 0,
+    page_view: str = "",
     now: float | None = None,
 ) -> Allocation:
     """Run the allocation script for one session in one pool (``scope`` = tracker public id).
@@ -352,7 +361,13 @@ def allocate(
     keys = PoolKeys.of(scope)
     for _ in range(3):
         result = script(client, "allocate")(
-            keys=[*keys.pool, keys.session(session_key), keys.ip(ip)],
+            keys=[
+                *keys.pool,
+                keys.session(session_key),
+                keys.ip(ip),
+                keys.page_views,
+                keys.page_view_flag,
+            ],
             args=[
                 now if now is not None else time.time(),
                 timeout,
@@ -360,15 +375,18 @@ def allocate(
                 "1" if pool else "0",
                 ip if ip_limit else "",
                 ip_limit,
+                page_view,
+                PV_FLUSH_SECONDS,
             ],
         )
         status = _text(result[0])
         if status != "init":
             return Allocation(
                 status=status,
-                number=_text(result[1]) if len(result) > 1 else "",
-                first_exhaustion=len(result) > 2 and int(result[2]) == 1,
-                count_exhaustion=len(result) > 3 and int(result[3]) == 1,
+                number=_text(result[1]),
+                first_exhaustion=int(result[2]) == 1,
+                count_exhaustion=int(result[3]) == 1,
+                flush_page_views=int(result[4]) == 1,
             )
         pool_rebuild(client, scope=scope)
     raise redis.RedisError(f"pool {scope} could not be loaded")

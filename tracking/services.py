@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -149,19 +150,29 @@ def page_views_flush(*, scope: str, client: redis.Redis | None = None, limit: in
     """
     client = client or get_redis()
     keys = pools.PoolKeys.of(scope)
-    written = 0
-    while written < limit:
+    written = drained = 0
+    retry: list[bytes] = []
+    while drained < limit:
         items = pools.script(client, "drain")(keys=[keys.page_views], args=[1000])
         if not items:
             break
+        drained += len(items)
+        entries = [json.loads(item) for item in items]
         try:
             # A savepoint when called inside a transaction (a call being recorded).
             with transaction.atomic():
-                written += _page_views_write([json.loads(item) for item in items])
+                count, unmatched = _page_views_write(entries)
         except Exception:
             # Put them back for the next flush rather than lose them.
             client.rpush(keys.page_views, *items)
             raise
+        written += count
+        # A page view can arrive a moment before its new session's row is committed:
+        # keep recent ones for the next flush.
+        cutoff = time.time() - 60
+        retry += [items[i] for i in unmatched if float(entries[i][2]) > cutoff]
+    if retry:
+        client.rpush(keys.page_views, *retry)
     return written
 
 
@@ -169,8 +180,8 @@ def page_views_flush(*, scope: str, client: redis.Redis | None = None, limit: in
 # session's last page and time moved forward.
 _PAGE_VIEWS_SQL = """
 WITH x AS (
-    SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
-        AS x(company_id, session_key, at, url, referrer)
+    SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[]) WITH ORDINALITY
+        AS x(company_id, session_key, at, url, referrer, ord)
 ), pv AS (
     INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
     SELECT v.account_id, v.id, x.url, x.referrer, x.at
@@ -182,11 +193,16 @@ WITH x AS (
     UPDATE tracking_visitorsession v SET last_seen_at = latest.created_at, last_url = latest.page_url
     FROM latest WHERE v.id = latest.session_id AND v.last_seen_at <= latest.created_at
 )
-SELECT count(*) FROM pv
+SELECT (SELECT count(*) FROM pv), ARRAY(
+    SELECT x.ord - 1 FROM x WHERE NOT EXISTS (
+        SELECT 1 FROM tracking_visitorsession v WHERE v.company_id = x.company_id AND v.session_key = x.session_key
+    )
+)
 """
 
 
-def _page_views_write(entries: list[list]) -> int:
+def _page_views_write(entries: list[list]) -> tuple[int, list[int]]:
+    """Write page views; returns how many, and the positions of those whose session is unknown."""
     rows = [
         (int(company_id), str(key), datetime.fromtimestamp(float(at), tz=UTC), str(url), str(referrer))
         for company_id, key, at, url, referrer in entries
@@ -194,11 +210,12 @@ def _page_views_write(entries: list[list]) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_PAGE_VIEWS_SQL, [list(column) for column in zip(*rows, strict=True)])
-            return cursor.fetchone()[0]
+            count, unmatched = cursor.fetchone()
+            return count, list(unmatched)
     return _page_views_write_orm(rows)
 
 
-def _page_views_write_orm(rows: list[tuple[int, str, datetime, str, str]]) -> int:
+def _page_views_write_orm(rows: list[tuple[int, str, datetime, str, str]]) -> tuple[int, list[int]]:
     """The same write for other databases (SQLite in the embedded default)."""
     by_company: dict[int, set[str]] = {}
     for company_id, key, *_ in rows:
@@ -210,10 +227,12 @@ def _page_views_write_orm(rows: list[tuple[int, str, datetime, str, str]]) -> in
         ):
             sessions[(company_id, session.session_key)] = session
     views = []
+    unmatched = []
     touched: dict[int, VisitorSession] = {}
-    for company_id, key, created, url, referrer in rows:
+    for position, (company_id, key, created, url, referrer) in enumerate(rows):
         session = sessions.get((company_id, key))
         if session is None:
+            unmatched.append(position)
             continue
         views.append(
             PageView(
@@ -233,4 +252,4 @@ def _page_views_write_orm(rows: list[tuple[int, str, datetime, str, str]]) -> in
             VisitorSession.objects.filter(pk=session.pk).update(
                 last_seen_at=session.last_seen_at, last_url=session.last_url
             )
-    return len(views)
+    return len(views), unmatched

@@ -6,10 +6,10 @@ session a number of its own (``pools``), a source tracker its one number.
 
 Hot path, a returning session: one Redis script per matched tracker renews the
 hold and buffers the page view; the database is not touched. New session (or
-a hold that lapsed): the allocation script, then ONE database statement that
-upserts the session, logs the page view, closes the number's previous hold
-and opens this one in the assignment log, so attribution never depends on
-Redis alone.
+a hold that lapsed): the allocation script (which buffers the page view too),
+then ONE database statement that upserts the session and appends the hold to
+the assignment log, so attribution never depends on Redis alone. Buffered page
+views are written in bulk by a worker (``tasks.page_views_flush_task``).
 """
 
 from __future__ import annotations
@@ -156,7 +156,12 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
                 scopes = missing = _scopes(config, matches)
                 answer.first_touch = {"l": visit.landing_url, "r": visit.referrer_url}
         for tracker in missing:
-            got = _allocate(client, tracker, report, now)
+            # The page view waits in Redis with the others (written by a worker).
+            buffer_here = bool(page_view) and not page_view_buffered and tracker is scopes[0]
+            got = _allocate(client, tracker, report, now, page_view if buffer_here else "")
+            page_view_buffered = page_view_buffered or buffer_here
+            if got.flush_page_views:
+                answer.flush.append(tracker.public_id)
             outcomes[tracker.public_id] = _Outcome(
                 tracker, got.status, got.number, got.first_exhaustion, got.count_exhaustion
             )
@@ -182,7 +187,9 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
     return answer
 
 
-def _allocate(client: redis.Redis, tracker: TrackerConfig, report: VisitReport, now: float) -> pools.Allocation:
+def _allocate(
+    client: redis.Redis, tracker: TrackerConfig, report: VisitReport, now: float, page_view: str
+) -> pools.Allocation:
     for _ in range(2):
         got = pools.allocate(
             client,
@@ -192,8 +199,10 @@ def _allocate(client: redis.Redis, tracker: TrackerConfig, report: VisitReport, 
             pool=tracker.is_pool,
             ip=_limited_ip(report.ip),
             ip_limit=new_holds_per_ip(),
+            page_view=page_view,
             now=now,
         )
+        page_view = ""
         if not got.number or got.number in tracker.numbers:
             return got
         # The pool in Redis has a number this tracker no longer owns (moved or

@@ -9,7 +9,7 @@ import pytest
 from tracking import visits
 from tracking.models import NumberAssignment, PageView, VisitorSession
 from tracking.selectors import company_config
-from tracking.services import session_for_number
+from tracking.services import page_views_flush, session_for_number
 from tracking.tests.factories import session_tracker
 
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
@@ -51,6 +51,7 @@ def test_a_new_session_is_written_whole(write_path, company):
     row = NumberAssignment.objects.get(session=session)
     assert row.tracking_number.number == answer.numbers["4045551234"]
     assert (row.expires_at - row.started_at).total_seconds() == tracker.session_timeout
+    assert page_views_flush(scope=tracker.public_id) == 1
     assert PageView.objects.filter(session=session).count() == 1
 
 
