@@ -3,8 +3,10 @@
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.db.models import F
 
 from tracking import visits
 from tracking.models import NumberAssignment, PageView, VisitorSession
@@ -112,3 +114,38 @@ def test_a_number_that_left_the_pool_is_not_shown(write_path, company, redis_cli
     config = company_config(company.public_id)
     numbers = {visits.visit_report(config, report()).numbers.get("4045551234") for _ in range(2)}
     assert gone.number not in numbers
+
+
+def test_a_session_that_lost_its_number_moves_to_another_in_the_log(write_path, company):
+    from tracking.pools import pool_sync
+
+    tracker = session_tracker(company=company, size=3)
+    config = company_config(company.public_id)
+    r = report()
+    first = visits.visit_report(config, r).numbers["4045551234"]
+    old = tracker.numbers.get(number=first)
+    old.status = "released"
+    old.save()
+    pool_sync(tracker)
+    config = company_config(company.public_id)
+    second = visits.visit_report(config, visits.VisitReport(**{**r.__dict__, "first_contact": False})).numbers
+    assert second["4045551234"] != first
+    rows = {row.tracking_number.number: row for row in NumberAssignment.objects.select_related("tracking_number")}
+    assert rows[first].ended_at is not None
+    assert rows[second["4045551234"]].ended_at is None
+    assert rows[second["4045551234"]].session.session_key == r.session_key
+
+
+def test_a_session_moved_by_a_redis_flush_ends_its_older_hold(write_path, company, redis_client):
+    session_tracker(company=company, size=3)
+    config = company_config(company.public_id)
+    r = report()
+    first = visits.visit_report(config, r).numbers["4045551234"]
+    # Redis lost the pool and the session's hold lapsed meanwhile: a new number, the old hold ends.
+    redis_client.flushall()
+    NumberAssignment.objects.update(expires_at=F("started_at") - timedelta(hours=2))
+    second = visits.visit_report(config, visits.VisitReport(**{**r.__dict__, "first_contact": False})).numbers
+    rows = {row.tracking_number.number: row for row in NumberAssignment.objects.select_related("tracking_number")}
+    assert len(rows) == 2
+    assert rows[first].ended_at is not None
+    assert rows[second["4045551234"]].ended_at is None
