@@ -36,10 +36,13 @@ def test_the_demo_company_gets_a_pool_and_a_source_tracker(demo):
     }
     ads = Tracker.objects.get(company__public_id=demo["company_id"], type="source")
     assert ads.numbers.count() == 1
-    assert demo["extra_lines"] == [
-        "Demo site         : http://127.0.0.1:8000/demo/  (each visitor session gets its own number; add ?calltrk_debug=1)",
-        f"Simulate a call   : python manage.py simulate_call --to {min(numbers)} --from +14045550999",
-    ]
+    site, simulate_hint, command = demo["extra_lines"]
+    assert site == (
+        "Demo site         : http://127.0.0.1:8000/demo/  (each visitor session gets its own number; add ?calltrk_debug=1)"
+    )
+    assert simulate_hint.startswith("Simulate a call   : open the demo site first")
+    assert command.strip().startswith("DEBUG=true ")
+    assert command.endswith(f".venv/bin/python manage.py simulate_call --to {min(numbers)} --from +14045550999")
 
 
 def test_it_is_idempotent(demo):
