@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import redis
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.phone import is_us_or_canada
-from api.v3.serializers.base import TimestampField, V3Serializer
+from api.v3.serializers.base import TimestampField, V3Serializer, iso8601
 from telephony.callflows import fallback_destination
 from tracking.models import Tracker, TrackingNumber
+from tracking.pools import pool_status
+
+logger = logging.getLogger(__name__)
 
 
 def active_numbers(tracker: Tracker) -> list[TrackingNumber]:
@@ -37,9 +44,12 @@ class TrackerSerializer(V3Serializer):
     disabled_at = TimestampField()
     campaign_name = serializers.SerializerMethodField()
     swap_targets = serializers.JSONField(read_only=True)
+    pool = serializers.SerializerMethodField()
 
     class Meta:
-        extra_fields = ("campaign_name", "swap_targets")
+        # `pool` is an extension: the live state of a session tracker's number pool,
+        # so users can see when it is too small (null for source trackers).
+        extra_fields = ("campaign_name", "swap_targets", "pool")
 
     def get_destination_number(self, tracker: Tracker) -> str | None:
         return fallback_destination(tracker.call_flow.definition)
@@ -66,3 +76,37 @@ class TrackerSerializer(V3Serializer):
 
     def get_campaign_name(self, tracker: Tracker) -> str | None:
         return tracker.campaign_name or None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_pool(self, tracker: Tracker) -> dict[str, Any] | None:
+        if tracker.type != Tracker.Type.SESSION:
+            return None
+        zone = self.context.get("time_zone")
+        pool: dict[str, Any] = {
+            "size": tracker.pool_size,
+            "numbers": len(active_numbers(tracker)),
+            "session_timeout": tracker.session_timeout,
+            "fallback_number": tracker.fallback_number or None,
+            "exhaustion_count": tracker.exhaustion_count,
+            "last_exhausted_at": iso8601(tracker.last_exhausted_at, zone),
+            "free": None,
+            "live_sessions": None,
+            "exhausted_since": None,
+            "sessions": [],
+        }
+        try:
+            status = pool_status(tracker)
+        except redis.RedisError:
+            # The durable fields above still answer; live ones need Redis.
+            logger.warning("pool status unavailable for %s", tracker.public_id, exc_info=True)
+            return pool
+        pool.update(
+            free=status.free,
+            live_sessions=len(status.live_sessions),
+            exhausted_since=iso8601(status.exhausted_since, zone),
+            sessions=[
+                {"tracking_number": number, "session_id": session, "expires_at": iso8601(expires, zone)}
+                for number, session, expires in status.live_sessions
+            ],
+        )
+        return pool
