@@ -46,21 +46,26 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
     if tracker.type != Tracker.Type.SESSION:
         return None
     grace = attribution_grace().total_seconds()
+    buffered = 0
     try:
         client = get_redis()
         keys = pools.PoolKeys.of(tracker.public_id)
-        holder = client.hget(keys.holder, tracking_number.number)
+        with client.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.holder, tracking_number.number)
+            pipe.zscore(keys.held, tracking_number.number)
+            pipe.llen(keys.page_views)
+            holder, expiry, buffered = pipe.execute()
         if holder:
             key = pools._text(holder)
-            with client.pipeline(transaction=False) as pipe:
-                pipe.zscore(keys.held, tracking_number.number)
-                pipe.hget(keys.session(key), "t")
-                expiry, since = pipe.execute()
+            since = client.hget(keys.session(key), "t")
             # The current holder answers only for a moment inside its own hold.
             if expiry is not None and since is not None and float(since) <= at.timestamp() <= expiry + grace:
-                session = VisitorSession.objects.filter(company_id=tracker.company_id, session_key=key).first()
+                # Unique per company: no ORDER BY needed.
+                rows = VisitorSession.objects.filter(company_id=tracker.company_id, session_key=key).order_by()[:1]
+                session = next(iter(rows), None)
                 if session is not None:
-                    _flush_quietly(tracker.public_id, client)
+                    if buffered:
+                        _flush_quietly(tracker.public_id, client)
                     return session
     except redis.RedisError:
         logger.warning("Redis unavailable for attribution of %s; using the assignment log", tracking_number.number)
@@ -76,7 +81,7 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
     end = row.ended_at or row.expires_at
     if at.timestamp() > end.timestamp() + grace:
         return None
-    if client is not None:
+    if client is not None and buffered:
         _flush_quietly(tracker.public_id, client)
     return row.session
 
