@@ -8,7 +8,6 @@ that transaction.
 
 import logging
 import re
-import time
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -16,8 +15,6 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import redis
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
@@ -25,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company, Tag, User
 from accounts.phone import is_us_or_canada, to_e164_or_none
-from callrail.redis import get_redis
+from callrail.versioned_cache import VersionedCache
 from telephony import signals
 from telephony.callflows import FlowRun
 from telephony.carrier import CarrierError, get_carrier
@@ -68,54 +65,32 @@ def _int_or_none(value: Any) -> int | None:
 # --- lookups ---------------------------------------------------------------------------
 
 
-# Dialed number -> (tracking number with its tracker, flow and company; version; when read).
-# Every call reads it and it rarely changes. Saving a number, tracker, flow or company
-# bumps a version in Redis (``telephony.apps``), so every process drops stale entries
-# on its next call; NUMBER_CACHE_TTL bounds what a change made without a save can leave.
-_numbers: dict[str, tuple[TrackingNumber | None, bytes, float]] = {}
-_NUMBERS_MAX = 50_000
+# Dialed number -> tracking number with its tracker, flow and company. Every call reads
+# it and it rarely changes: saving a number, tracker, flow or company bumps its version
+# in Redis (``telephony.apps``), so every process drops stale entries on its next call;
+# TELEPHONY_NUMBER_CACHE_TTL bounds what a change made without a save can leave.
 NUMBERS_VERSION_KEY = "telephony:numbers:version"
-
-
-def _numbers_version_bump() -> None:
-    try:
-        get_redis().incr(NUMBERS_VERSION_KEY)
-    except redis.RedisError:
-        logger.warning("could not announce a tracking number change; other processes see it within the cache TTL")
+_numbers = VersionedCache(NUMBERS_VERSION_KEY, ttl_setting="TELEPHONY_NUMBER_CACHE_TTL")
 
 
 def numbers_forget(**kwargs: Any) -> None:
     from telephony import callflows
 
-    _numbers.clear()
     callflows._flows.clear()
-    _numbers_version_bump()
-    # Again once the change is committed: another process may have cached the old row meanwhile.
-    transaction.on_commit(_numbers_version_bump)
+    _numbers.forget()
 
 
 def tracking_number_for_call(number: str) -> TrackingNumber | None:
     """The active tracking number Twilio says was dialed, with its tracker, flow and company."""
     e164 = to_e164_or_none(number) or number
-    ttl = getattr(settings, "TELEPHONY_NUMBER_CACHE_TTL", 300)
-    now = time.monotonic()
-    try:
-        version = get_redis().get(NUMBERS_VERSION_KEY) or b"0"
-    except redis.RedisError:
-        version = None  # cannot tell whether the cache is current: read the database
-    cached = _numbers.get(e164)
-    if version is not None and cached is not None and cached[1] == version and now - cached[2] < ttl:
-        return cached[0]
-    found = (
-        TrackingNumber.objects.filter(number=e164, status=TrackingNumber.Status.ACTIVE)
-        .select_related("tracker__call_flow", "tracker__company")
-        .first()
+    return _numbers.get_or_load(
+        e164,
+        lambda: (
+            TrackingNumber.objects.filter(number=e164, status=TrackingNumber.Status.ACTIVE)
+            .select_related("tracker__call_flow", "tracker__company")
+            .first()
+        ),
     )
-    if ttl > 0 and version is not None:
-        if len(_numbers) >= _NUMBERS_MAX:
-            _numbers.clear()
-        _numbers[e164] = (found, version, now)
-    return found
 
 
 def call_for_callback(public_id: str | None, call_sid: str | None) -> Call | None:

@@ -1,9 +1,13 @@
 """Which event goes to which URLs: the Webhooks integration's config and its trigger."""
 
+from typing import Any
+
+from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Company
 from api.models import Integration, IntegrationTrigger, WebhookEvent
+from callrail.versioned_cache import VersionedCache
 from telephony.models import Call
 
 Event = WebhookEvent.Event
@@ -56,6 +60,40 @@ def event_urls(integration: Integration, event: str) -> list[str]:
         if isinstance(url, str) and url.strip() and url.strip() not in urls:
             urls.append(url.strip())
     return urls
+
+
+# Company id -> the events its active Webhooks integration has receiver URLs for. Every
+# call, text and form asks, and most companies have none: this answers without a query
+# (nor a savepoint). Saving or deleting an integration bumps the version in Redis
+# (``receivers.connect``); WEBHOOKS_CONFIG_CACHE_TTL bounds a change made without a save.
+CONFIGURED_VERSION_KEY = "webhooks:integrations:version"
+_configured = VersionedCache(CONFIGURED_VERSION_KEY, ttl_setting="WEBHOOKS_CONFIG_CACHE_TTL")
+
+
+def configured_events(company_id: int) -> frozenset[str]:
+    """The events the company's active Webhooks integration sends anywhere (usually none)."""
+    return _configured.get_or_load(company_id, lambda: _configured_events_read(company_id))
+
+
+def _configured_events_read(company_id: int) -> frozenset[str]:
+    # A savepoint: this may run inside the transaction recording a call, which a
+    # failed query must not abort.
+    with transaction.atomic():
+        integration = (
+            Integration.objects.filter(
+                company_id=company_id, state=Integration.State.ACTIVE, type=Integration.Type.WEBHOOKS
+            )
+            .only("config")
+            .order_by("id")
+            .first()
+        )
+    if integration is None:
+        return frozenset()
+    return frozenset(event for event in CONFIG_KEYS if event_urls(integration, event))
+
+
+def configured_events_forget(**kwargs: Any) -> None:
+    _configured.forget()
 
 
 def trigger_for(integration: Integration) -> IntegrationTrigger | None:

@@ -21,6 +21,7 @@ from api.webhooks.events import (
     ENDED_CALL_EVENTS,
     active_integrations,
     call_matches_trigger,
+    configured_events,
     event_urls,
     trigger_for,
     webhooks_integration,
@@ -46,6 +47,16 @@ def webhook_events_enqueue(event_pks: list[int]) -> None:
             logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk, exc_info=True)
 
 
+def _when_configured(company_id: int, event: str, write: Callable[[], list[WebhookEvent]]) -> list[WebhookEvent]:
+    """``write()`` in a savepoint, so a failure never aborts the caller's transaction; but
+    only if the company sends ``event`` anywhere: most send nothing, and cost neither a
+    query nor a savepoint."""
+    if event not in configured_events(company_id):
+        return []
+    with transaction.atomic():
+        return write()
+
+
 def webhook_events_record(
     *,
     event: str,
@@ -59,6 +70,8 @@ def webhook_events_record(
 
     The body is rendered now, once: the receiver sees the data as it was when
     the event happened, and every retry sends (and signs) the same bytes.
+
+    It runs in the savepoint ``_when_configured`` opens.
     """
     integrations = active_integrations(company)
     integration = webhooks_integration(integrations)
@@ -100,38 +113,52 @@ def webhook_events_record(
 
 def call_event_record(*, call: Call, event: str, changes: list[str] | None = None) -> list[WebhookEvent]:
     now = timezone.now()
-    return webhook_events_record(
-        event=event,
-        company=call.company,
-        ordering_key=call.public_id,
-        build_payload=lambda integrations: call_payload(
-            call, occurred_at=now, changes=changes, integrations=integrations
+    return _when_configured(
+        call.company_id,
+        event,
+        lambda: webhook_events_record(
+            event=event,
+            company=call.company,
+            ordering_key=call.public_id,
+            build_payload=lambda integrations: call_payload(
+                call, occurred_at=now, changes=changes, integrations=integrations
+            ),
+            call=call,
+            now=now,
         ),
-        call=call,
-        now=now,
     )
 
 
 def text_message_event_record(*, message: TextMessage) -> list[WebhookEvent]:
     incoming = message.direction == TextMessage.Direction.INCOMING
+    event = Event.TEXT_MESSAGE_RECEIVED if incoming else Event.TEXT_MESSAGE_SENT
     now = timezone.now()
-    conversation = message.conversation
-    return webhook_events_record(
-        event=Event.TEXT_MESSAGE_RECEIVED if incoming else Event.TEXT_MESSAGE_SENT,
-        company=conversation.company,
-        # Texts of one conversation arrive at a receiver in the order they happened.
-        ordering_key=f"conversation:{conversation.public_id}",
-        build_payload=lambda _: text_message_payload(message, occurred_at=message.created_at or now),
-        now=now,
+    with transaction.atomic():  # the conversation may still have to be read
+        conversation = message.conversation
+    return _when_configured(
+        conversation.company_id,
+        event,
+        lambda: webhook_events_record(
+            event=event,
+            company=conversation.company,
+            # Texts of one conversation arrive at a receiver in the order they happened.
+            ordering_key=f"conversation:{conversation.public_id}",
+            build_payload=lambda _: text_message_payload(message, occurred_at=message.created_at or now),
+            now=now,
+        ),
     )
 
 
 def form_submission_event_record(*, submission: FormSubmission) -> list[WebhookEvent]:
     now = timezone.now()
-    return webhook_events_record(
-        event=Event.FORM_SUBMISSION,
-        company=submission.company,
-        ordering_key=submission.public_id,
-        build_payload=lambda _: form_submission_payload(submission, occurred_at=now),
-        now=now,
+    return _when_configured(
+        submission.company_id,
+        Event.FORM_SUBMISSION,
+        lambda: webhook_events_record(
+            event=Event.FORM_SUBMISSION,
+            company=submission.company,
+            ordering_key=submission.public_id,
+            build_payload=lambda _: form_submission_payload(submission, occurred_at=now),
+            now=now,
+        ),
     )

@@ -1,8 +1,9 @@
 """Domain signals → outbox rows. Connected in ``ApiConfig.ready``.
 
 The signals are sent inside the transaction that records the change. Each
-receiver works in a savepoint and swallows its own errors: a webhook problem
-must never roll back, or fail, the call, text or form that caused it.
+receiver swallows its own errors, and writes (or reads the database) only in a
+savepoint: a webhook problem must never roll back, or fail, the call, text or
+form that caused it.
 """
 
 import logging
@@ -10,9 +11,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
-from api.models import WebhookEvent
+from api.models import Integration, WebhookEvent
+from api.webhooks.events import configured_events_forget
 from api.webhooks.outbox import call_event_record, form_submission_event_record, text_message_event_record
 from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
@@ -28,8 +30,8 @@ def _contained(receiver: Callable[..., Any]) -> Callable[..., None]:
     @wraps(receiver)
     def wrapper(sender: Any, **kwargs: Any) -> None:
         try:
-            with transaction.atomic():
-                receiver(sender, **kwargs)
+            # No savepoint here: the outbox opens one when there is something to write.
+            receiver(sender, **kwargs)
         except Exception:
             logger.exception("webhook event not recorded (%s)", receiver.__name__)
 
@@ -78,6 +80,9 @@ def on_form_submitted(sender: Any, *, submission: FormSubmission, **kwargs: Any)
 
 
 def connect() -> None:
+    # Where each company sends its events is cached; a change to an integration clears it.
+    post_save.connect(configured_events_forget, sender=Integration, dispatch_uid="webhooks.configured.save")
+    post_delete.connect(configured_events_forget, sender=Integration, dispatch_uid="webhooks.configured.delete")
     telephony_signals.call_started.connect(on_call_started, dispatch_uid="webhooks.call_started")
     telephony_signals.call_routed.connect(on_call_routed, dispatch_uid="webhooks.call_routed")
     telephony_signals.call_completed.connect(on_call_completed, dispatch_uid="webhooks.call_completed")

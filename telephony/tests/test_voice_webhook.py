@@ -411,7 +411,7 @@ def test_without_redis_the_number_is_read_from_the_database(twilio_post, company
     import redis
 
     number = basic_number(company)
-    with mock.patch("telephony.services.get_redis", side_effect=redis.ConnectionError("down")):
+    with mock.patch("callrail.versioned_cache.get_redis", side_effect=redis.ConnectionError("down")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert b"<Dial" in response.content
     assert Call.objects.count() == 1

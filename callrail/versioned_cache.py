@@ -1,0 +1,81 @@
+"""Per-process caches of rarely changing rows, invalidated everywhere through Redis.
+
+Each cache keeps its entries in a dict of this process, next to a version counter
+kept in Redis under its own key. Saving or deleting a row the cache depends on
+calls ``forget`` (connected to the models' ``post_save``/``post_delete``): the
+process clears its dict and bumps the version, once at once and again after
+commit (another process may have cached the old row in between), so every other
+process drops its stale entries on its next read. ``ttl`` bounds what a change
+made without a signal (``QuerySet.update``, a raw write) can leave behind.
+
+When Redis is down the version is unknown: reads miss and go to the database,
+and nothing is cached until Redis answers again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import redis
+from django.conf import settings
+from django.db import transaction
+
+from callrail.redis import get_redis
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class VersionedCache:
+    def __init__(self, key: str, *, ttl_setting: str, default_ttl: float = 300, max_entries: int = 50_000) -> None:
+        self.key = key
+        self.ttl_setting = ttl_setting
+        self.default_ttl = default_ttl
+        self.max_entries = max_entries
+        self._entries: dict[Hashable, tuple[Any, bytes, float]] = {}
+
+    def ttl(self) -> float:
+        return getattr(settings, self.ttl_setting, self.default_ttl)
+
+    def version(self) -> bytes | None:
+        """The current version, or None when Redis cannot tell (nothing may be trusted)."""
+        try:
+            return get_redis().get(self.key) or b"0"
+        except redis.RedisError:
+            return None
+
+    def get_or_load(self, name: Hashable, load: Callable[[], T]) -> T:
+        """The cached value of ``name`` if it is still current, else ``load()`` (then cached)."""
+        ttl = self.ttl()
+        now = time.monotonic()
+        version = self.version()
+        cached = self._entries.get(name)
+        if version is not None and cached is not None and cached[1] == version and now - cached[2] < ttl:
+            return cached[0]
+        value = load()
+        if ttl > 0 and version is not None:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[name] = (value, version, now)
+        return value
+
+    def clear(self) -> None:
+        """Drop this process's entries only."""
+        self._entries.clear()
+
+    def bump(self) -> None:
+        try:
+            get_redis().incr(self.key)
+        except redis.RedisError:
+            logger.warning("could not announce a change (%s); other processes see it within the cache TTL", self.key)
+
+    def forget(self, **kwargs: Any) -> None:
+        """Something the cache depends on changed (usable as a model signal receiver)."""
+        self._entries.clear()
+        self.bump()
+        # Again once the change is committed: another process may have cached the old row meanwhile.
+        transaction.on_commit(self.bump)
