@@ -10,17 +10,23 @@ made without a signal (``QuerySet.update``, a raw write) can leave behind.
 
 When Redis is down the version is unknown: reads miss and go to the database,
 and nothing is cached until Redis answers again.
+
+Within a request the versions of all caches are read together, in one round trip,
+the first time any of them is needed, and stand for the rest of the request (as
+if the request had run a moment earlier). Outside requests every read asks Redis.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import redis
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 from callrail.redis import get_redis
@@ -28,6 +34,31 @@ from callrail.redis import get_redis
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# The version key of every cache, so that one MGET reads them all.
+_keys: dict[str, None] = {}
+# This thread's request: the versions read so far (None outside a request).
+_request = threading.local()
+
+
+def _request_start(**kwargs: Any) -> None:
+    _request.versions = {}
+
+
+def _request_end(**kwargs: Any) -> None:
+    _request.versions = None
+
+
+request_started.connect(_request_start, dispatch_uid="versioned_cache.request_started")
+request_finished.connect(_request_end, dispatch_uid="versioned_cache.request_finished")
+
+
+def _versions_read(keys: list[str]) -> dict[str, bytes | None]:
+    try:
+        values = get_redis().mget(keys)
+    except redis.RedisError:
+        return dict.fromkeys(keys)
+    return {key: value or b"0" for key, value in zip(keys, values, strict=True)}
 
 
 class VersionedCache:
@@ -37,16 +68,19 @@ class VersionedCache:
         self.default_ttl = default_ttl
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[Any, bytes, float]] = {}
+        _keys[key] = None
 
     def ttl(self) -> float:
         return getattr(settings, self.ttl_setting, self.default_ttl)
 
     def version(self) -> bytes | None:
         """The current version, or None when Redis cannot tell (nothing may be trusted)."""
-        try:
-            return get_redis().get(self.key) or b"0"
-        except redis.RedisError:
-            return None
+        versions = getattr(_request, "versions", None)
+        if versions is None:
+            return _versions_read([self.key])[self.key]
+        if self.key not in versions:
+            versions.update(_versions_read(list(_keys)))
+        return versions[self.key]
 
     def get_or_load(self, name: Hashable, load: Callable[[], T]) -> T:
         """The cached value of ``name`` if it is still current, else ``load()`` (then cached)."""
@@ -77,5 +111,8 @@ class VersionedCache:
         """Something the cache depends on changed (usable as a model signal receiver)."""
         self._entries.clear()
         self.bump()
+        versions = getattr(_request, "versions", None)
+        if versions:
+            versions.pop(self.key, None)  # the rest of this request reads the new version
         # Again once the change is committed: another process may have cached the old row meanwhile.
         transaction.on_commit(self.bump)

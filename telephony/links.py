@@ -4,14 +4,25 @@ Twilio signs the exact URL it requests, query string included, so every URL hand
 to it is built here, the same way every time.
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+
+@lru_cache(maxsize=256)
+def _path(name: str, urlconf: str | None, prefix: str) -> str:
+    # Every answer to a call builds several of these; resolving a name is the costly part.
+    return reverse(name, urlconf=urlconf)
 
 
 def public_url(name: str, query: dict[str, object] | None = None, **kwargs: object) -> str:
-    url = settings.PUBLIC_BASE_URL + reverse(name, kwargs=kwargs or None)
+    if kwargs:
+        path = reverse(name, kwargs=kwargs)
+    else:
+        path = _path(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    url = settings.PUBLIC_BASE_URL + path
     if query:
         url += "?" + urlencode({key: value for key, value in query.items() if value is not None})
     return url

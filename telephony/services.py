@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -80,9 +81,16 @@ def numbers_forget(**kwargs: Any) -> None:
     _numbers.forget()
 
 
+@lru_cache(maxsize=4096)
+def dialed_number(raw: str) -> str:
+    """The dialed number as stored (E.164), or as sent if it is not a phone number.
+    Our own numbers are few and dialed over and over: parsed once each."""
+    return to_e164_or_none(raw) or raw
+
+
 def tracking_number_for_call(number: str) -> TrackingNumber | None:
     """The active tracking number Twilio says was dialed, with its tracker, flow and company."""
-    e164 = to_e164_or_none(number) or number
+    e164 = dialed_number(number)
     return _numbers.get_or_load(
         e164,
         lambda: (

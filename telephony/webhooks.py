@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpRe
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.phone import to_e164_or_none
 from telephony import services
 from telephony.callflows import fallback_destination, fallback_twiml, flow_steps, unknown_number_twiml, whisper_twiml
 from telephony.carrier import CarrierError, get_carrier
@@ -64,8 +63,7 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
 
 
 def _dialed(request: HttpRequest) -> str:
-    raw = request.POST.get("To") or request.POST.get("Called") or ""
-    return to_e164_or_none(raw) or raw
+    return services.dialed_number(request.POST.get("To") or request.POST.get("Called") or "")
 
 
 @twilio_webhook

@@ -73,3 +73,51 @@ def test_without_redis_every_read_loads_and_nothing_is_kept(cache):
         cache.forget()  # cannot announce it, and does not fail
     assert len(calls) == 2
     assert cache._entries == {}
+
+
+@pytest.fixture
+def in_request():
+    from django.core.signals import request_finished, request_started
+
+    request_started.send(sender=None)
+    yield
+    request_finished.send(sender=None)
+
+
+def test_a_request_reads_every_version_in_one_round_trip(cache, in_request):
+    other = VersionedCache("test:versioned-cache:other", ttl_setting="TEST_VERSIONED_CACHE_TTL")
+    client = get_redis()
+    with mock.patch.object(client, "mget", wraps=client.mget) as mget, mock.patch.object(client, "get") as get:
+        cache.get_or_load("x", lambda: "a")
+        other.get_or_load("y", lambda: "b")
+        cache.get_or_load("x", lambda: "a")
+    assert mget.call_count == 1
+    assert {cache.key, other.key} <= set(mget.call_args.args[0])
+    get.assert_not_called()
+
+
+def test_within_a_request_a_change_made_elsewhere_waits_for_the_next_request(cache):
+    from django.core.signals import request_finished, request_started
+
+    values = ["a"]
+    load, calls = loader(values)
+    request_started.send(sender=None)
+    cache.get_or_load("x", load)
+    values.append("b")
+    get_redis().incr(cache.key)
+    assert cache.get_or_load("x", load) == "a"
+    request_finished.send(sender=None)
+    request_started.send(sender=None)
+    assert cache.get_or_load("x", load) == "b"
+    request_finished.send(sender=None)
+
+
+def test_a_change_made_in_the_request_is_seen_by_the_rest_of_it(cache, in_request):
+    values = ["a"]
+    load, calls = loader(values)
+    cache.get_or_load("x", load)
+    values.append("b")
+    cache.forget()
+    assert cache.get_or_load("x", load) == "b"
+    assert cache.get_or_load("x", load) == "b"
+    assert len(calls) == 2
