@@ -16,45 +16,17 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
-import sys
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bench.common import django_setup, measure
+
 SOURCES = ("google_paid", "google_organic", "bing_paid", "direct", "facebook.com", "offline", "yahoo_organic")
 COMPANIES = 20
 DAYS = 720
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        sys.exit("bench api needs PostgreSQL: run it as `python -m callrail.testenv python -m bench api`")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def _measure(fn: Callable[[], Any], iterations: int) -> tuple[float, float]:
-    fn()  # warm caches and plans
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), _percentile(samples, 99)
 
 
 def _load(count: int) -> tuple[Any, list[Any]]:
@@ -133,7 +105,7 @@ def _load(count: int) -> tuple[Any, list[Any]]:
 
 
 def main() -> None:
-    _setup()
+    django_setup("api")
     from django.conf import settings
     from django.db import connection
     from rest_framework.test import APIClient
@@ -177,8 +149,8 @@ def main() -> None:
     rows: list[tuple[str, float, float, str, float]] = []
 
     first_page = f"{base}/calls.json?relative_pagination=true&per_page=100&date_range=all_time"
-    p50, p99 = _measure(lambda: get(first_page), iterations)
-    base50, _ = _measure(count_rows(None), iterations)
+    p50, p99 = measure(lambda: get(first_page), iterations)
+    base50, _ = measure(count_rows(None), iterations)
     rows.append(("calls list, first page (100 rows)", p50, p99, "count(*) all calls", base50))
 
     # Walk to the 1,000th page the way a client does: by following next_page.
@@ -189,15 +161,15 @@ def main() -> None:
     for _ in range(pages - 1):
         url = get(url)["next_page"].replace("http://testserver", "")
     walk = time.perf_counter() - walk_started
-    p50, p99 = _measure(lambda: get(url), iterations)
+    p50, p99 = measure(lambda: get(url), iterations)
     rows.append((f"calls list, page {pages} (relative)", p50, p99, "count(*) all calls", base50))
 
     summary = (
         f"{base}/calls/summary.json?group_by=source&date_range=last_30_days"
         "&fields=total_calls,missed_calls,answered_calls,first_time_callers,average_duration,leads"
     )
-    p50, p99 = _measure(lambda: get(summary), iterations)
-    base30, _ = _measure(count_rows(30), iterations)
+    p50, p99 = measure(lambda: get(summary), iterations)
+    base30, _ = measure(count_rows(30), iterations)
     rows.append(("summary by source, 30 days", p50, p99, "count(*) 30 days", base30))
 
     today = datetime.now().date()
@@ -205,8 +177,8 @@ def main() -> None:
         f"{base}/calls/timeseries.json?interval=day&start_date={(today - timedelta(days=89)).isoformat()}"
         f"&end_date={today.isoformat()}&fields=total_calls,answered_calls,average_duration,leads"
     )
-    p50, p99 = _measure(lambda: get(series), iterations)
-    base90, _ = _measure(count_rows(90), iterations)
+    p50, p99 = measure(lambda: get(series), iterations)
+    base90, _ = measure(count_rows(90), iterations)
     rows.append(("timeseries daily, 90 days", p50, p99, "count(*) 90 days", base90))
 
     print(

@@ -20,37 +20,19 @@ so new sessions never exhaust the pool during the run).
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
 import os
-import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from bench.common import Result, django_setup, fire, free_port, raw_request, start_gunicorn, stop
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 TARGET = "+14045551234"
-_CONTENT_LENGTH = re.compile(rb"content-length: *(\d+)", re.I)
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        sys.exit("bench dni needs PostgreSQL: run it as `python -m callrail.testenv python -m bench dni`")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _world(pool_size: int) -> tuple[str, str]:
@@ -83,114 +65,8 @@ def _world(pool_size: int) -> tuple[str, str]:
     return company.public_id, tracker.public_id
 
 
-# --- the server ----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_gunicorn(port: int) -> subprocess.Popen:
-    from callrail.run import gunicorn_command
-
-    env = dict(os.environ)
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=os.environ.get("SECRET_KEY") or "bench-secret-key",
-        ALLOWED_HOSTS="127.0.0.1",
-        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        DNI_BENCH_BASELINE="true",
-        LOG_LEVEL="WARNING",
-        BIND=f"127.0.0.1:{port}",
-    )
-    os.environ["BIND"] = f"127.0.0.1:{port}"
-    command = [arg for arg in gunicorn_command() if arg not in ("--access-logfile", "-")]
-    command += ["--keep-alive", "30", "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    _stop(process)
-    raise SystemExit("gunicorn did not start")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-# --- load generation -------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    requests: int
-    errors: int
-    seconds: float
-    latencies: list[float]  # ms
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-async def _connection(
-    port: int, make: Callable[[], bytes], ok: Callable[[bytes], bool], stop_at: float, result: Result
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < stop_at:
-            request = make()
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = _CONTENT_LENGTH.search(head)
-            body = await reader.readexactly(int(length.group(1))) if length else b""
-            result.latencies.append((time.perf_counter() - started) * 1000)
-            if head[9:12] != b"200" or not ok(body):
-                result.errors += 1
-    finally:
-        writer.close()
-
-
-def fire(port: int, make: Callable[[], bytes], ok: Callable[[bytes], bool], seconds: float, connections: int) -> Result:
-    """``connections`` keep-alive connections, each sending ``make()`` requests back to back for ``seconds``.
-
-    One asyncio client with pre-built requests: it costs far less CPU per request
-    than the server, which shares this machine's cores with it.
-    """
-    result = Result(requests=0, errors=0, seconds=0.0, latencies=[])
-
-    async def run() -> None:
-        stop_at = time.perf_counter() + seconds
-        await asyncio.gather(*(_connection(port, make, ok, stop_at, result) for _ in range(connections)))
-
-    started = time.perf_counter()
-    asyncio.run(run())
-    result.seconds = time.perf_counter() - started
-    result.requests = len(result.latencies)
-    return result
-
-
 def _baseline(port: int) -> Callable[[], bytes]:
-    request = f"GET /dni/_baseline HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    request = raw_request("GET", "/dni/_baseline", port)
     return lambda: request
 
 
@@ -359,7 +235,7 @@ def _swap_figures(port: int, company_id: str) -> dict[str, float] | None:
 
 
 def main() -> None:
-    _setup()
+    django_setup("dni")
     import logging
 
     logging.getLogger("tracking").setLevel(logging.WARNING)
@@ -371,8 +247,8 @@ def main() -> None:
     company_id, tracker_id = _world(pool_size)
     connection.close()
 
-    port = _free_port()
-    server = _start_gunicorn(port)
+    port = free_port()
+    server = start_gunicorn(port)
     rows: list[tuple[str, Result]] = []
     made: list[str] = []
 
@@ -413,7 +289,7 @@ def main() -> None:
         rows = list(totals.items())
         swap = _swap_figures(port, company_id)
     finally:
-        _stop(server)
+        stop(server)
     # Returning visitors' page views wait in Redis for a worker; write them as it would.
     from tracking.services import page_views_flush
 

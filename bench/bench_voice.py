@@ -17,14 +17,9 @@ Environment: ``BENCH_VOICE_CALLS`` (default 1,000,000), ``BENCH_VOICE_SESSIONS``
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
 import random
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -32,23 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.common import Result, django_setup, fire, free_port, raw_request, start_gunicorn, stop
+
 COMPANIES = 40
 POOL_SIZE = 8
 CUSTOMERS = 250_000
 DAYS = 730
 SOURCES = ("google_paid", "google_organic", "bing_paid", "direct", "facebook.com", "yahoo_organic")
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        sys.exit("bench voice needs PostgreSQL: run it as `python -m callrail.testenv python -m bench voice`")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 # --- data -------------------------------------------------------------------------------
@@ -327,124 +312,6 @@ def _hold_pools(world: World) -> None:
 # --- load generation ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_gunicorn(port: int) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DEBUG": "false",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-secret-key",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "DNI_BENCH_BASELINE": "true",
-            "LOG_LEVEL": "WARNING",
-            "TWILIO_ACCOUNT_SID": "",
-            "TWILIO_AUTH_TOKEN": "",
-        }
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "callrail.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        os.environ.get("WEB_CONCURRENCY", "2"),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        os.environ.get("GUNICORN_THREADS", "4"),
-        "--log-level",
-        "warning",
-        "--keep-alive",
-        "30",
-    ]
-    process = subprocess.Popen(command, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status in (200, 503):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-@dataclass
-class Result:
-    requests: int
-    errors: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
-
-
-def _fire(port: int, make: Any, seconds: float, connections: int, check: bytes) -> Result:
-    """``connections`` threads on keep-alive connections, each sending ``make()`` requests for ``seconds``."""
-    stop_at = time.perf_counter() + seconds
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        while time.perf_counter() < stop_at:
-            method, path, body, headers = make()
-            started = time.perf_counter()
-            try:
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-            if response.status != 200 or check not in payload:
-                failed += 1
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Result(requests=len(latencies), errors=errors[0], seconds=time.perf_counter() - started, latencies=latencies)
-
-
 def _voice_requests(world: World, port: int) -> Any:
     """A generator of signed voice webhooks: a random pool number, a caller who may have called before."""
     from telephony.twilio import signature_compute
@@ -453,7 +320,7 @@ def _voice_requests(world: World, port: int) -> Any:
     rng = random.Random(7)
     lock = threading.Lock()
 
-    def make() -> tuple[str, str, bytes, dict[str, str]]:
+    def make() -> bytes:
         with lock:
             customer = rng.randrange(CUSTOMERS)
             slot = rng.randrange(POOL_SIZE)
@@ -483,25 +350,20 @@ def _voice_requests(world: World, port: int) -> Any:
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Twilio-Signature": signature_compute(url, params),
-            "Host": f"127.0.0.1:{port}",
         }
-        return "POST", "/telephony/twilio/voice", urlencode(params).encode(), headers
+        return raw_request("POST", "/telephony/twilio/voice", port, urlencode(params).encode(), headers)
 
     return make
 
 
 def _baseline_requests(port: int) -> Any:
-    headers = {"Host": f"127.0.0.1:{port}"}
-
-    def make() -> tuple[str, str, None, dict[str, str]]:
-        return "GET", "/dni/_baseline", None, headers
-
-    return make
+    request = raw_request("GET", "/dni/_baseline", port)
+    return lambda: request
 
 
 def main() -> None:
     global SESSION_TOTAL, CALL_TOTAL
-    _setup()
+    django_setup("voice")
     import logging
 
     logging.getLogger("tracking").setLevel(logging.WARNING)
@@ -531,8 +393,8 @@ def main() -> None:
     _hold_pools(world)
     connection.close()
 
-    port = _free_port()
-    server = _start_gunicorn(port)
+    port = free_port()
+    server = start_gunicorn(port, env={"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""})
     print(
         f"{connections} connections, {seconds:.0f} s per measurement, gunicorn gthread "
         f"{os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}",
@@ -551,10 +413,13 @@ def main() -> None:
         )
 
     try:
-        _fire(port, _baseline_requests(port), 1.5, connections, b'"n"')  # warm up both paths
-        _fire(port, _voice_requests(world, port), 1.5, connections, b"<Dial")
-        report("baseline /dni/_baseline", _fire(port, _baseline_requests(port), seconds, connections, b'"n"'))
-        voice = _fire(port, _voice_requests(world, port), seconds, connections, b"<Dial")
+        fire(port, _baseline_requests(port), lambda body: b'"n"' in body, 1.5, connections)  # warm up both paths
+        fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, 1.5, connections)
+        report(
+            "baseline /dni/_baseline",
+            fire(port, _baseline_requests(port), lambda body: b'"n"' in body, seconds, connections),
+        )
+        voice = fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, seconds, connections)
         report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", voice)
         started = time.perf_counter()
         _load_sessions(world, tenth_sessions, SESSION_TOTAL - tenth_sessions)
@@ -566,12 +431,15 @@ def main() -> None:
             f" in {time.perf_counter() - started:.1f} s)",
             flush=True,
         )
-        _fire(port, _voice_requests(world, port), 1.5, connections, b"<Dial")
-        voice = _fire(port, _voice_requests(world, port), seconds, connections, b"<Dial")
+        fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, 1.5, connections)
+        voice = fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, seconds, connections)
         report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", voice)
-        report("baseline /dni/_baseline (again)", _fire(port, _baseline_requests(port), seconds, connections, b'"n"'))
+        report(
+            "baseline /dni/_baseline (again)",
+            fire(port, _baseline_requests(port), lambda body: b'"n"' in body, seconds, connections),
+        )
     finally:
-        _stop(server)
+        stop(server)
 
 
 if __name__ == "__main__":

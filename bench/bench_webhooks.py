@@ -16,42 +16,13 @@ per measurement (default 200).
 from __future__ import annotations
 
 import os
-import statistics
-import sys
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
-    os.environ["WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the receiver is on loopback
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        sys.exit("bench webhooks needs PostgreSQL: run it as `python -m callrail.testenv python -m bench webhooks`")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
-
-
-def _measure(fn: Callable[[], Any], iterations: int) -> tuple[float, float]:
-    fn()
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), _percentile(samples, 99)
+from bench.common import django_setup, measure
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -72,7 +43,8 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    _setup()
+    os.environ["WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the receiver is on loopback
+    django_setup("webhooks")
     import requests
     from django.db import transaction
     from django.utils import timezone
@@ -130,8 +102,8 @@ def main() -> None:
 
         return run
 
-    base_median, base_p99 = _measure(record_call(*plain), iterations)
-    hook_median, hook_p99 = _measure(record_call(*hooked), iterations)
+    base_median, base_p99 = measure(record_call(*plain), iterations)
+    hook_median, hook_p99 = measure(record_call(*hooked), iterations)
     print(f"call transaction without webhooks   median {base_median:7.2f} ms  p99 {base_p99:7.2f} ms  (baseline)")
     print(
         f"call transaction + pre-call event   median {hook_median:7.2f} ms  p99 {hook_p99:7.2f} ms"
@@ -159,8 +131,8 @@ def main() -> None:
     queue = iter(pending)
 
     session = requests.Session()
-    raw_median, raw_p99 = _measure(lambda: session.post(url, data=body, timeout=10).close(), iterations)
-    ours_median, ours_p99 = _measure(lambda: webhook_event_deliver(event_pk=next(queue), now=later), iterations)
+    raw_median, raw_p99 = measure(lambda: session.post(url, data=body, timeout=10).close(), iterations)
+    ours_median, ours_p99 = measure(lambda: webhook_event_deliver(event_pk=next(queue), now=later), iterations)
     delivered = WebhookEvent.objects.filter(state="delivered").count()
     print(f"bare requests.post to loopback      median {raw_median:7.2f} ms  p99 {raw_p99:7.2f} ms  (baseline)")
     print(
