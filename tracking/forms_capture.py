@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.phone import to_e164_or_none
 from tracking.classification import Visit, classify
 from tracking.models import FormSubmission, Person, VisitorSession
 from tracking.selectors import CompanyConfig
+from tracking.services import person_for_phone
 from tracking.signals import form_submitted
 from tracking.visits import device_type
 
@@ -115,18 +116,17 @@ class FormCapture:
 
 
 def _person(config: CompanyConfig, phone: str, email: str, name: str) -> Person | None:
-    if not phone and not email:
+    if phone:
+        # The same caller may be created at this moment by a call or another form.
+        person = person_for_phone(
+            account_id=config.account_id, company_id=config.id, phone_number=phone, name=name, email=email
+        )
+    elif email:
+        person = Person.objects.filter(company_id=config.id, email__iexact=email).first()
+        if person is None:
+            return Person.objects.create(account_id=config.account_id, company_id=config.id, email=email, name=name)
+    else:
         return None
-    people = Person.objects.filter(company_id=config.id)
-    person = people.filter(phone_number=phone).first() if phone else people.filter(email__iexact=email).first()
-    if person is None:
-        try:
-            with transaction.atomic():
-                person = Person.objects.create(
-                    account_id=config.account_id, company_id=config.id, phone_number=phone, email=email, name=name
-                )
-        except IntegrityError:  # the same caller, created a moment ago by a call or another form
-            person = people.get(phone_number=phone)
     changed = []
     if email and not person.email:
         person.email, changed = email, [*changed, "email"]
