@@ -13,6 +13,7 @@ account-wide summaries), covering the day, week or month that just ended.
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -78,6 +79,18 @@ def _send_once(*, notification: Notification, subject_id: str, recipient: str, s
     return True
 
 
+def _email_each(rules: Iterable[Notification], *, company: Company, subject_id: str, subject: str, body: str) -> int:
+    """Email each matching rule's recipient about one item (once per rule). Returns emails sent."""
+    sent = 0
+    for notification in rules:
+        recipient = _recipient(notification, company)
+        if recipient and _send_once(
+            notification=notification, subject_id=subject_id, recipient=recipient, subject=subject, body=body
+        ):
+            sent += 1
+    return sent
+
+
 def _local(moment: datetime, time_zone: str) -> str:
     return timezone.localtime(moment, ZoneInfo(time_zone)).strftime("%b %d, %Y %I:%M %p %Z")
 
@@ -141,16 +154,8 @@ def call_notifications_send(*, call: Call) -> int:
         lines += ["", "Transcription:", call.transcription]
     lines += ["", f"Call id: {call.public_id}"]
     body = "\n".join(lines) + "\n"
-    sent = 0
-    for notification in _rules(call.account_id, company, tracker_id):
-        if not call_alert_matches(notification, call):
-            continue
-        recipient = _recipient(notification, company)
-        if recipient and _send_once(
-            notification=notification, subject_id=call.public_id, recipient=recipient, subject=subject, body=body
-        ):
-            sent += 1
-    return sent
+    rules = (rule for rule in _rules(call.account_id, company, tracker_id) if call_alert_matches(rule, call))
+    return _email_each(rules, company=company, subject_id=call.public_id, subject=subject, body=body)
 
 
 def text_message_notifications_send(*, message: TextMessage) -> int:
@@ -170,17 +175,9 @@ def text_message_notifications_send(*, message: TextMessage) -> int:
         f"{message.content}\n\n"
         f"Conversation id: {conversation.public_id}\n"
     )
-    sent = 0
-    for notification in _rules(message.account_id, company, tracker_id):
-        # Incoming texts have no agent: agent-restricted rules are about that agent's own activity.
-        if not notification.sms_enabled or notification.agent_id:
-            continue
-        recipient = _recipient(notification, company)
-        if recipient and _send_once(
-            notification=notification, subject_id=message.public_id, recipient=recipient, subject=subject, body=body
-        ):
-            sent += 1
-    return sent
+    # Incoming texts have no agent: agent-restricted rules are about that agent's own activity.
+    rules = (rule for rule in _rules(message.account_id, company, tracker_id) if rule.sms_enabled and not rule.agent_id)
+    return _email_each(rules, company=company, subject_id=message.public_id, subject=subject, body=body)
 
 
 def form_submission_notifications_send(*, submission: FormSubmission) -> int:
@@ -204,20 +201,14 @@ def form_submission_notifications_send(*, submission: FormSubmission) -> int:
         f"Fields:\n{fields}\n\n"
         f"Form submission id: {submission.public_id}\n"
     )
-    sent = 0
-    for notification in _rules(submission.account_id, company, tracker_id):
-        if not notification.call_enabled or notification.agent_id:
-            continue
-        if notification.alert_type not in (AlertType.ALL, AlertType.FIRST_CALL):
-            continue
-        if notification.alert_type == AlertType.FIRST_CALL and not submission.first_form:
-            continue
-        recipient = _recipient(notification, company)
-        if recipient and _send_once(
-            notification=notification, subject_id=submission.public_id, recipient=recipient, subject=subject, body=body
-        ):
-            sent += 1
-    return sent
+    rules = (
+        rule
+        for rule in _rules(submission.account_id, company, tracker_id)
+        if rule.call_enabled
+        and not rule.agent_id
+        and (rule.alert_type == AlertType.ALL or (rule.alert_type == AlertType.FIRST_CALL and submission.first_form))
+    )
+    return _email_each(rules, company=company, subject_id=submission.public_id, subject=subject, body=body)
 
 
 # --- summary emails --------------------------------------------------------------------------
@@ -412,7 +403,9 @@ def _enqueue_after_commit(task_name: str, pk: int) -> None:
 
 
 def on_call_completed(sender: object, *, call: Call, **kwargs: object) -> None:
-    _enqueue_after_commit("call_notifications_send", call.pk)
+    # Outbound and spam calls are never alerted: no task (nor broker round trip) for them.
+    if call.direction == Call.Direction.INBOUND and not call.spam:
+        _enqueue_after_commit("call_notifications_send", call.pk)
 
 
 def on_text_message_received(sender: object, *, message: TextMessage, **kwargs: object) -> None:

@@ -133,8 +133,11 @@ def text_message_event_record(*, message: TextMessage) -> list[WebhookEvent]:
     incoming = message.direction == TextMessage.Direction.INCOMING
     event = Event.TEXT_MESSAGE_RECEIVED if incoming else Event.TEXT_MESSAGE_SENT
     now = timezone.now()
-    with transaction.atomic():  # the conversation may still have to be read
+    if TextMessage.conversation.is_cached(message):  # as when the message was just created
         conversation = message.conversation
+    else:
+        with transaction.atomic():  # a read, in a savepoint: a failure must not abort the caller
+            conversation = message.conversation
     return _when_configured(
         conversation.company_id,
         event,
