@@ -34,10 +34,8 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
 import redis
-from django.conf import settings
 
 from callrail.redis import get_redis
 from tracking.models import Tracker, TrackingNumber
@@ -48,19 +46,9 @@ logger = logging.getLogger(__name__)
 PV_FLUSH_SECONDS = 2
 
 
-@cache
-def _client_for(url: str) -> redis.Redis:
-    return redis.Redis(
-        connection_pool=redis.ConnectionPool.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
-        )
-    )
-
-
 def pools_client() -> redis.Redis:
-    """One Redis client per process for the DNI hot path (building a client costs
-    more than a round trip; clients and their pools are thread-safe)."""
-    return _client_for(settings.REDIS_URL)
+    """The Redis client of the DNI hot path: the process's one shared client."""
+    return get_redis()
 
 
 def pool_tag(public_id: str) -> str:
