@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -98,6 +98,17 @@ def tracking_number_for_call(number: str) -> TrackingNumber | None:
             .select_related("tracker__call_flow", "tracker__company")
             .first()
         ),
+    )
+
+
+def _company_tracking_number(*, account: Account, company: Company, number: str) -> TrackingNumber | None:
+    """One of the company's active tracking numbers, with its tracker (outbound caller ids, texts)."""
+    return (
+        TrackingNumber.objects.filter(
+            account=account, tracker__company=company, number=number, status=TrackingNumber.Status.ACTIVE
+        )
+        .select_related("tracker")
+        .first()
     )
 
 
@@ -628,13 +639,7 @@ def outbound_call_start(
     caller_id = _us_ca(caller_id, "caller_id")
     customer = _us_ca(customer_phone_number, "customer_phone_number")
     business = _us_ca(business_phone_number, "business_phone_number")
-    tracking_number = (
-        TrackingNumber.objects.filter(
-            account=account, tracker__company=company, number=caller_id, status=TrackingNumber.Status.ACTIVE
-        )
-        .select_related("tracker")
-        .first()
-    )
+    tracking_number = _company_tracking_number(account=account, company=company, number=caller_id)
     if (
         tracking_number is None
         and not OutboundCallerId.objects.filter(
@@ -889,6 +894,19 @@ def _conversation_new(**fields: Any) -> TextConversation:
     raise IntegrityError("Could not allocate a conversation id.")
 
 
+def _conversation_touch(
+    conversation: TextConversation, *, number: TrackingNumber, at: datetime, also: tuple[str, ...] = ()
+) -> None:
+    """A text went through ``number``: it becomes the conversation's current number."""
+    conversation.current_tracker = number.tracker
+    conversation.current_tracking_number = number.number
+    conversation.last_message_at = at
+    conversation.state = TextConversation.State.ACTIVE
+    conversation.save(
+        update_fields=[*also, "current_tracker", "current_tracking_number", "last_message_at", "state", "updated_at"]
+    )
+
+
 @transaction.atomic
 def text_message_send(
     *,
@@ -922,13 +940,7 @@ def text_message_send(
         number_text = conversation.current_tracking_number
     else:
         number_text = _us_ca(tracking_number, "tracking_number")
-    number = (
-        TrackingNumber.objects.filter(
-            account=account, tracker__company=company, number=number_text, status=TrackingNumber.Status.ACTIVE
-        )
-        .select_related("tracker")
-        .first()
-    )
+    number = _company_tracking_number(account=account, company=company, number=number_text)
     if number is None:
         raise ValidationError(f"{number_text} is not an active tracking number of this company.")
     if not number.tracker.sms_enabled:
@@ -972,13 +984,7 @@ def text_message_send(
         message_sid=message_sid,
         user=user,
     )
-    conversation.current_tracker = number.tracker
-    conversation.current_tracking_number = number.number
-    conversation.last_message_at = now
-    conversation.state = TextConversation.State.ACTIVE
-    conversation.save(
-        update_fields=["current_tracker", "current_tracking_number", "last_message_at", "state", "updated_at"]
-    )
+    _conversation_touch(conversation, number=number, at=now)
     if status == "sent":
         signals.text_message_sent.send(sender=TextMessage, message=message)
     return conversation
@@ -1028,20 +1034,7 @@ def text_message_receive(*, params: Mapping[str, Any]) -> TextMessage | None:
         conversation.opted_out = True
     elif keyword in OPT_IN_KEYWORDS or _param(params, "OptOutType").upper() == "START":
         conversation.opted_out = False
-    conversation.current_tracker = tracker
-    conversation.current_tracking_number = number.number
-    conversation.last_message_at = now
-    conversation.state = TextConversation.State.ACTIVE
-    conversation.save(
-        update_fields=[
-            "opted_out",
-            "current_tracker",
-            "current_tracking_number",
-            "last_message_at",
-            "state",
-            "updated_at",
-        ]
-    )
+    _conversation_touch(conversation, number=number, at=now, also=("opted_out",))
     message = TextMessage.objects.create(
         account_id=tracker.account_id,
         conversation=conversation,
