@@ -16,13 +16,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company, User
@@ -160,21 +161,19 @@ def webhook_post(event: WebhookEvent, *, attempt: int) -> AttemptResult:
     )
 
 
-def _earlier_unfinished() -> Exists:
-    return Exists(
-        WebhookEvent.objects.filter(
-            ordering_key=OuterRef("ordering_key"),
-            url=OuterRef("url"),
-            id__lt=OuterRef("id"),
-            state__in=(State.PENDING, State.DELIVERING),
-        )
+def _earlier_unfinished_of(ordering_key: Any, url: Any, pk: Any) -> QuerySet[WebhookEvent]:
+    """Events still owed before this one on the same ordering key and URL."""
+    return WebhookEvent.objects.filter(
+        ordering_key=ordering_key, url=url, id__lt=pk, state__in=(State.PENDING, State.DELIVERING)
     )
 
 
+def _earlier_unfinished() -> Exists:
+    return Exists(_earlier_unfinished_of(OuterRef("ordering_key"), OuterRef("url"), OuterRef("id")))
+
+
 def _is_waiting_for_earlier(event: WebhookEvent) -> bool:
-    return WebhookEvent.objects.filter(
-        ordering_key=event.ordering_key, url=event.url, id__lt=event.id, state__in=(State.PENDING, State.DELIVERING)
-    ).exists()
+    return _earlier_unfinished_of(event.ordering_key, event.url, event.id).exists()
 
 
 def _claim(event_pk: int, now: datetime) -> tuple[WebhookEvent, int] | None:
