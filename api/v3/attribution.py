@@ -65,13 +65,7 @@ UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content
 
 def source_display(code: str | None) -> str | None:
     """``google_paid`` → ``Google Ads``; a referring domain stays a domain."""
-    if not code:
-        return None
-    if code in SOURCE_NAMES:
-        return SOURCE_NAMES[code]
-    if "." in code:
-        return code
-    return code.replace("_", " ").title()
+    return SOURCE_NAMES.get(code or "") or source_formatted(code)
 
 
 def source_formatted(code: str | None) -> str | None:

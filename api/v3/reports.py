@@ -9,6 +9,7 @@ names the groups and fills the empty time buckets.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -107,12 +108,18 @@ def call_metrics_render(row: dict[str, Any], metrics: list[str]) -> dict[str, An
     return out
 
 
-def _choice(params: Any, name: str, allowed: tuple[str, ...]) -> str | None:
+def choice_check(name: str, value: str, allowed: Collection[str]) -> None:
+    """A 400 naming the valid values when ``value`` is not one of them."""
+    if value not in allowed:
+        raise exceptions.ValidationError(f"Invalid {name} '{value}'. Valid values: {', '.join(allowed)}")
+
+
+def choice_param(params: Any, name: str, allowed: Collection[str]) -> str | None:
+    """The query parameter ``name`` (None when absent or blank), one of ``allowed``."""
     value = params.get(name)
     if value in (None, ""):
         return None
-    if value not in allowed:
-        raise exceptions.ValidationError(f"Invalid {name} '{value}'. Valid values: {', '.join(allowed)}")
+    choice_check(name, value, allowed)
     return value
 
 
@@ -149,7 +156,7 @@ def source_search_q(term: str) -> Q:
 
 def call_report_filter(queryset: QuerySet, params: Any, user: User) -> QuerySet:
     """The filters shared by the call summary and time series."""
-    device = _choice(params, "device", ("desktop", "mobile", "all"))
+    device = choice_param(params, "device", ("desktop", "mobile", "all"))
     if device and device != "all":
         queryset = queryset.filter(device_type=device)
     low, high = _seconds(params, "min_duration"), _seconds(params, "max_duration")
@@ -169,16 +176,16 @@ def call_report_filter(queryset: QuerySet, params: Any, user: User) -> QuerySet:
             if lookup:
                 condition |= Q(**{f"tracker__{key}": val for key, val in lookup.items()})
         queryset = queryset.filter(condition)
-    direction = _choice(params, "direction", ("inbound", "outbound", "all"))
+    direction = choice_param(params, "direction", ("inbound", "outbound", "all"))
     if direction and direction != "all":
         queryset = queryset.filter(direction=direction)
-    answer_status = _choice(params, "answer_status", ("answered", "missed", "voicemail", "all"))
+    answer_status = choice_param(params, "answer_status", ("answered", "missed", "voicemail", "all"))
     if answer_status and answer_status != "all":
         queryset = queryset.filter(answer_status_q(answer_status))
     first = params.get("first_time_callers")
     if first not in (None, ""):
         queryset = queryset.filter(first_call=parse_bool(first, "first_time_callers"))
-    lead_status = _choice(params, "lead_status", ("good_lead", "not_a_lead", "not_scored"))
+    lead_status = choice_param(params, "lead_status", ("good_lead", "not_a_lead", "not_scored"))
     if lead_status:
         queryset = queryset.filter(lead_status_q(lead_status))
     agent = params.get("agent")

@@ -63,11 +63,6 @@ class CallFilterSet(V3FilterSet):
         model = Call
         fields: list[str] = []
 
-    @staticmethod
-    def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
-        if value not in allowed:
-            raise exceptions.ValidationError(f"Invalid {name} '{value}'. Valid values: {', '.join(allowed)}")
-
     def filter_tracker(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         lookup = parse_public_or_numeric(value, "TRK")
         if lookup is None:
@@ -78,7 +73,7 @@ class CallFilterSet(V3FilterSet):
         return qs.filter(person__public_id=value)
 
     def filter_call_type(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        self._check(name, value, CALL_TYPES)
+        reports.choice_check(name, value, CALL_TYPES)
         if value == "first_call":
             return qs.filter(first_call=True)
         if value == "missed":
@@ -88,19 +83,19 @@ class CallFilterSet(V3FilterSet):
         return qs.filter(direction=value)
 
     def filter_answer_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        self._check(name, value, ("answered", "missed", "voicemail"))
+        reports.choice_check(name, value, ("answered", "missed", "voicemail"))
         return qs.filter(reports.answer_status_q(value))
 
     def filter_device(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        self._check(name, value, ("desktop", "mobile"))
+        reports.choice_check(name, value, ("desktop", "mobile"))
         return qs.filter(device_type=value)
 
     def filter_direction(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        self._check(name, value, ("inbound", "outbound"))
+        reports.choice_check(name, value, ("inbound", "outbound"))
         return qs.filter(direction=value)
 
     def filter_lead_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        self._check(name, value, ("good_lead", "not_a_lead", "not_scored"))
+        reports.choice_check(name, value, ("good_lead", "not_a_lead", "not_scored"))
         return qs.filter(reports.lead_status_q(value))
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
@@ -365,11 +360,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     def summary(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = request.query_params
         metrics = reports.selected_metrics(params, reports.CALL_METRICS, "total_calls")
-        group_by = params.get("group_by") or None
-        if group_by and group_by not in reports.CALL_GROUPS:
-            raise exceptions.ValidationError(
-                f"Invalid group_by '{group_by}'. Valid values: {', '.join(reports.CALL_GROUPS)}"
-            )
+        group_by = reports.choice_param(params, "group_by", reports.CALL_GROUPS)
         queryset, window = self.report_queryset()
         return Response(
             reports.summary(
@@ -389,11 +380,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     def timeseries(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = request.query_params
         metrics = reports.selected_metrics(params, reports.CALL_METRICS, "total_calls")
-        interval = params.get("interval") or "day"
-        if interval not in reports.INTERVALS:
-            raise exceptions.ValidationError(
-                f"Invalid interval '{interval}'. Valid values: {', '.join(reports.INTERVALS)}"
-            )
+        interval = reports.choice_param(params, "interval", reports.INTERVALS) or "day"
         queryset, window = self.report_queryset()
         return Response(
             reports.timeseries(
