@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import django_filters
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import exceptions, serializers, status
@@ -47,8 +47,7 @@ class FormSubmissionFilterSet(V3FilterSet):
         return qs.filter(person__isnull=not parse_bool(value, "person_lead"))
 
     def filter_lead_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        if value not in LEAD_STATUSES:
-            raise exceptions.ValidationError(f"Invalid lead_status '{value}'. Valid values: {', '.join(LEAD_STATUSES)}")
+        reports.choice_check("lead_status", value, LEAD_STATUSES)
         return qs.filter(reports.lead_status_q(value))
 
 
@@ -65,9 +64,13 @@ def _person_for(*, company: Company, phone: str, email: str, name: str) -> Perso
     if person is None and email:
         person = Person.objects.filter(company=company, email__iexact=email).first()
     if person is None:
-        person = Person.objects.create(
-            account_id=company.account_id, company=company, phone_number=phone, email=email, name=name
-        )
+        try:
+            with transaction.atomic():
+                person = Person.objects.create(
+                    account_id=company.account_id, company=company, phone_number=phone, email=email, name=name
+                )
+        except IntegrityError:  # the same caller, created a moment ago by a call or another form
+            person = Person.objects.get(company=company, phone_number=phone)
     return person
 
 
@@ -301,11 +304,7 @@ class FormSummaryViewSet(V3ViewSet):
     def summary(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         params = request.query_params
         metrics = reports.selected_metrics(params, reports.FORM_METRICS, "total_forms")
-        group_by = params.get("group_by") or None
-        if group_by and group_by not in reports.FORM_GROUPS:
-            raise exceptions.ValidationError(
-                f"Invalid group_by '{group_by}'. Valid values: {', '.join(reports.FORM_GROUPS)}"
-            )
+        group_by = reports.choice_param(params, "group_by", reports.FORM_GROUPS)
         window = date_window(params, self.user)
         queryset = FormSubmission.objects.filter(account=self.account, **window.lookups("submitted_at"))
         if not self.user.is_admin:
@@ -325,12 +324,8 @@ class FormSummaryViewSet(V3ViewSet):
         form_url = params.get("form_URL") or params.get("form_url")
         if form_url:
             queryset = queryset.filter(form_url__iexact=form_url)
-        lead_status = params.get("lead_status")
+        lead_status = reports.choice_param(params, "lead_status", LEAD_STATUSES)
         if lead_status:
-            if lead_status not in LEAD_STATUSES:
-                raise exceptions.ValidationError(
-                    f"Invalid lead_status '{lead_status}'. Valid values: {', '.join(LEAD_STATUSES)}"
-                )
             queryset = queryset.filter(reports.lead_status_q(lead_status))
         return Response(
             reports.summary(
