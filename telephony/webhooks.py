@@ -131,17 +131,17 @@ def flow(request: HttpRequest) -> HttpResponse:
             return twiml(answer)
     except Exception:
         logger.exception("flow step %s/%s of call %s failed; ringing the destination", step_id, event, call)
+        if event == "dial" and request.POST.get("DialCallStatus") in ("completed", "answered"):
+            # That conversation already happened; just end the call.
+            response = VoiceResponse()
+            response.hangup()
+            return twiml(str(response))
         destination = None
         if call is not None and call.tracker is not None:
             try:
                 destination = fallback_destination(call.tracker.call_flow.definition)
             except Exception:
                 logger.exception("no fallback destination for call %s", call)
-        if event == "dial" and request.POST.get("DialCallStatus") in ("completed", "answered"):
-            destination = None  # that conversation already happened; just end the call
-            response = VoiceResponse()
-            response.hangup()
-            return twiml(str(response))
         return twiml(fallback_twiml(destination or _destinations.get(_dialed(request))))
 
 
