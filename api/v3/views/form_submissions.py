@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import django_filters
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework import exceptions, serializers, status
@@ -28,6 +28,7 @@ from api.v3.serializers.form_submissions import (
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from tracking.forms_capture import clean_fields, customer_details
 from tracking.models import FormSubmission, Person
+from tracking.services import person_for_phone
 from tracking.signals import form_submitted
 
 LEAD_STATUSES = ("good_lead", "not_a_lead", "not_scored")
@@ -63,14 +64,13 @@ def _person_for(*, company: Company, phone: str, email: str, name: str) -> Perso
         person = Person.objects.filter(company=company, phone_number=phone).first()
     if person is None and email:
         person = Person.objects.filter(company=company, email__iexact=email).first()
-    if person is None:
-        try:
-            with transaction.atomic():
-                person = Person.objects.create(
-                    account_id=company.account_id, company=company, phone_number=phone, email=email, name=name
-                )
-        except IntegrityError:  # the same caller, created a moment ago by a call or another form
-            person = Person.objects.get(company=company, phone_number=phone)
+    if person is None and phone:
+        # Race-safe against a call or a captured form creating the same lead right now.
+        person = person_for_phone(
+            account_id=company.account_id, company_id=company.pk, phone_number=phone, name=name, email=email
+        )
+    elif person is None:
+        person = Person.objects.create(account_id=company.account_id, company=company, email=email, name=name)
     return person
 
 
