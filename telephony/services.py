@@ -31,6 +31,7 @@ from telephony.links import public_url
 from telephony.models import Call, OutboundCallerId, TextConversation, TextMessage
 from telephony.twilio import Dial, Gather, VoiceResponse
 from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
+from tracking.services import person_for_phone, person_insert
 
 logger = logging.getLogger(__name__)
 
@@ -200,44 +201,8 @@ def call_attribute(*, call: Call, tracking_number: TrackingNumber) -> VisitorSes
 
 
 def person_for_caller(*, company: Company, phone_number: str, name: str = "") -> Person:
-    """The lead behind a phone number in a company (created on first contact).
-
-    Two statements at most and no savepoint, because it runs on every call: look the
-    person up; if missing, insert unless a concurrent first call from the same number
-    just did (``ON CONFLICT DO NOTHING`` on the unique (company, phone) index), then
-    read the winner."""
-    person = Person.objects.filter(company=company, phone_number=phone_number).first()
-    if person is not None:
-        return person
-    return _person_insert(company=company, phone_number=phone_number, name=name)
-
-
-def _person_insert(*, company: Company, phone_number: str, name: str) -> Person:
-    person = Person(account_id=company.account_id, company=company, phone_number=phone_number, name=name[:255])
-    now = timezone.now()
-    person.created_at = person.updated_at = now
-    table = connection.ops.quote_name(Person._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (created_at, updated_at, public_id, account_id, company_id, phone_number, email, name)"
-            " VALUES (%s, %s, %s, %s, %s, %s, '', %s)"
-            " ON CONFLICT (company_id, phone_number) WHERE NOT (phone_number = '') DO NOTHING RETURNING id",
-            [
-                connection.ops.adapt_datetimefield_value(now),
-                connection.ops.adapt_datetimefield_value(now),
-                person.public_id,
-                company.account_id,
-                company.pk,
-                phone_number,
-                person.name,
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return Person.objects.get(company=company, phone_number=phone_number)
-    person.pk = row[0]
-    person._state.adding = False
-    return person
+    """The lead behind a phone number in a company (created on first contact)."""
+    return person_for_phone(account_id=company.account_id, company_id=company.pk, phone_number=phone_number, name=name)
 
 
 @dataclass(frozen=True)
@@ -291,7 +256,8 @@ def caller_lookup(*, company: Company, phone_number: str, name: str = "") -> tup
     if row.pk is not None:
         row.company = company
         return row, history
-    return _person_insert(company=company, phone_number=phone_number, name=name), history
+    person = person_insert(account_id=company.account_id, company_id=company.pk, phone_number=phone_number, name=name)
+    return person, history
 
 
 # --- inbound calls ---------------------------------------------------------------------

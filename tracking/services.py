@@ -156,6 +156,14 @@ def person_for_phone(*, account_id: int, company_id: int, phone_number: str, nam
     person = Person.objects.filter(company_id=company_id, phone_number=phone_number).first()
     if person is not None:
         return person
+    return person_insert(
+        account_id=account_id, company_id=company_id, phone_number=phone_number, name=name, email=email
+    )
+
+
+def person_insert(*, account_id: int, company_id: int, phone_number: str, name: str = "", email: str = "") -> Person:
+    """Create the lead for a number already looked up and missing, or read the row a
+    concurrent first contact just created (``ON CONFLICT DO NOTHING``, no savepoint)."""
     person = Person(
         account_id=account_id, company_id=company_id, phone_number=phone_number, email=email, name=name[:255]
     )
