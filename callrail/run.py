@@ -52,7 +52,7 @@ def gunicorn_command() -> list[str]:
         "--workers",
         os.environ.get("WEB_CONCURRENCY", "2"),
         "--worker-class",
-        "gthread",
+        os.environ.get("GUNICORN_WORKER_CLASS", "gthread"),
         "--threads",
         os.environ.get("GUNICORN_THREADS", "4"),
         "--access-logfile",

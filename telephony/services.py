@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company, Tag, User
 from accounts.phone import is_us_or_canada, to_e164_or_none
+from callrail.db import from_row, insert, select_columns
 from callrail.versioned_cache import VersionedCache
 from telephony import signals
 from telephony.callflows import FlowRun
@@ -241,7 +242,7 @@ def caller_lookup(*, company: Company, phone_number: str, name: str = "") -> tup
     else:
         by_hand = "json_type(flow_state, '$.challenge') IS NULL"
     sql = (
-        f"SELECT p.*, h.prior_calls, h.marked_spam, h.good_leads FROM ("
+        f"SELECT {select_columns(Person, 'p')}, h.prior_calls, h.marked_spam, h.good_leads FROM ("
         "SELECT count(*) FILTER (WHERE NOT spam) AS prior_calls,"
         # Marked by a person: the challenged calls of a known spammer carry a "challenge" state.
         f" count(*) FILTER (WHERE spam AND {by_hand}) AS marked_spam,"
@@ -249,13 +250,15 @@ def caller_lookup(*, company: Company, phone_number: str, name: str = "") -> tup
         f" FROM {calls} WHERE company_id = %s AND customer_phone_number = %s) h"
         f" LEFT JOIN {people} p ON p.company_id = %s AND p.phone_number = %s"
     )
-    row = next(iter(Person.objects.raw(sql, [company.pk, phone_number, company.pk, phone_number])))
-    history = CallerHistory(
-        prior_calls=row.prior_calls, marked_spam=row.marked_spam > 0, good_lead_before=row.good_leads > 0
-    )
-    if row.pk is not None:
-        row.company = company
-        return row, history
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [company.pk, phone_number, company.pk, phone_number])
+        row = cursor.fetchone()
+    prior_calls, marked_spam, good_leads = row[-3:]
+    history = CallerHistory(prior_calls=prior_calls, marked_spam=marked_spam > 0, good_lead_before=good_leads > 0)
+    if row[0] is not None:
+        person = from_row(Person, row)
+        person.company = company
+        return person, history
     person = person_insert(account_id=company.account_id, company_id=company.pk, phone_number=phone_number, name=name)
     return person, history
 
@@ -352,11 +355,11 @@ def _inbound_start(*, tracking_number: TrackingNumber, params: Mapping[str, Any]
             else:
                 call.flow_state = {"challenge": "pending"}
             twiml = _spam_twiml(call)
-            call.save(force_insert=True)
+            insert(call)
             return call, twiml
 
         run = FlowRun.for_call(call, tracker).start()
-        call.save(force_insert=True)
+        insert(call)
         run.apply_pending(call)
         signals.call_started.send(sender=Call, call=call)
     return call, run.twiml
@@ -653,7 +656,7 @@ def outbound_call_start(
         call.person = person_for_caller(company=company, phone_number=customer)
         if history.good_lead_before:
             call.lead_status = Call.LeadStatus.PREVIOUSLY_MARKED_GOOD_LEAD
-        call.save(force_insert=True)
+        insert(call)
     return call
 
 

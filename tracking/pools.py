@@ -263,6 +263,19 @@ end
 return out
 """
 
+# Who holds a number, for the attribution of a call to it: one round trip.
+# KEYS: holder, held, page views   ARGV: number, session key prefix (``PoolKeys.session``
+# without the session: the same hash tag, so the same slot)
+# Returns {session key, hold expiry, hold start, buffered page views}, '' where unknown.
+HOLDER = """
+local key = redis.call('HGET', KEYS[1], ARGV[1])
+local buffered = redis.call('LLEN', KEYS[3])
+if not key then return {'', '', '', buffered} end
+local expiry = redis.call('ZSCORE', KEYS[2], ARGV[1])
+local since = redis.call('HGET', ARGV[2] .. key, 't')
+return {key, expiry or '', since or '', buffered}
+"""
+
 # Take up to ARGV[1] buffered page views. KEYS: page views list.
 DRAIN = """
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
@@ -289,6 +302,7 @@ class _Scripts:
                     ("rebuild", REBUILD),
                     ("sync", SYNC),
                     ("drain", DRAIN),
+                    ("holder", HOLDER),
                 )
             }
             self._by_client[id(client.connection_pool)] = scripts
@@ -414,6 +428,28 @@ def touch(
         return Touch(status=status)
     return Touch(
         status="ok", number=_text(result[1]), extend_log=int(result[2]) == 1, flush_page_views=int(result[3]) == 1
+    )
+
+
+@dataclass(frozen=True)
+class Holder:
+    session_key: str  # empty when nobody holds the number
+    expiry: float | None  # when the hold lapses
+    since: float | None  # when the session took the number
+    buffered_page_views: int
+
+
+def holder(client: redis.Redis, *, scope: str, number: str) -> Holder:
+    """The session holding ``number`` in this pool now, per Redis."""
+    keys = PoolKeys.of(scope)
+    key, expiry, since, buffered = script(client, "holder")(
+        keys=[keys.holder, keys.held, keys.page_views], args=[number, keys.session("")]
+    )
+    return Holder(
+        session_key=_text(key),
+        expiry=float(expiry) if expiry not in (b"", "") else None,
+        since=float(since) if since not in (b"", "") else None,
+        buffered_page_views=int(buffered),
     )
 
 

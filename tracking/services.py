@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from callrail.db import from_row, select_columns
 from callrail.redis import get_redis
 from tracking import pools
 from tracking.models import NumberAssignment, PageView, Person, Tracker, TrackingNumber, VisitorSession
@@ -49,24 +50,16 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
     buffered = 0
     try:
         client = get_redis()
-        keys = pools.PoolKeys.of(tracker.public_id)
-        with client.pipeline(transaction=False) as pipe:
-            pipe.hget(keys.holder, tracking_number.number)
-            pipe.zscore(keys.held, tracking_number.number)
-            pipe.llen(keys.page_views)
-            holder, expiry, buffered = pipe.execute()
-        if holder:
-            key = pools._text(holder)
-            since = client.hget(keys.session(key), "t")
-            # The current holder answers only for a moment inside its own hold.
-            if expiry is not None and since is not None and float(since) <= at.timestamp() <= expiry + grace:
-                # Unique per company: no ORDER BY needed.
-                rows = VisitorSession.objects.filter(company_id=tracker.company_id, session_key=key).order_by()[:1]
-                session = next(iter(rows), None)
-                if session is not None:
-                    if buffered:
-                        _flush_quietly(tracker.public_id, client)
-                    return session
+        held = pools.holder(client, scope=tracker.public_id, number=tracking_number.number)
+        buffered = held.buffered_page_views
+        # The current holder answers only for a moment inside its own hold.
+        live = held.session_key and held.expiry is not None and held.since is not None
+        if live and held.since <= at.timestamp() <= held.expiry + grace:
+            session = _session_by_key(tracker.company_id, held.session_key)
+            if session is not None:
+                if buffered:
+                    _flush_quietly(tracker.public_id, client)
+                return session
     except redis.RedisError:
         logger.warning("Redis unavailable for attribution of %s; using the assignment log", tracking_number.number)
         client = None
@@ -84,6 +77,18 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
     if client is not None and buffered:
         _flush_quietly(tracker.public_id, client)
     return row.session
+
+
+def _session_by_key(company_id: int, session_key: str) -> VisitorSession | None:
+    # Every inbound call runs this: plain SQL on the (company, session_key) unique key.
+    table = connection.ops.quote_name(VisitorSession._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select_columns(VisitorSession, 's')} FROM {table} s WHERE s.company_id = %s AND s.session_key = %s",
+            [company_id, session_key],
+        )
+        row = cursor.fetchone()
+    return from_row(VisitorSession, row) if row else None
 
 
 def _flush_quietly(scope: str, client: redis.Redis) -> None:
