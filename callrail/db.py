@@ -104,6 +104,8 @@ def _value(field: models.Field, instance: models.Model, connection: Any) -> Any:
         return None
     if isinstance(field, models.JSONField):
         return value  # a jsonb column takes the JSON value itself
+    if type(value) in (str, bool, int):
+        return value  # what get_db_prep_save would give back, at a fraction of the cost
     value = field.get_db_prep_save(value, connection=connection)
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
