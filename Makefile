@@ -25,6 +25,7 @@ test: $(VENV)/.installed node_modules/.installed
 	$(PY) -m callrail.testenv $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
+	./bin/system-deps bench
 	$(PY) -m callrail.testenv $(PY) -m bench
 
 lint: $(VENV)/.installed

@@ -1,14 +1,16 @@
 """The DNI hot path (``python -m bench dni`` under ``callrail.testenv``).
 
 Starts gunicorn as ``make run``/compose do (gthread, 2 workers x 4 threads) on
-PostgreSQL and Redis, and measures at 64 keep-alive connections (requests/s,
-p50, p99), each next to the same server's minimal view doing one Redis round
-trip (``/dni/_baseline``) in the same run:
+PostgreSQL and Redis, and measures with wrk on 64 keep-alive connections
+(requests/s, p50, p99), each next to the same server's minimal view doing one
+Redis round trip (``/dni/_baseline``) in the same run:
 
 - the DNI endpoint for new sessions (classification, the allocation script, the
-  durable write of session + page view + assignment log);
+  durable write of session + page view + assignment log), each request a session
+  of its own, built before the run and sent once;
 - the DNI endpoint for returning sessions (one Redis script, page view buffered
-  for a worker, whose bulk write is timed after the run);
+  for a worker, whose bulk write is timed after the run), cycling through the
+  last 4,000 new sessions sent;
 - the allocation script alone against a plain Redis ``SET`` (one client, one
   command at a time, as a web worker calls them; pipelined x16 for information);
 - swap.js swapping a 5,000-node page in headless Chromium.
@@ -65,6 +67,12 @@ def _world(pool_size: int) -> tuple[str, str]:
     return company.public_id, tracker.public_id
 
 
+# Responses must contain these; requests are built for this many per second (a generous bound).
+BASELINE_OK = b'"n"'
+HAS_NUMBER = b'"4045551234"'
+RATE = 12_000
+
+
 def _baseline(port: int) -> Callable[[], bytes]:
     request = raw_request("GET", "/dni/_baseline", port)
     return lambda: request
@@ -88,10 +96,6 @@ def _visit(port: int, company_id: str, session: str, page: str, first: bool = Fa
         f"Origin: https://shop.example\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
-
-
-def _has_number(body: bytes) -> bool:
-    return b'"4045551234"' in body
 
 
 # --- Redis alone -------------------------------------------------------------------------------
@@ -250,12 +254,19 @@ def main() -> None:
     port = free_port()
     server = start_gunicorn(port)
     rows: list[tuple[str, Result]] = []
-    made: list[str] = []
+    made: list[str] = []  # the sessions of the new-session requests built for one run of wrk
+    sent: list[str] = []  # those wrk sent, over all runs
 
     def new_session() -> bytes:
         session = uuid.uuid4().hex
         made.append(session)
         return _visit(port, company_id, session, "landing", first=True)
+
+    def fire_new(seconds: float) -> Result:
+        made.clear()
+        result = fire(port, new_session, HAS_NUMBER, seconds, connections, rate=RATE)
+        sent.extend(made[i] for i in result.sent)
+        return result
 
     page_counter = [0]
 
@@ -263,24 +274,30 @@ def main() -> None:
         page_counter[0] += 1
         return _visit(port, company_id, returning[page_counter[0] % len(returning)], f"page{page_counter[0] % 50}")
 
+    def fire_returning(seconds: float) -> Result:
+        return fire(port, returning_session, HAS_NUMBER, seconds, connections, rate=RATE, repeat=True)
+
+    def fire_baseline(seconds: float) -> Result:
+        return fire(port, _baseline(port), BASELINE_OK, seconds, connections, rate=RATE, repeat=True)
+
     kinds = {
-        "baseline: Django view + 1 Redis call": (_baseline(port), lambda b: b'"n"' in b),
-        "DNI, new sessions": (new_session, _has_number),
-        "DNI, returning sessions": (returning_session, _has_number),
+        "baseline: Django view + 1 Redis call": fire_baseline,
+        "DNI, new sessions": fire_new,
+        "DNI, returning sessions": fire_returning,
     }
     try:
-        fire(port, _baseline(port), lambda b: b'"n"' in b, 1.0, connections)  # warm up
-        fire(port, new_session, _has_number, 1.0, connections)
-        returning = made[-4000:]
-        fire(port, returning_session, _has_number, 0.5, connections)
+        fire_baseline(1.0)  # warm up
+        fire_new(1.0)
+        returning = sent[-4000:]
+        fire_returning(0.5)
         # Interleaved rounds, so that a change of load on the machine weighs on all three alike.
         rounds = 4
         totals = {name: Result(requests=0, errors=0, seconds=0.0, latencies=[]) for name in kinds}
         for _ in range(rounds):
-            for name, (make, ok) in kinds.items():
+            for name, run in kinds.items():
                 if name == "DNI, returning sessions":
-                    returning = made[-4000:]
-                part = fire(port, make, ok, seconds / rounds, connections)
+                    returning = sent[-4000:]
+                part = run(seconds / rounds)
                 total = totals[name]
                 total.requests += part.requests
                 total.errors += part.errors

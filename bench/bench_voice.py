@@ -3,7 +3,8 @@
 Loads visitor sessions, their number-assignment log and calls into PostgreSQL
 (server-side ``INSERT … SELECT generate_series``), holds every pool number for a
 live visit in Redis, starts gunicorn as ``make run``/compose do (gthread, 2 workers
-× 4 threads), and fires signed Twilio voice webhooks from 8 keep-alive connections:
+× 4 threads), and sends signed Twilio voice webhooks (each with a CallSid of its
+own, signed before the run and sent once) with wrk on 8 keep-alive connections:
 requests/s, p50 and p99, next to the DNI benchmark's minimal view
 (``/dni/_baseline``: one Redis round trip) measured the same way in the same run.
 The webhook is measured twice, at a tenth of the rows and at all of them, to show
@@ -312,6 +313,14 @@ def _hold_pools(world: World) -> None:
 # --- load generation ----------------------------------------------------------------------
 
 
+# Responses must contain these; requests are built for this many per second (a generous bound:
+# the webhook answers hundreds per second, the baseline a few thousand).
+DIAL = b"<Dial"
+BASELINE_OK = b'"n"'
+VOICE_RATE = 3_000
+BASELINE_RATE = 12_000
+
+
 def _voice_requests(world: World, port: int) -> Any:
     """A generator of signed voice webhooks: a random pool number, a caller who may have called before."""
     from telephony.twilio import signature_compute
@@ -412,15 +421,17 @@ def main() -> None:
             flush=True,
         )
 
+    def fire_voice(seconds: float) -> Result:
+        return fire(port, _voice_requests(world, port), DIAL, seconds, connections, rate=VOICE_RATE)
+
+    def fire_baseline(seconds: float) -> Result:
+        return fire(port, _baseline_requests(port), BASELINE_OK, seconds, connections, rate=BASELINE_RATE, repeat=True)
+
     try:
-        fire(port, _baseline_requests(port), lambda body: b'"n"' in body, 1.5, connections)  # warm up both paths
-        fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, 1.5, connections)
-        report(
-            "baseline /dni/_baseline",
-            fire(port, _baseline_requests(port), lambda body: b'"n"' in body, seconds, connections),
-        )
-        voice = fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, seconds, connections)
-        report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", voice)
+        fire_baseline(1.5)  # warm up both paths
+        fire_voice(1.5)
+        report("baseline /dni/_baseline", fire_baseline(seconds))
+        report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", fire_voice(seconds))
         started = time.perf_counter()
         _load_sessions(world, tenth_sessions, SESSION_TOTAL - tenth_sessions)
         _load_calls(world, tenth_calls, CALL_TOTAL - tenth_calls)
@@ -431,13 +442,9 @@ def main() -> None:
             f" in {time.perf_counter() - started:.1f} s)",
             flush=True,
         )
-        fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, 1.5, connections)
-        voice = fire(port, _voice_requests(world, port), lambda body: b"<Dial" in body, seconds, connections)
-        report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", voice)
-        report(
-            "baseline /dni/_baseline (again)",
-            fire(port, _baseline_requests(port), lambda body: b'"n"' in body, seconds, connections),
-        )
+        fire_voice(1.5)
+        report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", fire_voice(seconds))
+        report("baseline /dni/_baseline (again)", fire_baseline(seconds))
     finally:
         stop(server)
 

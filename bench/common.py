@@ -1,19 +1,22 @@
 """What every benchmark shares: Django set-up on PostgreSQL, a gunicorn started as
-``make run`` and compose start it, a low-overhead HTTP load generator, percentiles."""
+``make run`` and compose start it, HTTP load from wrk (a C load generator that costs the
+shared cores little; ``bin/system-deps bench`` installs it), percentiles."""
 
 from __future__ import annotations
 
-import asyncio
 import http.client
+import math
 import os
-import re
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from callrail.embedded import free_port
@@ -29,8 +32,6 @@ __all__ = [
     "start_gunicorn",
     "stop",
 ]
-
-_CONTENT_LENGTH = re.compile(rb"content-length: *(\d+)", re.I)
 
 
 def django_setup(name: str) -> None:
@@ -111,6 +112,8 @@ class Result:
     errors: int = 0
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)  # ms
+    prepared: int = 0  # requests built for the run
+    sent: list[int] = field(default_factory=list)  # which of them wrk sent, in the order make() built them
 
     @property
     def rate(self) -> float:
@@ -120,42 +123,200 @@ class Result:
         return percentile(self.latencies, p)
 
 
-async def _connection(
-    port: int, make: Callable[[], bytes], ok: Callable[[bytes], bool], stop_at: float, result: Result
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < stop_at:
-            request = make()
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = _CONTENT_LENGTH.search(head)
-            body = await reader.readexactly(int(length.group(1))) if length else b""
-            result.latencies.append((time.perf_counter() - started) * 1000)
-            if head[9:12] != b"200" or not ok(body):
-                result.errors += 1
-    finally:
-        writer.close()
+# Each wrk thread reads the requests file in init() and keeps every THREADS-th request from its
+# own offset, so no request goes out twice; done() (main Lua state) writes the totals, each
+# thread's counters and the latency histogram for Python to read back.
+_WRK_SCRIPT = """\
+local requests_path, out_path, needle = %(requests)s, %(out)s, %(needle)s
+local threads_total, repeat_requests = %(threads)d, %(repeat)s
+
+local threads, started = {}, 0
+
+function setup(thread)
+    started = started + 1
+    thread:set("id", started)
+    threads[started] = thread
+end
+
+function init(args)
+    queue, next_index, sent, bad, ran_out = {}, 1, 0, 0, 0
+    local file = assert(io.open(requests_path, "rb"))
+    local i = 0
+    while true do
+        local size = file:read("*l")
+        if not size then break end
+        size = tonumber(size)
+        if i %% threads_total == id - 1 then
+            queue[#queue + 1] = file:read(size)
+        else
+            file:seek("cur", size)
+        end
+        i = i + 1
+    end
+    file:close()
+    -- wrk calls request() once on the first thread to check the request before the run.
+    checking = id == 1
+    if id == threads_total then
+        io.stderr:write("ready\\n")
+        io.stderr:flush()
+    end
+end
+
+function request()
+    if checking then
+        checking = false
+        return queue[1]
+    end
+    if next_index > #queue then
+        if not repeat_requests then
+            ran_out = 1
+            wrk.thread:stop()
+            return ""
+        end
+        next_index = 1
+    end
+    local r = queue[next_index]
+    next_index = next_index + 1
+    sent = sent + 1
+    return r
+end
+
+function response(status, headers, body)
+    if status ~= 200 or not string.find(body, needle, 1, true) then
+        bad = bad + 1
+    end
+end
+
+function done(summary, latency, requests)
+    local out = assert(io.open(out_path, "w"))
+    local e = summary.errors
+    out:write(string.format("summary %%d %%d %%d %%d %%d %%d\\n",
+        summary.duration, summary.requests, e.connect, e.read, e.write, e.timeout))
+    for _, thread in ipairs(threads) do
+        out:write(string.format("thread %%d %%d %%d %%d\\n",
+            thread:get("id"), thread:get("sent"), thread:get("bad"), thread:get("ran_out")))
+    end
+    for i = 1, #latency do
+        local value, count = latency(i)
+        out:write(string.format("%%d %%d\\n", value, count))
+    end
+    out:close()
+end
+"""
 
 
-def fire(port: int, make: Callable[[], bytes], ok: Callable[[bytes], bool], seconds: float, connections: int) -> Result:
-    """``connections`` keep-alive connections, each sending ``make()`` requests back to back for ``seconds``.
+def _lua_string(value: bytes | str) -> str:
+    data = value.encode() if isinstance(value, str) else value
+    return '"' + "".join(f"\\{byte}" for byte in data) + '"'
 
-    One asyncio client with pre-built requests: it costs far less CPU per request
-    than the server, which shares this machine's cores with it. A response counts
-    as an error unless it is a 200 whose body passes ``ok``.
+
+def _uncorrected(histogram: dict[int, int], duration_us: int, requests: int, connections: int) -> dict[int, int]:
+    """The latency histogram as measured, without the samples wrk adds before ``done()``.
+
+    wrk "corrects" for coordinated omission: with ``e = duration / (requests // connections)``
+    each recorded latency ``n >= 2e`` also counts at ``n - e``, ``n - 2e``, ... while above ``e``.
+    So for ``m > e`` the histogram holds the sum of the true counts at ``m, m + e, m + 2e, ...``,
+    and the true count at ``m`` is ``h[m] - h[m + e]``.
     """
-    result = Result()
+    per_connection = requests // connections
+    if not per_connection:
+        return histogram
+    interval = duration_us // per_connection
+    measured = {
+        value: count - histogram.get(value + interval, 0) if value > interval else count
+        for value, count in histogram.items()
+    }
+    return {value: count for value, count in measured.items() if count > 0}
 
-    async def run() -> None:
-        stop_at = time.perf_counter() + seconds
-        await asyncio.gather(*(_connection(port, make, ok, stop_at, result) for _ in range(connections)))
 
-    started = time.perf_counter()
-    asyncio.run(run())
-    result.seconds = time.perf_counter() - started
-    result.requests = len(result.latencies)
+def fire(
+    port: int,
+    make: Callable[[], bytes],
+    ok: bytes,
+    seconds: float,
+    connections: int,
+    *,
+    rate: float = 5000,
+    repeat: bool = False,
+) -> Result:
+    """wrk on ``connections`` keep-alive connections for ``seconds``, sending ``make()``'s requests.
+
+    ``make()`` returns a whole HTTP/1.1 request (``raw_request``); wrk sends the bytes as they
+    are. Requests are built before the run, enough for ``rate`` requests/s (a generous upper
+    bound), and none is sent twice unless ``repeat``: then a wrk thread that has sent its share
+    starts over. A response counts as an error unless it is a 200 whose body contains ``ok``;
+    socket errors and responses slower than 10 s count too. Latencies are wrk's per-request
+    measurements, without the synthetic samples its own report adds.
+    """
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise SystemExit("wrk is not installed: run `bin/system-deps bench` (as root to install it)")
+    threads = 2 if connections >= 2 and connections % 2 == 0 else 1
+    count = max(math.ceil(rate * seconds), 4 * connections)
+    if repeat:
+        count = min(count, 10_000)
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        requests_path, out_path, script_path = (Path(tmp) / name for name in ("requests", "out", "script.lua"))
+        with requests_path.open("wb") as file:
+            for _ in range(count):
+                request = make()
+                file.write(b"%d\n" % len(request))
+                file.write(request)
+        script_path.write_text(
+            _WRK_SCRIPT
+            % {
+                "requests": _lua_string(str(requests_path)),
+                "out": _lua_string(str(out_path)),
+                "needle": _lua_string(ok),
+                "threads": threads,
+                "repeat": "true" if repeat else "false",
+            }
+        )
+        command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{math.ceil(seconds) + 5}s", "--timeout", "10s"]
+        command += ["-s", str(script_path), f"http://127.0.0.1:{port}/"]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            # wrk only takes whole seconds: it is stopped with SIGINT, which it handles as the end
+            # of the run (its report and done() follow), ``seconds`` after its last thread is ready.
+            first = process.stderr.readline()
+            if first.strip() == b"ready":
+                time.sleep(seconds)
+                process.send_signal(signal.SIGINT)
+                first = b""
+            stdout, stderr = process.communicate(timeout=seconds + 60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        if process.returncode or not out_path.exists():
+            output = (first + stderr + stdout).decode(errors="replace")
+            raise RuntimeError(f"wrk failed ({process.returncode}): {output}")
+        lines = out_path.read_text().splitlines()
+    duration_us, requests, *socket_errors = (int(x) for x in lines[0].split()[1:])
+    result = Result(requests=requests, seconds=duration_us / 1e6, prepared=count, errors=sum(socket_errors))
+    ran_out = False
+    for line in lines[1:]:
+        if not line.startswith("thread "):
+            break
+        thread_id, sent, bad, thread_ran_out = (int(x) for x in line.split()[1:])
+        result.errors += bad
+        ran_out = ran_out or bool(thread_ran_out)
+        result.sent += range(thread_id - 1, count, threads)[:sent]
+    result.sent.sort()
+    histogram = {int(v): int(c) for v, c in (line.split() for line in lines[1 + threads :])}
+    for value, n in sorted(_uncorrected(histogram, duration_us, requests, connections).items()):
+        result.latencies += [value / 1000] * n
+    if len(result.latencies) + socket_errors[-1] != requests:  # every response but those past --timeout
+        print(f"warning: wrk's histogram holds {len(result.latencies):,} of {requests:,} responses", file=sys.stderr)
+    if abs(result.seconds - seconds) > 1:
+        print(f"warning: wrk ran {result.seconds:.1f} s instead of {seconds:g} s", file=sys.stderr)
+    if ran_out:
+        print(
+            f"warning: wrk sent all {count:,} prepared requests before {seconds:g} s were up"
+            f" ({requests / result.seconds:,.0f} req/s): raise `rate`",
+            file=sys.stderr,
+            flush=True,
+        )
     return result
 
 
