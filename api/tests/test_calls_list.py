@@ -260,3 +260,54 @@ def test_relative_pagination_offset_jumps_to_a_page(api_client, account, company
     body = api_client.get(url(account, "relative_pagination=true&per_page=2&offset=2")).json()
     assert [row["id"] for row in body["calls"]] == [made[4].public_id]
     assert body["has_next_page"] is False
+
+
+def test_good_lead_call_fields_point_at_the_earlier_good_lead_in_one_query(
+    api_client, account, company, django_assert_max_num_queries
+):
+    from telephony.models import Call
+
+    now = timezone.now()
+    marked = []
+    expected = {}
+    for i in range(6):
+        phone = f"+1770555{i:04d}"
+        person = PersonFactory(company=company, phone_number=phone)
+        first = CallFactory(
+            company=company,
+            person=person,
+            customer_phone_number=phone,
+            lead_status=Call.LeadStatus.GOOD_LEAD,
+            start_time=now - timedelta(days=3, minutes=i),
+        )
+        # A later good lead of the same caller: the earliest one is the answer.
+        CallFactory(
+            company=company,
+            person=person,
+            customer_phone_number=phone,
+            lead_status=Call.LeadStatus.GOOD_LEAD,
+            start_time=now - timedelta(days=2, minutes=i),
+        )
+        again = CallFactory(
+            company=company,
+            person=person,
+            customer_phone_number=phone,
+            lead_status=Call.LeadStatus.PREVIOUSLY_MARKED_GOOD_LEAD,
+            start_time=now - timedelta(minutes=i),
+        )
+        marked.append(again)
+        expected[again.numeric_id] = first.numeric_id
+    plain = CallFactory(company=company, start_time=now)
+
+    with django_assert_max_num_queries(6):
+        response = api_client.get(url(account, "fields=good_lead_call_id,good_lead_call_time&per_page=100"))
+    assert response.status_code == 200
+    rows = {row["id"]: row for row in response.json()["calls"]}
+    for call in marked:
+        assert rows[call.public_id]["good_lead_call_id"] == expected[call.numeric_id]
+        assert rows[call.public_id]["good_lead_call_time"] is not None
+    assert rows[plain.public_id]["good_lead_call_id"] is None
+    assert rows[plain.public_id]["good_lead_call_time"] is None
+    # The single call endpoint answers the same.
+    single = api_client.get(f"/v3/a/{account.public_id}/calls/{marked[0].public_id}.json?fields=good_lead_call_id")
+    assert single.json()["good_lead_call_id"] == expected[marked[0].numeric_id]

@@ -215,6 +215,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         context = {**self.get_serializer_context(), "time_zone": self.time_zone(), "many": many}
         if "milestones" in fields and rows:
             context["milestones"] = attribution.MilestoneBuilder(rows, context["time_zone"])
+        if fields & {"good_lead_call_id", "good_lead_call_time"} and rows:
+            _good_leads_attach(rows)
         if "integration_data" in fields and rows:
             from api.models import Integration
 
@@ -442,3 +444,34 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
 
 __all__ = ["DEFAULT_FIELDS", "CallViewSet"]
+
+
+def _good_leads_attach(rows: list[Call]) -> None:
+    """The earlier good-lead call of each "previously marked good lead" row, for the
+    whole page in one query (the serializer reads ``_good_lead``)."""
+    marked = [row for row in rows if row.lead_status == Call.LeadStatus.PREVIOUSLY_MARKED_GOOD_LEAD]
+    for row in rows:
+        row._good_lead = None
+    if not marked:
+        return
+    earlier = (
+        Call.objects.filter(
+            lead_status=Call.LeadStatus.GOOD_LEAD,
+            company_id__in={row.company_id for row in marked},
+            customer_phone_number__in={row.customer_phone_number for row in marked},
+        )
+        .order_by("start_time", "id")
+        .values_list("company_id", "customer_phone_number", "person_id", "numeric_id", "start_time")
+    )
+    candidates = list(earlier)
+    for row in marked:
+        row._good_lead = next(
+            (
+                (numeric_id, start)
+                for company_id, phone, person_id, numeric_id, start in candidates
+                if company_id == row.company_id
+                and phone == row.customer_phone_number
+                and (not row.person_id or person_id == row.person_id)
+            ),
+            None,
+        )
