@@ -204,3 +204,16 @@ def test_ignored_fields_strip_past_and_future_submissions(api_client, account, c
         == 200
     )
     assert api_client.post(url(account, "/ignored_fields"), {"company_ids": []}, format="json").status_code == 400
+
+
+def test_ignored_fields_are_kept_once_whatever_the_case_or_repetition(api_client, account, company):
+    company.ignored_form_fields = ["ssn"]
+    company.save()
+    response = api_client.post(
+        url(account, "/ignored_fields"),
+        {"company_ids": [company.public_id], "field_names": ["SSN", "Card", "card", " Card ", "dob"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    company.refresh_from_db()
+    assert company.ignored_form_fields == ["ssn", "Card", "dob"]

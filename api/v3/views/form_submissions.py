@@ -273,7 +273,11 @@ def ignored_fields_add(*, account: Account, companies: list[Company], field_name
     lowered = {name.lower() for name in field_names}
     for company in Company.objects.select_for_update().filter(pk__in=[c.pk for c in companies], account=account):
         current = list(company.ignored_form_fields or [])
-        current += [name for name in field_names if name.lower() not in {c.lower() for c in current}]
+        known = {name.lower() for name in current}
+        for name in field_names:  # case-insensitive, and once even if the request repeats it
+            if name.lower() not in known:
+                known.add(name.lower())
+                current.append(name)
         company.ignored_form_fields = current
         company.save(update_fields=["ignored_form_fields", "updated_at"])
         for submission in FormSubmission.objects.filter(company=company).only("id", "form_data").iterator():
