@@ -25,4 +25,10 @@ app.conf.beat_schedule = {
     # Every minute: write returning visitors' page views still buffered in Redis
     # (busy pools write theirs right after answering; this catches quiet ones).
     "dni-page-views-flush": {"task": "tracking.tasks.page_views_flush_all", "schedule": crontab()},
+    # Nightly, off-peak: delete visitor sessions (page views, number-assignment rows) idle for
+    # longer than DNI_SESSION_RETENTION_DAYS that no call or form submission points at.
+    "dni-visitor-data-prune": {
+        "task": "tracking.tasks.visitor_data_prune_task",
+        "schedule": crontab(minute=37, hour=3),
+    },
 }

@@ -216,6 +216,9 @@ DNI_ATTRIBUTION_GRACE = env.int("DNI_ATTRIBUTION_GRACE", default=3600)
 DNI_TRUST_X_FORWARDED_FOR = env_bool("DNI_TRUST_X_FORWARDED_FOR", default=False)
 # New pool numbers one public IP address may take per pool per 10 minutes (0: no limit).
 DNI_NEW_HOLDS_PER_IP = env.int("DNI_NEW_HOLDS_PER_IP", default=30)
+# Days visitor sessions, their page views and number-assignment log are kept after the last
+# activity (sessions a call or form submission points at are kept); 0 keeps everything.
+DNI_SESSION_RETENTION_DAYS = env.int("DNI_SESSION_RETENTION_DAYS", default=760)
 # Benchmarks only: mounts /dni/_baseline, a minimal view doing one Redis round trip.
 DNI_BENCH_BASELINE = env_bool("DNI_BENCH_BASELINE", default=False)
 

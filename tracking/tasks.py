@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from callrail.redis import get_redis
-from tracking.services import page_views_flush
+from tracking.services import page_views_flush, visitor_data_prune
 
 
 @shared_task(ignore_result=True)
@@ -26,3 +26,11 @@ def page_views_flush_all() -> int:
         scope = name[name.index("{") + 1 : name.index("}")]
         written += page_views_flush(scope=scope, client=client)
     return written
+
+
+# A first run over a large backlog takes a while; each batch commits on its own, so a
+# run cut short by the limit leaves nothing half done and the next night carries on.
+@shared_task(soft_time_limit=3600, time_limit=3700)
+def visitor_data_prune_task() -> dict[str, int]:
+    """Delete visitor sessions (page views, assignment rows) idle beyond the retention period."""
+    return visitor_data_prune()
