@@ -168,10 +168,24 @@ class VisitorSession(TimeStampedModel):
 
     # Every new visit inserts a row on the DNI hot path, so indexes are few and
     # chosen: (company, session_key), (company, visitor_id, created_at), person.
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="visitor_sessions", db_index=False)
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="visitor_sessions", db_index=False)
+    # The references to the account, company and tracker are checked by Django, not
+    # by database constraints: every visit's check would share-lock the same few
+    # parent rows, and concurrent visits queued behind one another on those locks
+    # at commit. Deletes still cascade (Django's collector does that either way).
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="visitor_sessions", db_index=False, db_constraint=False
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="visitor_sessions", db_index=False, db_constraint=False
+    )
     tracker = models.ForeignKey(
-        Tracker, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions", db_index=False
+        Tracker,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        db_index=False,
+        db_constraint=False,
     )
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions")
     visitor_id = models.CharField(max_length=64)
@@ -218,7 +232,10 @@ class VisitorSession(TimeStampedModel):
 class PageView(models.Model):
     """A page the visitor viewed during a session (the call's browsing history)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database constraint to the account, as for VisitorSession.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     # Indexed by (session, created_at) below.
     session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="page_views", db_index=False)
     page_url = models.TextField()
@@ -246,11 +263,16 @@ class NumberAssignment(models.Model):
     a number to a new visitor only appends a row: the hot path never updates.
     """
 
-    # Written for every new visit to a pool: only the indexes attribution reads.
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
-    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="assignments", db_index=False)
+    # Written for every new visit to a pool: only the indexes attribution reads, and
+    # no database constraints to the shared parent rows (see VisitorSession).
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    tracker = models.ForeignKey(
+        Tracker, on_delete=models.CASCADE, related_name="assignments", db_index=False, db_constraint=False
+    )
     tracking_number = models.ForeignKey(
-        TrackingNumber, on_delete=models.CASCADE, related_name="assignments", db_index=False
+        TrackingNumber, on_delete=models.CASCADE, related_name="assignments", db_index=False, db_constraint=False
     )
     session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="assignments")
     started_at = models.DateTimeField()
