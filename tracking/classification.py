@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -104,6 +105,14 @@ def host_of(url: str) -> str:
     except ValueError:
         return ""
     return host[4:] if host.startswith("www.") else host
+
+
+@lru_cache(maxsize=4096)
+def classify_cached(visit: Visit) -> Touch:
+    """``classify`` for the DNI hot path: a session reports the same first touch on every
+    page view, and many visits share one (the same ad, the same landing page). The
+    Touch returned is shared: read it, never change its dicts."""
+    return classify(visit)
 
 
 def classify(visit: Visit) -> Touch:

@@ -19,7 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,10 @@ def error(message: str, status: int) -> DniResponse:
     return DniResponse({"error": message}, status=status)
 
 
+@lru_cache(maxsize=2048)
 def is_bot(user_agent: str) -> bool:
+    # Cached: most requests come from a few hundred browser versions, and the pattern
+    # is searched through the whole string.
     return not user_agent or bool(_BOT.search(user_agent))
 
 

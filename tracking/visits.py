@@ -33,7 +33,7 @@ from django.db.models.functions import Least
 
 from accounts.models import Company
 from tracking import pools
-from tracking.classification import Match, Touch, Visit, choose_trackers, classify
+from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
 from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
 from tracking.selectors import CompanyConfig, TrackerConfig, company_config_forget
 from tracking.signals import pool_exhausted
@@ -115,7 +115,7 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
     client = client or pools_client()
     now = time.time()
     visit = Visit(report.landing_url or report.page_url, report.landing_referrer)
-    touch = classify(visit)
+    touch = classify_cached(visit)
     matches = choose_trackers(config.trackers, touch, visit)
     scopes = _scopes(config, matches)
     answer = VisitAnswer(numbers={}, ttl=config.session_timeout)
@@ -151,7 +151,7 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
             inherited = _inherited_visit(config, report, touch, now)
             if inherited is not None:
                 visit = inherited
-                touch = classify(visit)
+                touch = classify_cached(visit)
                 matches = choose_trackers(config.trackers, touch, visit)
                 scopes = missing = _scopes(config, matches)
                 answer.first_touch = {"l": visit.landing_url, "r": visit.referrer_url}
