@@ -148,22 +148,49 @@ def company_config_load(company: Company) -> CompanyConfig:
 
 _cache: dict[str, tuple[CompanyConfig | None, float]] = {}
 _cache_lock = threading.Lock()
+# One load per company at a time in this process (see company_config).
+_loading: dict[str, threading.Lock] = {}
+_CACHE_MAX = 10_000
+
+
+def _config_read(company_id: str) -> CompanyConfig | None:
+    lookup = parse_public_or_numeric(company_id, "COM")
+    company = Company.objects.filter(**lookup).first() if lookup else None
+    return company_config_load(company) if company else None
 
 
 def company_config(company_id: str) -> CompanyConfig | None:
-    """The DNI configuration of a company by public or numeric id (None if unknown)."""
+    """The DNI configuration of a company by public or numeric id (None if unknown).
+
+    Kept per process for ``DNI_CONFIG_TTL`` seconds. When it expires, one thread
+    reloads it while the others go on with the configuration they have (current a
+    moment ago): every thread reloading at once stalled all of a worker's visitors
+    every TTL. With nothing cached yet, the others wait for that one load.
+    """
     ttl = getattr(settings, "DNI_CONFIG_TTL", 10)
-    now = time.monotonic()
     cached = _cache.get(company_id)
-    if cached is not None and now - cached[1] < ttl:
+    if cached is not None and time.monotonic() - cached[1] < ttl:
         return cached[0]
-    lookup = parse_public_or_numeric(company_id, "COM")
-    company = Company.objects.filter(**lookup).first() if lookup else None
-    config = company_config_load(company) if company else None
     with _cache_lock:
-        if len(_cache) > 10_000:
-            _cache.clear()
-        _cache[company_id] = (config, now)
+        loader = _loading.setdefault(company_id, threading.Lock())
+    if cached is not None:
+        if not loader.acquire(blocking=False):
+            return cached[0]  # another thread is reloading it
+    else:
+        loader.acquire()
+        cached = _cache.get(company_id)
+        if cached is not None and time.monotonic() - cached[1] < ttl:
+            loader.release()
+            return cached[0]  # loaded while this thread waited
+    try:
+        config = _config_read(company_id)
+        with _cache_lock:
+            if len(_cache) > _CACHE_MAX:
+                _cache.clear()
+                _loading.clear()
+            _cache[company_id] = (config, time.monotonic())
+    finally:
+        loader.release()
     return config
 
 

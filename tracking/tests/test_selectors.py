@@ -1,0 +1,72 @@
+"""The per-process DNI configuration cache: one reload at a time, stale while it runs."""
+
+import threading
+from unittest import mock
+
+import pytest
+
+from tracking import selectors
+from tracking.selectors import company_config, company_config_forget
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    company_config_forget()
+    yield
+    company_config_forget()
+
+
+def _slow_reader(release: threading.Event, started: threading.Event):
+    real = selectors._config_read
+    calls = []
+
+    def read(company_id):
+        calls.append(company_id)
+        started.set()
+        assert release.wait(10)
+        return real(company_id)
+
+    return read, calls
+
+
+def test_an_expired_config_is_reloaded_by_one_thread_while_others_use_it(company, settings):
+    first = company_config(company.public_id)
+    settings.DNI_CONFIG_TTL = 0  # every entry is expired from now on
+    release, started = threading.Event(), threading.Event()
+    read, calls = _slow_reader(release, started)
+    answers = []
+    with mock.patch.object(selectors, "_config_read", side_effect=read):
+        reloader = threading.Thread(target=lambda: answers.append(company_config(company.public_id)))
+        reloader.start()
+        assert started.wait(10)
+        # While that reload is running, other threads are answered at once with the config they had.
+        others = [company_config(company.public_id) for _ in range(5)]
+        release.set()
+        reloader.join(10)
+    assert others == [first] * 5
+    assert calls == [company.public_id]
+    assert answers[0].id == company.id
+
+
+def test_with_nothing_cached_threads_wait_for_a_single_load(company):
+    release, started = threading.Event(), threading.Event()
+    read, calls = _slow_reader(release, started)
+    answers = []
+    with mock.patch.object(selectors, "_config_read", side_effect=read):
+        threads = [threading.Thread(target=lambda: answers.append(company_config(company.public_id))) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        assert started.wait(10)
+        release.set()
+        for thread in threads:
+            thread.join(10)
+    assert calls == [company.public_id]
+    assert [a.id for a in answers] == [company.id] * 4
+
+
+def test_unknown_companies_are_remembered_as_unknown(db):
+    assert company_config("COM" + "0" * 32) is None
+    with mock.patch.object(selectors, "_config_read", side_effect=AssertionError("read again")):
+        assert company_config("COM" + "0" * 32) is None
