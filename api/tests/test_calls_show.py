@@ -57,3 +57,21 @@ def test_times_follow_the_time_zone_parameter(api_client, account, company):
     body = api_client.get(url(account, call.public_id, "time_zone=Asia/Kolkata")).json()
     assert body["start_time"].endswith("+05:30")
     assert api_client.get(url(account, call.public_id, "time_zone=Mars/Olympus")).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected", "label"),
+    [
+        ({"answered": False, "flow_state": {"dialed": True}}, "missed", "Missed Call"),
+        # Hung up in the greeting or a menu: no phone ever rang.
+        ({"answered": False, "flow_state": {}}, "abandonded", "Abandoned Call"),
+        ({"answered": False, "flow_state": {"dialed": True}, "status": "canceled"}, "abandonded", "Abandoned Call"),
+        ({"answered": True, "flow_state": {"dialed": True}}, "answered", "Answered Call"),
+        ({"voicemail": True, "answered": False}, "voicemail", "Voicemail"),
+    ],
+)
+def test_call_type_follows_what_happened_to_the_caller(api_client, account, company, fields, expected, label):
+    call = CallFactory(company=company, **fields)
+    body = api_client.get(url(account, call.public_id, "fields=call_type,formatted_call_type")).json()
+    assert body["call_type"] == expected == call.call_type
+    assert body["formatted_call_type"] == label

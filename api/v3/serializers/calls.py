@@ -119,21 +119,11 @@ CALL_TYPE_LABELS = {
     "voicemail": "Voicemail",
     "voicemail_transcription": "Voicemail Transcription",
 }
-LIVE_STATUSES = (Call.Status.QUEUED, Call.Status.RINGING, Call.Status.IN_PROGRESS)
 
 
 def call_type(call: Call) -> str:
-    if call.direction == Call.Direction.OUTBOUND:
-        return "outbound"
-    if call.status in LIVE_STATUSES:
-        return "in_progress"
-    if call.voicemail:
-        return "voicemail_transcription" if call.transcription else "voicemail"
-    if call.answered:
-        return "answered"
-    if call.status == Call.Status.CANCELED:
-        return "abandonded"
-    return "missed"
+    # One rule for the API, webhooks and the simulator: the model's.
+    return call.call_type
 
 
 def money(value: Decimal | None) -> int | float | None:
