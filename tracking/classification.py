@@ -107,7 +107,7 @@ def host_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # URLs of up to 4,000 characters: at most a few MB per process
 def classify_cached(visit: Visit) -> Touch:
     """``classify`` for the DNI hot path: a session reports the same first touch on every
     page view, and many visits share one (the same ad, the same landing page). The
