@@ -28,6 +28,7 @@ Twilio signs those requests like the first one. Steps that need nobody (schedule
 tag, message) run inside the same answer.
 """
 
+import copy
 import logging
 import re
 import uuid
@@ -40,6 +41,8 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import Tag
 from accounts.phone import to_e164
@@ -47,7 +50,7 @@ from callrail.redis import get_redis
 from telephony.links import public_url
 from telephony.models import Call
 from telephony.twilio import Dial, Gather, VoiceResponse
-from tracking.models import Tracker
+from tracking.models import CallFlow, Tracker
 
 logger = logging.getLogger(__name__)
 
@@ -482,6 +485,137 @@ def unknown_number_twiml() -> str:
     response.say("We are sorry, the number you dialed is not in service. Please check the number and try again.")
     response.hangup()
     return str(response)
+
+
+# --- a deleted tag leaves the flows ---------------------------------------------------
+
+# The fields of a step that hold another step's id (besides each menu option's).
+STEP_REF_FIELDS = ("next_step_id", "timeout_step_id", "no_input_step_id", "open_step_id", "closed_step_id")
+
+
+def _retarget(definition: dict[str, Any], old: int | str, new: Any) -> None:
+    """Point whatever led to step ``old`` at ``new`` instead."""
+
+    def leads_to_old(ref: Any) -> bool:
+        return ref is not None and ref != "" and str(ref) == str(old)
+
+    if leads_to_old(definition.get("initial_step_id")):
+        definition["initial_step_id"] = new
+    for step in definition["steps"]:
+        if not isinstance(step, dict):
+            continue
+        for key in STEP_REF_FIELDS:
+            if leads_to_old(step.get(key)):
+                step[key] = new
+        options = step.get("menu_options")
+        for option in options if isinstance(options, list) else []:
+            if isinstance(option, dict) and leads_to_old(option.get("next_step_id")):
+                option["next_step_id"] = new
+
+
+def flow_without_tag_name(definition: Any, name: str) -> dict | None:
+    """``definition`` with ``name`` taken out of its tag steps, or None if no tag step lists it.
+
+    Names compare as a running flow looks them up (validated, so without surrounding
+    spaces; otherwise exactly). A tag step left without tags is dropped: whatever led to
+    it leads to its next step. The result is not validated.
+    """
+    if not isinstance(definition, dict) or definition.get("type") != "advanced":
+        return None
+    if not isinstance(definition.get("steps"), list):
+        return None
+    out = copy.deepcopy(definition)
+    changed = False
+    emptied = []
+    for step in out["steps"]:
+        if not isinstance(step, dict) or step.get("type") != "tag":
+            continue
+        listed = step.get("tags")
+        if isinstance(listed, str):
+            listed = [listed]
+        if not isinstance(listed, list):
+            continue
+        kept = [item for item in listed if (item.strip() if isinstance(item, str) else item) != name]
+        if len(kept) == len(listed):
+            continue
+        changed = True
+        if kept:
+            step["tags"] = kept
+        else:
+            emptied.append(step)
+    if not changed:
+        return None
+    for step in emptied:
+        out["steps"] = [other for other in out["steps"] if other is not step]
+        if step.get("id") is not None:
+            _retarget(out, step["id"], step.get("next_step_id"))
+    return out
+
+
+def call_flows_without_tag(*, tag: Tag) -> int:
+    """Take a deleted ``tag``'s name out of the flows that would bring it back; returns how many changed.
+
+    A tag step finds its names when a call passes it: the call's company tag first, then
+    the account's, and it creates a company tag for a name it finds neither way. Once
+    ``tag`` is gone, the companies that found it by its name (and no other tag of that
+    name) would recreate it; the flows their trackers run lose the name. A flow also run for
+    a company where the name means another tag (its own, or one it would create) is left as
+    it is, and so is one that would no longer validate (both logged). Saved flows clear the
+    flow caches.
+    """
+    others = Tag.objects.filter(account_id=tag.account_id, name=tag.name).exclude(pk=tag.pk)
+    if others.filter(company__isnull=True).exists():
+        return 0  # every company now finds the account's tag of that name
+    still_found = set(others.values_list("company_id", flat=True))
+
+    def recreates(company_id: int) -> bool:
+        return tag.company_id in (None, company_id) and company_id not in still_found
+
+    with transaction.atomic():
+        flows = CallFlow.objects.filter(account_id=tag.account_id)
+        if tag.company_id is not None:
+            flows = flows.filter(
+                Q(company_id=tag.company_id)
+                | Q(pk__in=Tracker.objects.filter(company_id=tag.company_id).values("call_flow_id"))
+            )
+        edits: list[tuple[CallFlow, dict]] = []
+        for flow in flows.select_for_update().order_by("pk"):
+            definition = flow_without_tag_name(flow.definition, tag.name)
+            if definition is not None:
+                edits.append((flow, definition))
+        # Calls take their tracker's company; the flow's own company may add trackers later.
+        run_by: dict[int, set[int]] = {flow.pk: {flow.company_id} for flow, _ in edits}
+        trackers = Tracker.objects.filter(call_flow_id__in=run_by).values_list("call_flow_id", "company_id")
+        for flow_id, company_id in trackers:
+            run_by[flow_id].add(company_id)
+        changed = 0
+        for flow, definition in edits:
+            companies = run_by[flow.pk]
+            affected = {company_id for company_id in companies if recreates(company_id)}
+            if not affected:
+                continue
+            if affected != companies:
+                logger.warning(
+                    "call flow %s keeps deleted tag %r: it also runs for companies %s, where that name is another tag",
+                    flow.pk,
+                    tag.name,
+                    sorted(companies - affected),
+                )
+                continue
+            try:
+                call_flow_validate(definition)
+            except ValidationError as exc:
+                logger.warning(
+                    "call flow %s keeps deleted tag %r: without it the flow is invalid (%s)",
+                    flow.pk,
+                    tag.name,
+                    "; ".join(exc.messages),
+                )
+                continue
+            flow.definition = definition
+            flow.save(update_fields=["definition", "updated_at"])
+            changed += 1
+    return changed
 
 
 # --- running a flow ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q
 from django.utils import timezone
 
 from accounts.models import Account, Company, Tag, User
@@ -26,7 +26,7 @@ from accounts.phone import is_us_or_canada, to_e164_or_none
 from callrail.db import from_row, insert, select_columns
 from callrail.versioned_cache import VersionedCache
 from telephony import signals
-from telephony.callflows import FlowRun
+from telephony.callflows import FlowRun, call_flows_without_tag
 from telephony.carrier import CarrierError, get_carrier
 from telephony.links import public_url
 from telephony.models import Call, OutboundCallerId, TextConversation, TextMessage
@@ -81,6 +81,18 @@ def numbers_forget(**kwargs: Any) -> None:
 
     callflows._flows.clear()
     _numbers.forget()
+
+
+def tag_deleted(*, instance: Tag, origin: Any = None, **kwargs: Any) -> None:
+    """A deleted tag stays deleted: the flows that would recreate it stop applying it.
+
+    Runs inside the delete's transaction. A tag deleted because its company or account is
+    (the only cascades that reach a tag) leaves nothing to do: their flows go too.
+    """
+    started_by = origin._meta.model if isinstance(origin, Model) else getattr(origin, "model", None)
+    if started_by is not None and not issubclass(started_by, Tag):
+        return
+    call_flows_without_tag(tag=instance)
 
 
 @lru_cache(maxsize=4096)

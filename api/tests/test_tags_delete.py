@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import Tag, User
 from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
+from tracking.tests.factories import CallFlowFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +16,45 @@ def test_it_deletes_a_tag(api_client, account, company):
     response = api_client.delete(url(account, tag))
     assert response.status_code == 204
     assert not Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_call_flows_stop_applying_the_deleted_tag(api_client, account, company):
+    tag = Tag.objects.create(account=account, company=company, name="Sales")
+    definition = {
+        "type": "advanced",
+        "initial_step_id": 1,
+        "steps": [
+            {"id": 1, "type": "tag", "tags": ["Sales", "Lead"], "next_step_id": 2},
+            {"id": 2, "type": "tag", "tags": ["Sales"], "next_step_id": 3},
+            {"id": 3, "type": "dial", "destination_number": "+14045550101"},
+        ],
+    }
+    flow = CallFlowFactory(company=company, definition=definition)
+    response = api_client.delete(url(account, tag))
+    assert response.status_code == 204
+    assert response.content == b""
+    flow.refresh_from_db()
+    assert flow.definition["steps"] == [
+        {"id": 1, "type": "tag", "tags": ["Lead"], "next_step_id": 3},
+        {"id": 3, "type": "dial", "destination_number": "+14045550101"},
+    ]
+
+
+def test_a_flow_keeps_the_tag_when_the_deletion_is_refused(account, company):
+    tag = Tag.objects.create(account=account, company=company, name="Sales")
+    definition = {
+        "type": "advanced",
+        "initial_step_id": 1,
+        "steps": [
+            {"id": 1, "type": "tag", "tags": ["Sales"], "next_step_id": 2},
+            {"id": 2, "type": "dial", "destination_number": "+14045550101"},
+        ],
+    }
+    flow = CallFlowFactory(company=company, definition=definition)
+    reporting = client_for(user_with_role(account, User.Role.REPORTING, [company]))
+    assert reporting.delete(url(account, tag)).status_code == 403
+    flow.refresh_from_db()
+    assert flow.definition == definition
 
 
 def test_reporting_users_cannot_delete(account, company):

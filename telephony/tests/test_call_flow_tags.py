@@ -1,0 +1,246 @@
+"""A deleted tag stays deleted: the tag steps that would recreate it stop applying it."""
+
+import logging
+from unittest import mock
+
+import pytest
+
+from accounts.models import Account, Company, Tag, User
+from telephony.callflows import call_flows_without_tag
+from telephony.models import Call
+from telephony.tests.conftest import voice_params
+from telephony.tests.test_call_flows import VOICE, flow_definition
+from tracking.models import CallFlow
+from tracking.tests.factories import CallFlowFactory, TrackerFactory, TrackingNumberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def tagging_flow(tags, **extra_steps):
+    """Greeting → tag step 2 → menu 3 (key 1 rings, key 2 comes back through the tag step)."""
+    return {
+        "type": "advanced",
+        "recording_enabled": False,
+        "initial_step_id": 1,
+        "steps": [
+            {"id": 1, "type": "message", "prompt_text": "Hello.", "next_step_id": 2},
+            {"id": 2, "type": "tag", "tags": tags, "next_step_id": 3},
+            {
+                "id": 3,
+                "type": "menu",
+                "prompt_text": "Press 1 for sales, 2 to hear this again.",
+                "menu_options": [
+                    {"key": "1", "description": "Sales", "next_step_id": 4},
+                    {"key": "2", "description": "Again", "next_step_id": 2},
+                ],
+                "no_input_step_id": 2,
+            },
+            {"id": 4, "type": "dial", "destination_number": "+14045550101", "timeout_step_id": 5},
+            {"id": 5, "type": "hangup"},
+        ],
+    }
+
+
+def steps_by_id(flow):
+    flow.refresh_from_db()
+    return {step["id"]: step for step in flow.definition["steps"]}
+
+
+def test_deleting_one_of_a_steps_tags_leaves_the_others(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales", "Lead"]))
+    tag.delete()
+    assert steps_by_id(flow)[2]["tags"] == ["Lead"]
+    assert flow.definition["initial_step_id"] == 1
+
+
+def test_a_step_left_without_tags_is_removed_and_what_led_to_it_leads_on(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    before = flow.updated_at
+    tag.delete()
+    steps = steps_by_id(flow)
+    assert 2 not in steps
+    assert steps[1]["next_step_id"] == 3
+    assert [option["next_step_id"] for option in steps[3]["menu_options"]] == [4, 3]
+    assert steps[3]["no_input_step_id"] == 3
+    assert flow.updated_at > before
+
+
+def test_the_initial_step_and_a_chain_of_tag_steps_are_rewired(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    definition = {
+        "type": "advanced",
+        "initial_step_id": "a",
+        "steps": [
+            {"id": "a", "type": "tag", "tags": "Sales", "next_step_id": "b"},
+            {"id": "b", "type": "tag", "tags": [" Sales "], "next_step_id": "c"},
+            {"id": "c", "type": "schedule", "hours": {}, "open_step_id": "d", "closed_step_id": "e"},
+            {"id": "d", "type": "tag", "tags": ["Sales", "Open"], "next_step_id": "e"},
+            {"id": "e", "type": "dial", "destination_number": "+14045550101", "timeout_step_id": "f"},
+            {"id": "f", "type": "tag", "tags": ["Sales"], "next_step_id": "g"},
+            {"id": "g", "type": "voicemail"},
+        ],
+    }
+    flow = CallFlowFactory(company=company, definition=definition)
+    tag.delete()
+    flow.refresh_from_db()
+    assert flow.definition["initial_step_id"] == "c"
+    steps = {step["id"]: step for step in flow.definition["steps"]}
+    assert list(steps) == ["c", "d", "e", "g"]
+    assert steps["d"]["tags"] == ["Open"]
+    assert steps["e"]["timeout_step_id"] == "g"
+
+
+def test_a_company_tag_leaves_other_companies_flows_alone(company):
+    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
+    bare = Company.objects.create(account=company.account, name="Alice Electric")
+    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    ours = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    theirs = CallFlowFactory(company=neighbour, definition=tagging_flow(["Sales"]))
+    # Calls of a company without a "Sales" of its own never found this one either.
+    unrelated = CallFlowFactory(company=bare, definition=tagging_flow(["Sales"]))
+    tag.delete()
+    assert 2 not in steps_by_id(ours)
+    assert steps_by_id(theirs)[2]["tags"] == ["Sales"]
+    assert steps_by_id(unrelated)[2]["tags"] == ["Sales"]
+
+
+def test_a_tag_of_another_account_changes_nothing(company, other_company):
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    Tag.objects.create(account=other_company.account, company=other_company, name="Sales").delete()
+    Tag.objects.create(account=other_company.account, company=None, name="Sales", tag_level="account").delete()
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+
+
+def test_an_account_tag_leaves_the_flows_of_companies_with_their_own_tag_of_that_name(company):
+    account = company.account
+    own = Company.objects.create(account=account, name="Alice Roofing")
+    Tag.objects.create(account=account, company=own, name="Sales")
+    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
+    relying = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    keeping = CallFlowFactory(company=own, definition=tagging_flow(["Sales"]))
+    tag.delete()
+    assert 2 not in steps_by_id(relying)
+    assert steps_by_id(keeping)[2]["tags"] == ["Sales"]
+
+
+def test_a_company_tag_shadowing_an_account_tag_leaves_the_flows_alone(company):
+    Tag.objects.create(account=company.account, company=None, name="Sales", tag_level="account")
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    tag.delete()  # calls now get the account's "Sales", which still exists
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+
+
+def test_names_match_exactly(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["sales", "Sales team"]))
+    tag.delete()
+    assert steps_by_id(flow)[2]["tags"] == ["sales", "Sales team"]
+
+
+def test_a_flow_shared_with_a_company_that_keeps_the_name_is_left_alone(company, caplog):
+    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
+    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    TrackerFactory(company=company, call_flow=flow)
+    TrackerFactory(company=neighbour, call_flow=flow)
+    with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
+        tag.delete()
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+    assert f"call flow {flow.pk} keeps deleted tag 'Sales'" in caplog.text
+
+
+def test_a_flow_shared_only_with_companies_that_would_recreate_it_changes(company):
+    account = company.account
+    neighbour = Company.objects.create(account=account, name="Alice Roofing")
+    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    TrackerFactory(company=neighbour, call_flow=flow)
+    tag.delete()
+    assert 2 not in steps_by_id(flow)
+
+
+def test_a_flow_that_would_not_validate_is_left_unchanged(company, caplog):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    definition = tagging_flow(["Sales"])
+    definition["steps"][3]["destination_number"] = "not a number"
+    flow = CallFlowFactory(company=company, definition=definition)
+    with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
+        tag.delete()
+    flow.refresh_from_db()
+    assert flow.definition == definition
+    assert "without it the flow is invalid" in caplog.text
+
+
+def test_basic_and_by_uuid_flows_are_skipped(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    basic = CallFlowFactory(company=company)
+    by_uuid = CallFlowFactory(
+        company=company, definition={"type": "advanced", "uuid": "6f1c4f4e-1d8a-4a8e-9a4e-0d5c2a1b3c4d"}
+    )
+    definitions = (basic.definition, by_uuid.definition)
+    assert call_flows_without_tag(tag=tag) == 0
+    basic.refresh_from_db()
+    by_uuid.refresh_from_db()
+    assert (basic.definition, by_uuid.definition) == definitions
+
+
+def test_tags_deleted_with_their_company_leave_its_flows_to_go_with_it(company):
+    Tag.objects.create(account=company.account, company=company, name="Sales")
+    CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    with mock.patch("telephony.services.call_flows_without_tag") as service:
+        company.delete()
+    service.assert_not_called()
+    assert not Tag.objects.exists()
+    assert not CallFlow.objects.exists()
+
+
+def test_tags_deleted_with_their_account_leave_its_flows_to_go_with_it(company):
+    Tag.objects.create(account=company.account, company=None, name="Sales", tag_level="account")
+    CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    with mock.patch("telephony.services.call_flows_without_tag") as service:
+        Account.objects.filter(pk=company.account_id).delete()
+    service.assert_not_called()
+    assert not Account.objects.exists()
+
+
+def test_a_call_after_the_deletion_does_not_recreate_the_tag(twilio_post, company):
+    flow = CallFlowFactory(company=company, definition=flow_definition())
+    number = TrackingNumberFactory(tracker=TrackerFactory(company=company, call_flow=flow))
+    first = voice_params(to=number.number)
+    twilio_post(VOICE, first)
+    tag = Tag.objects.get(name="Business hours")  # the first call created it
+    assert list(Call.objects.get(call_sid=first["CallSid"]).tags.all()) == [tag]
+
+    tag.delete()
+
+    second = voice_params(to=number.number)
+    response = twilio_post(VOICE, second)
+    assert response.status_code == 200
+    call = Call.objects.get(call_sid=second["CallSid"])
+    assert call.flow_state["path"] == [0, 1, 3]
+    assert not call.tags.exists()
+    assert not Tag.objects.filter(name="Business hours").exists()
+
+
+def test_deleting_in_the_admin_updates_the_flows(client, account, company):
+    staff = User.objects.create_user(
+        email="ops@example.com", password="pw", account=account, role=User.Role.ADMIN, is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    one = Tag.objects.create(account=account, company=company, name="Sales")
+    two = Tag.objects.create(account=account, company=company, name="Lead")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales", "Lead", "Spam"]))
+    response = client.post(f"/admin/accounts/tag/{one.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert steps_by_id(flow)[2]["tags"] == ["Lead", "Spam"]
+    response = client.post(
+        "/admin/accounts/tag/", {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Tag.objects.filter(pk=two.pk).exists()
+    assert steps_by_id(flow)[2]["tags"] == ["Spam"]
