@@ -72,7 +72,7 @@ def signature_valid(request: HttpRequest) -> bool:
     # Twilio signs the URL it was given, which is ours exactly: one HMAC settles almost
     # every request. The library's full check (the URL with and without a port, two
     # more HMACs) runs only when that one does not match.
-    if hmac.compare_digest(validator.compute_signature(url, params), signature):
+    if hmac.compare_digest(validator.compute_signature(url, params).encode(), signature.encode()):
         return True
     return validator.validate(url, params, signature)
 

@@ -59,6 +59,12 @@ def test_a_bad_signature_is_refused(twilio_post, company):
     assert not Call.objects.exists()
 
 
+def test_a_signature_with_non_ascii_characters_is_refused_not_an_error(twilio_post, company):
+    number = basic_number(company)
+    response = twilio_post(VOICE, voice_params(to=number.number), signature="L/OH5YylLD5NRKLltdqwSvS0Bé=")
+    assert response.status_code == 403
+
+
 def test_a_missing_signature_is_refused(client, company):
     number = basic_number(company)
     assert client.post(VOICE, voice_params(to=number.number)).status_code == 403
