@@ -7,16 +7,20 @@ seconds per process (and at once in this process after a change saved here).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from accounts.fields import parse_public_or_numeric
 from accounts.models import Company
 from tracking.models import Tracker, TrackingNumber
+
+logger = logging.getLogger(__name__)
 
 
 def target_key(number: str) -> str:
@@ -183,7 +187,14 @@ def company_config(company_id: str) -> CompanyConfig | None:
             loader.release()
             return cached[0]  # loaded while this thread waited
     try:
-        config = _config_read(company_id)
+        try:
+            config = _config_read(company_id)
+        except DatabaseError:
+            if cached is None:
+                raise
+            # The database is out of reach: numbers keep swapping with what was current.
+            logger.warning("DNI configuration of %s not reloaded; using the cached one", company_id, exc_info=True)
+            return cached[0]
         with _cache_lock:
             if len(_cache) > _CACHE_MAX:
                 _cache.clear()

@@ -70,3 +70,17 @@ def test_unknown_companies_are_remembered_as_unknown(db):
     assert company_config("COM" + "0" * 32) is None
     with mock.patch.object(selectors, "_config_read", side_effect=AssertionError("read again")):
         assert company_config("COM" + "0" * 32) is None
+
+
+def test_a_reload_that_fails_keeps_the_cached_config(company, settings):
+    from django.db import OperationalError
+
+    first = company_config(company.public_id)
+    settings.DNI_CONFIG_TTL = 0
+    with mock.patch.object(selectors, "_config_read", side_effect=OperationalError("database down")):
+        assert company_config(company.public_id) == first
+    with (
+        mock.patch.object(selectors, "_config_read", side_effect=OperationalError("database down")),
+        pytest.raises(OperationalError),
+    ):
+        company_config("COM" + "1" * 32)  # nothing cached to fall back on
