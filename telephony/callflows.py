@@ -34,6 +34,7 @@ import re
 import uuid
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -487,7 +488,7 @@ def unknown_number_twiml() -> str:
     return str(response)
 
 
-# --- a deleted tag leaves the flows ---------------------------------------------------
+# --- the flows follow a deleted or renamed tag -------------------------------------------
 
 # The fields of a step that hold another step's id (besides each menu option's).
 STEP_REF_FIELDS = ("next_step_id", "timeout_step_id", "no_input_step_id", "open_step_id", "closed_step_id")
@@ -513,6 +514,30 @@ def _retarget(definition: dict[str, Any], old: int | str, new: Any) -> None:
                 option["next_step_id"] = new
 
 
+def _tag_name(item: Any) -> Any:
+    """A tag step's name as a running flow looks it up (validated, so without surrounding spaces)."""
+    return item.strip() if isinstance(item, str) else item
+
+
+def _tag_step_lists(definition: Any) -> tuple[dict, list[tuple[dict, list]]] | None:
+    """A copy of an advanced ``definition`` and its tag steps (in the copy) with their names as a list."""
+    if not isinstance(definition, dict) or definition.get("type") != "advanced":
+        return None
+    if not isinstance(definition.get("steps"), list):
+        return None
+    out = copy.deepcopy(definition)
+    found = []
+    for step in out["steps"]:
+        if not isinstance(step, dict) or step.get("type") != "tag":
+            continue
+        listed = step.get("tags")
+        if isinstance(listed, str):
+            listed = [listed]
+        if isinstance(listed, list):
+            found.append((step, listed))
+    return out, found
+
+
 def flow_without_tag_name(definition: Any, name: str) -> dict | None:
     """``definition`` with ``name`` taken out of its tag steps, or None if no tag step lists it.
 
@@ -520,22 +545,14 @@ def flow_without_tag_name(definition: Any, name: str) -> dict | None:
     spaces; otherwise exactly). A tag step left without tags is dropped: whatever led to
     it leads to its next step. The result is not validated.
     """
-    if not isinstance(definition, dict) or definition.get("type") != "advanced":
+    found = _tag_step_lists(definition)
+    if found is None:
         return None
-    if not isinstance(definition.get("steps"), list):
-        return None
-    out = copy.deepcopy(definition)
+    out, steps = found
     changed = False
     emptied = []
-    for step in out["steps"]:
-        if not isinstance(step, dict) or step.get("type") != "tag":
-            continue
-        listed = step.get("tags")
-        if isinstance(listed, str):
-            listed = [listed]
-        if not isinstance(listed, list):
-            continue
-        kept = [item for item in listed if (item.strip() if isinstance(item, str) else item) != name]
+    for step, listed in steps:
+        kept = [item for item in listed if _tag_name(item) != name]
         if len(kept) == len(listed):
             continue
         changed = True
@@ -552,23 +569,58 @@ def flow_without_tag_name(definition: Any, name: str) -> dict | None:
     return out
 
 
-def call_flows_without_tag(*, tag: Tag) -> int:
-    """Take a deleted ``tag``'s name out of the flows that would bring it back; returns how many changed.
+def flow_with_tag_renamed(definition: Any, old: str, new: str) -> dict | None:
+    """``definition`` with ``old`` replaced by ``new`` in its tag steps, or None if no tag step lists ``old``.
+
+    Names compare as in ``flow_without_tag_name``. A step that already lists ``new`` keeps
+    it once, where it was first listed. The result is not validated.
+    """
+    found = _tag_step_lists(definition)
+    if found is None:
+        return None
+    out, steps = found
+    changed = False
+    for step, listed in steps:
+        if not any(_tag_name(item) == old for item in listed):
+            continue
+        changed = True
+        renamed: list[Any] = []
+        for item in listed:
+            name = new if _tag_name(item) == old else item
+            if _tag_name(name) == new and any(_tag_name(other) == new for other in renamed):
+                continue
+            renamed.append(name)
+        step["tags"] = renamed
+    return out if changed else None
+
+
+def _edit_flows_finding_tag(
+    *,
+    tag: Tag,
+    name: str,
+    edit: Callable[[Any], dict | None],
+    keeps: str,
+    invalid: str,
+    clashes: Callable[[int], bool] | None = None,
+) -> int:
+    """Save ``edit(definition)`` in the flows whose calls find ``tag`` by ``name``; returns how many changed.
 
     A tag step finds its names when a call passes it: the call's company tag first, then
-    the account's, and it creates a company tag for a name it finds neither way. Once
-    ``tag`` is gone, the companies that found it by its name (and no other tag of that
-    name) would recreate it; the flows their trackers run lose the name. A flow also run for
-    a company where the name means another tag (its own, or one it would create) is left as
-    it is, and so is one that would no longer validate (both logged). Saved flows clear the
-    flow caches.
+    the account's, and it creates a company tag for a name it finds neither way. The
+    companies that find ``tag`` by ``name`` are those it belongs to (its company, or every
+    company for an account tag) where no other tag of that name comes first; ``edit`` is
+    saved in the flows run only for such companies (calls take their tracker's company, and
+    the flow's own company may add trackers later) and not for one where ``clashes``. A flow
+    also run for other companies, or for one that clashes, is left as it is, and so is one
+    whose edit would not validate (both logged as "call flow N keeps ``keeps``: ...").
+    Saved flows clear the flow caches.
     """
-    others = Tag.objects.filter(account_id=tag.account_id, name=tag.name).exclude(pk=tag.pk)
+    others = Tag.objects.filter(account_id=tag.account_id, name=name).exclude(pk=tag.pk)
     if others.filter(company__isnull=True).exists():
-        return 0  # every company now finds the account's tag of that name
+        return 0  # every company finds the account's tag of that name
     still_found = set(others.values_list("company_id", flat=True))
 
-    def recreates(company_id: int) -> bool:
+    def finds(company_id: int) -> bool:
         return tag.company_id in (None, company_id) and company_id not in still_found
 
     with transaction.atomic():
@@ -580,7 +632,7 @@ def call_flows_without_tag(*, tag: Tag) -> int:
             )
         edits: list[tuple[CallFlow, dict]] = []
         for flow in flows.select_for_update().order_by("pk"):
-            definition = flow_without_tag_name(flow.definition, tag.name)
+            definition = edit(flow.definition)
             if definition is not None:
                 edits.append((flow, definition))
         # Calls take their tracker's company; the flow's own company may add trackers later.
@@ -591,31 +643,82 @@ def call_flows_without_tag(*, tag: Tag) -> int:
         changed = 0
         for flow, definition in edits:
             companies = run_by[flow.pk]
-            affected = {company_id for company_id in companies if recreates(company_id)}
+            affected = {company_id for company_id in companies if finds(company_id)}
             if not affected:
                 continue
             if affected != companies:
                 logger.warning(
-                    "call flow %s keeps deleted tag %r: it also runs for companies %s, where that name is another tag",
+                    "call flow %s keeps %s: it also runs for companies %s, where that name is another tag",
                     flow.pk,
-                    tag.name,
+                    keeps,
                     sorted(companies - affected),
+                )
+                continue
+            clashing = sorted(company_id for company_id in companies if clashes is not None and clashes(company_id))
+            if clashing:
+                logger.warning(
+                    "call flow %s keeps %s: it runs for companies %s, where the new name is another tag",
+                    flow.pk,
+                    keeps,
+                    clashing,
                 )
                 continue
             try:
                 call_flow_validate(definition)
             except ValidationError as exc:
-                logger.warning(
-                    "call flow %s keeps deleted tag %r: without it the flow is invalid (%s)",
-                    flow.pk,
-                    tag.name,
-                    "; ".join(exc.messages),
-                )
+                logger.warning("call flow %s keeps %s: %s (%s)", flow.pk, keeps, invalid, "; ".join(exc.messages))
                 continue
             flow.definition = definition
             flow.save(update_fields=["definition", "updated_at"])
             changed += 1
     return changed
+
+
+def call_flows_without_tag(*, tag: Tag) -> int:
+    """Take a deleted ``tag``'s name out of the flows that would bring it back; returns how many changed.
+
+    Once ``tag`` is gone, the companies that found it by its name (and no other tag of
+    that name) would recreate it; the flows their trackers run lose the name. A flow also
+    run for a company where the name means another tag (its own, or one it would create)
+    is left as it is, and so is one that would no longer validate (both logged).
+    """
+    return _edit_flows_finding_tag(
+        tag=tag,
+        name=tag.name,
+        edit=lambda definition: flow_without_tag_name(definition, tag.name),
+        keeps=f"deleted tag {tag.name!r}",
+        invalid="without it the flow is invalid",
+    )
+
+
+def call_flows_with_tag_renamed(*, tag: Tag, old_name: str) -> int:
+    """Follow a rename of ``tag`` (from ``old_name``) in the flows that found it by that name; returns how many changed.
+
+    Once renamed, the companies that found ``tag`` by ``old_name`` would create a new tag
+    of that name; in the flows their trackers run, ``old_name`` becomes the tag's name
+    (listed once). A flow also run for a company where the old name means another tag,
+    or where the new name does (so the flow would apply that tag instead), is left as it
+    is, and so is one that would no longer validate (all logged).
+    """
+    new_name = tag.name
+    named_new = set(
+        Tag.objects.filter(account_id=tag.account_id, name=new_name)
+        .exclude(pk=tag.pk)
+        .values_list("company_id", flat=True)
+    )
+
+    def clashes(company_id: int) -> bool:
+        # A company tag comes first; for an account tag, another account tag of that name is as likely.
+        return company_id in named_new or (tag.company_id is None and None in named_new)
+
+    return _edit_flows_finding_tag(
+        tag=tag,
+        name=old_name,
+        edit=lambda definition: flow_with_tag_renamed(definition, old_name, new_name),
+        keeps=f"renamed tag {old_name!r} (now {new_name!r})",
+        invalid="with the new name the flow is invalid",
+        clashes=clashes,
+    )
 
 
 # --- running a flow ----------------------------------------------------------------------

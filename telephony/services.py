@@ -26,7 +26,7 @@ from accounts.phone import is_us_or_canada, to_e164_or_none
 from callrail.db import from_row, insert, select_columns
 from callrail.versioned_cache import VersionedCache
 from telephony import signals
-from telephony.callflows import FlowRun, call_flows_without_tag
+from telephony.callflows import FlowRun, call_flows_with_tag_renamed, call_flows_without_tag
 from telephony.carrier import CarrierError, get_carrier
 from telephony.links import public_url
 from telephony.models import Call, OutboundCallerId, TextConversation, TextMessage
@@ -93,6 +93,33 @@ def tag_deleted(*, instance: Tag, origin: Any = None, **kwargs: Any) -> None:
     if started_by is not None and not issubclass(started_by, Tag):
         return
     call_flows_without_tag(tag=instance)
+
+
+# The name a tag had in the database when its save started (set by ``tag_saving``).
+_STORED_NAME = "_telephony_stored_name"
+
+
+def tag_saving(*, instance: Tag, raw: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
+    """Remember the stored name of a tag about to be saved, for ``tag_saved`` to spot a rename."""
+    instance.__dict__.pop(_STORED_NAME, None)
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    if update_fields is not None and "name" not in update_fields:
+        return
+    stored = Tag.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    if stored is not None and stored != instance.name:
+        setattr(instance, _STORED_NAME, stored)
+
+
+def tag_saved(*, instance: Tag, created: bool = False, raw: bool = False, **kwargs: Any) -> None:
+    """A renamed tag stays the tag its flows apply: their tag steps take the new name.
+
+    Runs inside the save's transaction when there is one (the API's and the admin's).
+    """
+    old_name = instance.__dict__.pop(_STORED_NAME, None)
+    if created or raw or old_name is None or old_name == instance.name:
+        return
+    call_flows_with_tag_renamed(tag=instance, old_name=old_name)
 
 
 @lru_cache(maxsize=4096)

@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import Tag, User
 from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
+from tracking.tests.factories import CallFlowFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,46 @@ def test_it_renames_and_recolors(api_client, account, tag):
     assert response.status_code == 200
     data = response.json()
     assert (data["name"], data["color"], data["background_color"]) == ("Existing Customer", "red2", "red2")
+
+
+def flow_tagging(company, *names):
+    return CallFlowFactory(
+        company=company,
+        definition={
+            "type": "advanced",
+            "initial_step_id": 1,
+            "steps": [
+                {"id": 1, "type": "tag", "tags": list(names), "next_step_id": 2},
+                {"id": 2, "type": "dial", "destination_number": "+14045550101"},
+            ],
+        },
+    )
+
+
+def test_call_flows_follow_the_rename(api_client, account, company, tag):
+    flow = flow_tagging(company, "Lead", "Sales")
+    response = api_client.put(url(account, tag), {"name": "Existing Customer"}, format="json")
+    assert response.status_code == 200
+    flow.refresh_from_db()
+    assert flow.definition["steps"][0]["tags"] == ["Lead", "Existing Customer"]
+
+
+def test_call_flows_are_left_alone_when_the_name_stays(api_client, account, company, tag):
+    flow = flow_tagging(company, "Sales")
+    before = flow.updated_at
+    response = api_client.put(url(account, tag), {"name": "Sales", "color": "red2"}, format="json")
+    assert response.status_code == 200
+    flow.refresh_from_db()
+    assert flow.definition["steps"][0]["tags"] == ["Sales"]
+    assert flow.updated_at == before
+
+
+def test_call_flows_keep_the_name_when_the_rename_is_refused(api_client, account, company, tag):
+    Tag.objects.create(account=account, company=company, name="Taken")
+    flow = flow_tagging(company, "Sales")
+    assert api_client.put(url(account, tag), {"name": "taken"}, format="json").status_code == 422
+    flow.refresh_from_db()
+    assert flow.definition["steps"][0]["tags"] == ["Sales"]
 
 
 @pytest.mark.parametrize(("value", "status"), [(True, "disabled"), ("true", "disabled"), ("false", "enabled")])

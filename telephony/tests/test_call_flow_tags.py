@@ -1,12 +1,14 @@
-"""A deleted tag stays deleted: the tag steps that would recreate it stop applying it."""
+"""A deleted tag stays deleted: the tag steps that would recreate it stop applying it.
+A renamed tag stays the tag they apply: they take its new name."""
 
 import logging
 from unittest import mock
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from accounts.models import Account, Company, Tag, User
-from telephony.callflows import call_flows_without_tag
+from telephony.callflows import call_flows_with_tag_renamed, call_flows_without_tag
 from telephony.models import Call
 from telephony.tests.conftest import voice_params
 from telephony.tests.test_call_flows import VOICE, flow_definition
@@ -244,3 +246,224 @@ def test_deleting_in_the_admin_updates_the_flows(client, account, company):
     assert response.status_code == 302
     assert not Tag.objects.filter(pk=two.pk).exists()
     assert steps_by_id(flow)[2]["tags"] == ["Spam"]
+
+
+# --- renaming -------------------------------------------------------------------------
+
+
+def rename(tag, name):
+    tag.name = name
+    tag.save()
+
+
+def test_renaming_a_tag_renames_it_in_the_steps_that_list_it(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Lead", " Sales ", "Spam"]))
+    untouched = CallFlowFactory(company=company, definition=tagging_flow(["Lead"]))
+    before = (flow.updated_at, untouched.updated_at)
+    rename(tag, "Existing customer")
+    assert steps_by_id(flow)[2]["tags"] == ["Lead", "Existing customer", "Spam"]
+    assert steps_by_id(untouched)[2]["tags"] == ["Lead"]
+    assert flow.updated_at > before[0]
+    assert untouched.updated_at == before[1]
+
+
+def test_a_step_already_listing_the_new_name_lists_it_once(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    definition = {
+        "type": "advanced",
+        "initial_step_id": 1,
+        "steps": [
+            {"id": 1, "type": "tag", "tags": ["Sales", "Lead", "Customer"], "next_step_id": 2},
+            {"id": 2, "type": "tag", "tags": ["Customer", "Sales"], "next_step_id": 3},
+            {"id": 3, "type": "tag", "tags": "Sales", "next_step_id": 4},
+            {"id": 4, "type": "dial", "destination_number": "+14045550101"},
+        ],
+    }
+    flow = CallFlowFactory(company=company, definition=definition)
+    rename(tag, "Customer")
+    steps = steps_by_id(flow)
+    assert steps[1]["tags"] == ["Customer", "Lead"]
+    assert steps[2]["tags"] == ["Customer"]
+    assert steps[3]["tags"] == ["Customer"]
+    assert flow.definition["initial_step_id"] == 1
+    assert [step["id"] for step in flow.definition["steps"]] == [1, 2, 3, 4]
+
+
+def test_renaming_a_company_tag_leaves_other_companies_flows_alone(company, other_company):
+    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
+    bare = Company.objects.create(account=company.account, name="Alice Electric")
+    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
+    Tag.objects.create(account=other_company.account, company=other_company, name="Sales")
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    ours = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    theirs = CallFlowFactory(company=neighbour, definition=tagging_flow(["Sales"]))
+    unrelated = CallFlowFactory(company=bare, definition=tagging_flow(["Sales"]))
+    elsewhere = CallFlowFactory(company=other_company, definition=tagging_flow(["Sales"]))
+    rename(tag, "Leads")
+    assert steps_by_id(ours)[2]["tags"] == ["Leads"]
+    for flow in (theirs, unrelated, elsewhere):
+        assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+
+
+def test_renaming_a_tag_of_another_account_changes_nothing(company, other_company):
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    rename(Tag.objects.create(account=other_company.account, company=other_company, name="Sales"), "Leads")
+    rename(Tag.objects.create(account=other_company.account, name="Sales", tag_level="account"), "Leads")
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+
+
+def test_renaming_an_account_tag_follows_the_companies_that_found_it(company):
+    account = company.account
+    own = Company.objects.create(account=account, name="Alice Roofing")
+    Tag.objects.create(account=account, company=own, name="Sales")
+    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
+    relying = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    keeping = CallFlowFactory(company=own, definition=tagging_flow(["Sales"]))
+    rename(tag, "Leads")
+    assert steps_by_id(relying)[2]["tags"] == ["Leads"]
+    assert steps_by_id(keeping)[2]["tags"] == ["Sales"]
+
+
+def test_renaming_a_company_tag_shadowing_an_account_tag_leaves_the_flows_alone(company):
+    Tag.objects.create(account=company.account, company=None, name="Sales", tag_level="account")
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    rename(tag, "Leads")  # calls now get the account's "Sales", which still exists
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+
+
+def test_a_shared_flow_where_the_old_name_is_another_tag_keeps_it(company, caplog):
+    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
+    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    TrackerFactory(company=neighbour, call_flow=flow)
+    with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
+        rename(tag, "Leads")
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+    assert f"call flow {flow.pk} keeps renamed tag 'Sales' (now 'Leads')" in caplog.text
+
+
+def test_a_flow_where_the_new_name_is_another_companys_tag_keeps_the_old_one(company, caplog):
+    account = company.account
+    own = Company.objects.create(account=account, name="Alice Roofing")
+    Tag.objects.create(account=account, company=own, name="Leads")
+    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
+    theirs = CallFlowFactory(company=own, definition=tagging_flow(["Sales"]))
+    ours = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
+        rename(tag, "Leads")
+    # Calls of Alice Roofing would get its own "Leads", not the renamed tag.
+    assert steps_by_id(theirs)[2]["tags"] == ["Sales"]
+    assert steps_by_id(ours)[2]["tags"] == ["Leads"]
+    assert "where the new name is another tag" in caplog.text
+
+
+def test_a_renamed_flow_that_would_not_validate_is_left_unchanged(company, caplog):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    definition = tagging_flow(["Sales"])
+    definition["steps"][3]["destination_number"] = "not a number"
+    flow = CallFlowFactory(company=company, definition=definition)
+    with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
+        rename(tag, "Leads")
+    flow.refresh_from_db()
+    assert flow.definition == definition
+    assert "with the new name the flow is invalid" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda tag: tag.save(),
+        lambda tag: setattr(tag, "color", "red2") or tag.save(),
+        lambda tag: setattr(tag, "name", "Leads") or tag.save(update_fields=["color"]),
+    ],
+    ids=["same name", "other field", "name not saved"],
+)
+def test_a_save_that_keeps_the_name_leaves_the_flows_alone(company, change):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    before = flow.updated_at
+    with mock.patch("telephony.services.call_flows_with_tag_renamed") as service:
+        change(tag)
+    service.assert_not_called()
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+    assert flow.updated_at == before
+
+
+def test_creating_a_tag_leaves_the_flows_alone(company):
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    with mock.patch("telephony.services.call_flows_with_tag_renamed") as service:
+        Tag.objects.create(account=company.account, company=company, name="Sales")
+        Tag(account=company.account, company=company, name="Leads").save()
+    service.assert_not_called()
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+
+
+def test_a_rename_that_fails_leaves_the_flows_alone(company):
+    Tag.objects.create(account=company.account, company=company, name="Leads")
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rename(tag, "Leads")  # the unique constraint refuses it
+    assert steps_by_id(flow)[2]["tags"] == ["Sales"]
+
+
+def test_basic_and_by_uuid_flows_are_skipped_on_rename(company):
+    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    basic = CallFlowFactory(company=company)
+    by_uuid = CallFlowFactory(
+        company=company, definition={"type": "advanced", "uuid": "6f1c4f4e-1d8a-4a8e-9a4e-0d5c2a1b3c4d"}
+    )
+    definitions = (basic.definition, by_uuid.definition)
+    Tag.objects.filter(pk=tag.pk).update(name="Leads")
+    tag.refresh_from_db()
+    assert call_flows_with_tag_renamed(tag=tag, old_name="Sales") == 0
+    basic.refresh_from_db()
+    by_uuid.refresh_from_db()
+    assert (basic.definition, by_uuid.definition) == definitions
+
+
+def test_a_call_after_the_rename_applies_the_renamed_tag(twilio_post, company):
+    flow = CallFlowFactory(company=company, definition=flow_definition())
+    number = TrackingNumberFactory(tracker=TrackerFactory(company=company, call_flow=flow))
+    first = voice_params(to=number.number)
+    twilio_post(VOICE, first)
+    tag = Tag.objects.get(name="Business hours")  # the first call created it
+
+    rename(tag, "Open hours")
+
+    second = voice_params(to=number.number)
+    response = twilio_post(VOICE, second)
+    assert response.status_code == 200
+    call = Call.objects.get(call_sid=second["CallSid"])
+    assert call.flow_state["path"] == [0, 1, 2, 3]
+    assert list(call.tags.all()) == [tag]
+    assert not Tag.objects.filter(name="Business hours").exists()
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Open hours"]
+
+
+def test_renaming_in_the_admin_updates_the_flows(client, account, company):
+    staff = User.objects.create_user(
+        email="ops@example.com", password="pw", account=account, role=User.Role.ADMIN, is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    tag = Tag.objects.create(account=account, company=company, name="Sales")
+    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales", "Spam"]))
+    response = client.post(
+        f"/admin/accounts/tag/{tag.pk}/change/",
+        {
+            "account": account.pk,
+            "company": company.pk,
+            "name": "Leads",
+            "tag_level": tag.tag_level,
+            "color": tag.color,
+            "background_color": "",
+            "status": tag.status,
+        },
+    )
+    assert response.status_code == 302
+    tag.refresh_from_db()
+    assert tag.name == "Leads"
+    assert steps_by_id(flow)[2]["tags"] == ["Leads", "Spam"]
