@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router
+from django.db.models.signals import post_save, pre_save
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -65,12 +66,14 @@ def from_row(model: type[ModelT], row: Sequence[Any], using: str = "default") ->
 
 
 def insert(instance: models.Model) -> None:
-    """Insert ``instance`` as a new row and set its primary key (``save(force_insert=True)``
-    without the model signals; use it only for models nothing listens to)."""
+    """Insert ``instance`` as a new row and set its primary key, as ``save(force_insert=True)``.
+
+    A model something listens to (``pre_save``/``post_save`` receivers) is saved the
+    ORM's way, so no receiver is ever skipped."""
     model = type(instance)
     using = router.db_for_write(model, instance=instance)
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or pre_save.has_listeners(model) or post_save.has_listeners(model):
         instance.save(force_insert=True, using=using)
         return
     document = {field.column: _value(field, instance, connection) for field in _fields(model)}

@@ -73,3 +73,20 @@ def test_from_row_reads_what_the_orm_reads(company):
     assert model_to_dict(read, exclude=["tags"]) == model_to_dict(expected, exclude=["tags"])
     assert read.cookies == {"a": [1]} and read.answered is True and read.value == Decimal("3.10")
     assert not read._state.adding
+
+
+def test_insert_saves_the_orm_way_when_something_listens(company):
+    from django.db.models.signals import post_save
+
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((instance.call_sid, created))
+
+    post_save.connect(receiver, sender=Call)
+    try:
+        insert(_call(company, call_sid="CA" + "5" * 32))
+    finally:
+        post_save.disconnect(receiver, sender=Call)
+    assert heard == [("CA" + "5" * 32, True)]
+    assert Call.objects.filter(call_sid="CA" + "5" * 32).exists()
