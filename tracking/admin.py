@@ -2,6 +2,7 @@ import redis
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -85,16 +86,17 @@ class TrackerAdmin(admin.ModelAdmin):
             obj.exhaustion_count,
             format_html(" (out of numbers since {})", status.exhausted_since) if status.exhausted_since else "",
         )
+        if not status.live_sessions:
+            return summary
+        sessions_url = reverse("admin:tracking_visitorsession_changelist")
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td><a href='../../visitorsession/?q={}'>{}</a></td><td>{}</td></tr>",
+            "<tr><td>{}</td><td><a href='{}?q={}'>{}</a></td><td>{}</td></tr>",
             (
-                (number, key, key, expiry.strftime("%Y-%m-%d %H:%M:%S UTC"))
+                (number, sessions_url, key, key, expiry.strftime("%Y-%m-%d %H:%M:%S UTC"))
                 for number, key, expiry in status.live_sessions
             ),
         )
-        if not status.live_sessions:
-            return summary
         return format_html(
             "{}<table><thead><tr><th>Number</th><th>Session</th><th>Held until</th></tr></thead>"
             "<tbody>{}</tbody></table>",
@@ -104,9 +106,10 @@ class TrackerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reload the selected pools from the database")
     def reload_pools(self, request: HttpRequest, queryset: QuerySet[Tracker]) -> None:
-        for tracker in queryset.select_related("company"):
+        trackers = list(queryset.select_related("company"))
+        for tracker in trackers:
             pool_sync(tracker)
-        self.message_user(request, f"Reloaded {queryset.count()} pool(s).", messages.SUCCESS)
+        self.message_user(request, f"Reloaded {len(trackers)} pool(s).", messages.SUCCESS)
 
 
 @admin.register(CallFlow)
