@@ -80,6 +80,14 @@ def company_lookup(value: Any, prefix: str = "company") -> Q:
     return Q(**{(f"{prefix}__{field}" if prefix else field): id_value for field, id_value in lookup.items()})
 
 
+def user_lookup(value: Any, prefix: str = "user") -> Q:
+    """A ``Q`` matching a user given as ``USR…`` or numeric id; matches nothing when malformed."""
+    lookup = parse_public_or_numeric(value, "USR")
+    if lookup is None:
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}__{field}": id_value for field, id_value in lookup.items()})
+
+
 class CompanyIdFilter(django_filters.CharFilter):
     """``company_id=COM…`` (or numeric): rows of that company. ``field_name`` is the
     ORM path to the company (default ``company``)."""

@@ -240,6 +240,15 @@ class V3ViewSet(GenericViewSet):
             return None
         return company_for_user(self.user, value, include_disabled=include_disabled)
 
+    def account_user(self, value: Any, field: str) -> User:
+        """The active user ``value`` (``USR…`` or numeric id) of this account; otherwise 404
+        naming ``field``."""
+        lookup = parse_public_or_numeric(value, "USR")
+        user = User.objects.filter(account=self.account, is_active=True, **(lookup or {"pk__in": []})).first()
+        if user is None:
+            raise exceptions.NotFound(f"{field}: user not found")
+        return user
+
     def request_body(self) -> dict[str, Any]:
         """``request.data`` as a dict (a JSON array or scalar body is a 400)."""
         data = self.request.data

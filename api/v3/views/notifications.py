@@ -9,9 +9,9 @@ from rest_framework.mixins import RetrieveModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.fields import parse_public_or_numeric
 from accounts.models import Notification, User
 from accounts.services import UserRuleError, notification_create, notification_update
+from api.v3.filters import user_lookup
 from api.v3.serializers.notifications import (
     NAME_FIELDS,
     NotificationCreateInputSerializer,
@@ -91,12 +91,7 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
         queryset = self.get_queryset()
         user_id = self._param("user_id")
         if user_id:
-            lookup = parse_public_or_numeric(user_id, "USR")
-            queryset = (
-                queryset.filter(**{f"user__{key}": value for key, value in lookup.items()})
-                if lookup
-                else queryset.none()
-            )
+            queryset = queryset.filter(user_lookup(user_id))
         email = self._param("email")
         if email:
             queryset = queryset.filter(email__iexact=str(email).strip())
@@ -127,15 +122,8 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
                 scope["company"] = tracker.company
             scope["tracker_public_id"] = tracker_id
         if values.get("agent_id"):
-            scope["agent"] = self._account_user(values["agent_id"], "agent_id")
+            scope["agent"] = self.account_user(values["agent_id"], "agent_id")
         return scope
-
-    def _account_user(self, value: str, field: str) -> User:
-        lookup = parse_public_or_numeric(value, "USR")
-        user = User.objects.filter(account=self.account, is_active=True, **(lookup or {"pk__in": []})).first()
-        if user is None:
-            raise exceptions.NotFound(f"{field}: user not found")
-        return user
 
     @extend_schema(request=NotificationCreateInputSerializer, responses={201: NotificationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -145,7 +133,7 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
         recipient: User | None = self.user
         email = ""
         if values.get("user_id"):
-            recipient = self._account_user(values["user_id"], "user_id")
+            recipient = self.account_user(values["user_id"], "user_id")
         elif values.get("email"):
             recipient, email = None, values["email"]
         # Neither user_id nor email: the key's own user (reference "Creating a Notification").

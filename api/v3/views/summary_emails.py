@@ -10,10 +10,9 @@ from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.fields import parse_public_or_numeric
 from accounts.models import SummaryEmail, User
 from accounts.services import SUMMARY_EMAIL_FREQUENCIES, UserRuleError, summary_email_create, summary_email_update
-from api.v3.filters import ArrayFilter, CompanyIdFilter, V3FilterSet
+from api.v3.filters import ArrayFilter, CompanyIdFilter, V3FilterSet, user_lookup
 from api.v3.serializers.summary_emails import (
     SummaryEmailCreateInputSerializer,
     SummaryEmailSerializer,
@@ -50,10 +49,7 @@ class SummaryEmailFilterSet(V3FilterSet):
         fields: list[str] = []
 
     def filter_user(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        lookup = parse_public_or_numeric(value, "USR")
-        if lookup is None:
-            return queryset.none()
-        return queryset.filter(**{f"user__{key}": id_value for key, id_value in lookup.items()})
+        return queryset.filter(user_lookup(value))
 
 
 class SummaryEmailViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
@@ -87,10 +83,7 @@ class SummaryEmailViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3
         recipient: User | None = None
         email = ""
         if values.get("user_id"):
-            lookup = parse_public_or_numeric(values["user_id"], "USR") or {"pk__in": []}
-            recipient = User.objects.filter(account=self.account, is_active=True, **lookup).first()
-            if recipient is None:
-                raise exceptions.NotFound("user_id: user not found")
+            recipient = self.account_user(values["user_id"], "user_id")
         else:
             email = values["email"]
         if (recipient is None or recipient.pk != self.user.pk) and not self.user.is_admin:
