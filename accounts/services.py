@@ -251,32 +251,31 @@ def _notification_check(notification: Notification) -> None:
             raise UserRuleError("Email-only recipients can only receive send_email notifications.")
 
 
+def _notification_save(notification: Notification, values: dict[str, Any]) -> Notification:
+    for field in NOTIFICATION_SETTINGS:
+        if field in values:
+            setattr(notification, field, values[field])
+    _notification_check(notification)
+    notification.save()
+    return notification
+
+
 @transaction.atomic
 def notification_create(
     *, account: Account, user: User | None, email: str = "", values: dict[str, Any]
 ) -> Notification:
     """An alert rule for ``user`` (or an email-only recipient when ``user`` is None)."""
     notification = Notification(account=account, user=user, email="" if user else email)
-    for field in NOTIFICATION_SETTINGS:
-        if field in values:
-            setattr(notification, field, values[field])
     if user is None:
         # Email-only recipients get email alerts and nothing else.
-        notification.send_email = values.get("send_email", True)
-    _notification_check(notification)
-    notification.save()
-    return notification
+        values = {"send_email": True, **values}
+    return _notification_save(notification, values)
 
 
 @transaction.atomic
 def notification_update(*, notification: Notification, values: dict[str, Any]) -> Notification:
     """Change scope, events and channels; the recipient cannot change (delete and recreate)."""
-    for field in NOTIFICATION_SETTINGS:
-        if field in values:
-            setattr(notification, field, values[field])
-    _notification_check(notification)
-    notification.save()
-    return notification
+    return _notification_save(notification, values)
 
 
 SUMMARY_EMAIL_SECTIONS = ("summary_statistics", "top_sources", "top_keywords", "call_log")

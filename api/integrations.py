@@ -134,6 +134,15 @@ def _trigger_check(trigger: IntegrationTrigger) -> None:
         raise IntegrationRuleError("min_duration must not exceed max_duration.")
 
 
+def _trigger_save(trigger: IntegrationTrigger, values: dict[str, Any]) -> IntegrationTrigger:
+    for field in TRIGGER_FIELDS:
+        if field in values:
+            setattr(trigger, field, values[field])
+    _trigger_check(trigger)
+    trigger.save()
+    return trigger
+
+
 @transaction.atomic
 def integration_trigger_create(
     *, account: Account, company: Company, integration: Integration | None, values: dict[str, Any]
@@ -151,19 +160,9 @@ def integration_trigger_create(
             raise IntegrationRuleError("This company already has a default integration trigger.")
         raise IntegrationRuleError(f"Integration {integration.numeric_id} already has an integration trigger.")
     trigger = IntegrationTrigger(account=account, company=company, integration=integration)
-    for field in TRIGGER_FIELDS:
-        if field in values:
-            setattr(trigger, field, values[field])
-    _trigger_check(trigger)
-    trigger.save()
-    return trigger
+    return _trigger_save(trigger, values)
 
 
 @transaction.atomic
 def integration_trigger_update(*, trigger: IntegrationTrigger, values: dict[str, Any]) -> IntegrationTrigger:
-    for field in TRIGGER_FIELDS:
-        if field in values:
-            setattr(trigger, field, values[field])
-    _trigger_check(trigger)
-    trigger.save()
-    return trigger
+    return _trigger_save(trigger, values)
