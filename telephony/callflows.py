@@ -519,23 +519,32 @@ def _tag_name(item: Any) -> Any:
     return item.strip() if isinstance(item, str) else item
 
 
-def _tag_step_lists(definition: Any) -> tuple[dict, list[tuple[dict, list]]] | None:
-    """A copy of an advanced ``definition`` and its tag steps (in the copy) with their names as a list."""
+def _listed_tags(step: Any) -> list:
+    """A step's tag names as a list (none unless it is a tag step)."""
+    if not isinstance(step, dict) or step.get("type") != "tag":
+        return []
+    listed = step.get("tags")
+    if isinstance(listed, str):
+        return [listed]
+    return listed if isinstance(listed, list) else []
+
+
+def _tag_steps_listing(definition: Any, name: str) -> tuple[dict, list[tuple[dict, list]]] | None:
+    """A copy of an advanced ``definition`` and its tag steps (in the copy) that list ``name``,
+    each with its names as a list; None if no tag step lists it."""
     if not isinstance(definition, dict) or definition.get("type") != "advanced":
         return None
     if not isinstance(definition.get("steps"), list):
         return None
+    listing = [
+        index
+        for index, step in enumerate(definition["steps"])
+        if any(_tag_name(item) == name for item in _listed_tags(step))
+    ]
+    if not listing:
+        return None
     out = copy.deepcopy(definition)
-    found = []
-    for step in out["steps"]:
-        if not isinstance(step, dict) or step.get("type") != "tag":
-            continue
-        listed = step.get("tags")
-        if isinstance(listed, str):
-            listed = [listed]
-        if isinstance(listed, list):
-            found.append((step, listed))
-    return out, found
+    return out, [(out["steps"][index], _listed_tags(out["steps"][index])) for index in listing]
 
 
 def flow_without_tag_name(definition: Any, name: str) -> dict | None:
@@ -545,24 +554,15 @@ def flow_without_tag_name(definition: Any, name: str) -> dict | None:
     spaces; otherwise exactly). A tag step left without tags is dropped: whatever led to
     it leads to its next step. The result is not validated.
     """
-    found = _tag_step_lists(definition)
+    found = _tag_steps_listing(definition, name)
     if found is None:
         return None
     out, steps = found
-    changed = False
-    emptied = []
     for step, listed in steps:
         kept = [item for item in listed if _tag_name(item) != name]
-        if len(kept) == len(listed):
-            continue
-        changed = True
         if kept:
             step["tags"] = kept
-        else:
-            emptied.append(step)
-    if not changed:
-        return None
-    for step in emptied:
+            continue
         out["steps"] = [other for other in out["steps"] if other is not step]
         if step.get("id") is not None:
             _retarget(out, step["id"], step.get("next_step_id"))
@@ -575,23 +575,22 @@ def flow_with_tag_renamed(definition: Any, old: str, new: str) -> dict | None:
     Names compare as in ``flow_without_tag_name``. A step that already lists ``new`` keeps
     it once, where it was first listed. The result is not validated.
     """
-    found = _tag_step_lists(definition)
+    found = _tag_steps_listing(definition, old)
     if found is None:
         return None
     out, steps = found
-    changed = False
     for step, listed in steps:
-        if not any(_tag_name(item) == old for item in listed):
-            continue
-        changed = True
         renamed: list[Any] = []
+        has_new = False
         for item in listed:
-            name = new if _tag_name(item) == old else item
-            if _tag_name(name) == new and any(_tag_name(other) == new for other in renamed):
-                continue
-            renamed.append(name)
+            item = new if _tag_name(item) == old else item
+            if _tag_name(item) == new:
+                if has_new:
+                    continue
+                has_new = True
+            renamed.append(item)
         step["tags"] = renamed
-    return out if changed else None
+    return out
 
 
 def _edit_flows_finding_tag(
@@ -616,9 +615,9 @@ def _edit_flows_finding_tag(
     Saved flows clear the flow caches.
     """
     others = Tag.objects.filter(account_id=tag.account_id, name=name).exclude(pk=tag.pk)
-    if others.filter(company__isnull=True).exists():
-        return 0  # every company finds the account's tag of that name
     still_found = set(others.values_list("company_id", flat=True))
+    if None in still_found:
+        return 0  # every company finds the account's tag of that name
 
     def finds(company_id: int) -> bool:
         return tag.company_id in (None, company_id) and company_id not in still_found
