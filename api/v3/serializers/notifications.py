@@ -57,12 +57,9 @@ class NotificationSerializer(V3ModelSerializer):
     def get_tracker_id(self, notification: Notification) -> str | None:
         return notification.tracker_public_id or None
 
-    def _tracker_name(self, notification: Notification) -> str | None:
+    def get_tracker_name(self, notification: Notification) -> str | None:
         names: dict[str, str] = self.context.get("tracker_names", {})
         return names.get(notification.tracker_public_id) if notification.tracker_public_id else None
-
-    def get_tracker_name(self, notification: Notification) -> str | None:
-        return self._tracker_name(notification)
 
     def get_company_name(self, notification: Notification) -> str | None:
         return notification.company.name if notification.company_id else None
@@ -78,7 +75,7 @@ class NotificationSerializer(V3ModelSerializer):
         if notification.sms_enabled:
             parts.append("All Texts")
         what = " and ".join(parts) or "No Alerts"
-        scope = self._tracker_name(notification) or self.get_company_name(notification) or "All Companies"
+        scope = self.get_tracker_name(notification) or self.get_company_name(notification) or "All Companies"
         return f"{what} for {scope}"
 
 
