@@ -125,9 +125,14 @@ def _call_kind(call: Call) -> str:
     return "Missed call"
 
 
+def _alerted(call: Call) -> bool:
+    """Outbound and spam calls are never alerted."""
+    return call.direction == Call.Direction.INBOUND and not call.spam
+
+
 def call_notifications_send(*, call: Call) -> int:
     """Email every matching rule about a finished inbound call. Returns emails sent."""
-    if call.direction != Call.Direction.INBOUND or call.spam:
+    if not _alerted(call):
         return 0
     company = call.company
     tracker_id = call.tracker.public_id if call.tracker_id else None
@@ -403,8 +408,8 @@ def _enqueue_after_commit(task_name: str, pk: int) -> None:
 
 
 def on_call_completed(sender: object, *, call: Call, **kwargs: object) -> None:
-    # Outbound and spam calls are never alerted: no task (nor broker round trip) for them.
-    if call.direction == Call.Direction.INBOUND and not call.spam:
+    # No task (nor broker round trip) for a call that is never alerted.
+    if _alerted(call):
         _enqueue_after_commit("call_notifications_send", call.pk)
 
 
