@@ -12,7 +12,6 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urljoin
 
 import requests
@@ -183,7 +182,7 @@ class CallSimulator:
         return None, current_url
 
     def dial(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
-        numbers = verb.findall("Number") or []
+        numbers = verb.findall("Number")
         targets = [(n.text or "").strip() for n in numbers] or [(verb.text or "").strip()]
         answered = self.outcome == "answered"
         status = "completed" if answered else ("busy" if self.outcome == "busy" else "no-answer")
@@ -194,7 +193,6 @@ class CallSimulator:
             "CallSid": child,
             "ParentCallSid": self.call.call_sid,
             "Direction": "outbound-dial",
-            "From": self.params["From"],
             "To": targets[0],
             "Called": targets[0],
         }
@@ -211,21 +209,12 @@ class CallSimulator:
             ):
                 self.post(urljoin(current_url, first.get("statusCallback")), {**leg, "CallStatus": "in-progress"})
             if verb.get("record") and verb.get("record") != "do-not-record" and verb.get("recordingStatusCallback"):
-                recording_sid = new_sid("RE")
-                self.after_hangup.append(
-                    (
-                        urljoin(current_url, verb.get("recordingStatusCallback")),
-                        {
-                            "AccountSid": ACCOUNT_SID,
-                            "CallSid": self.call.call_sid,
-                            "RecordingSid": recording_sid,
-                            "RecordingUrl": self.recording_url(recording_sid),
-                            "RecordingStatus": "completed",
-                            "RecordingDuration": str(self.duration),
-                            "RecordingChannels": "2",
-                            "RecordingSource": "DialVerb",
-                        },
-                    )
+                self.recording_done(
+                    urljoin(current_url, verb.get("recordingStatusCallback")),
+                    new_sid("RE"),
+                    duration=self.duration,
+                    channels=2,
+                    source="DialVerb",
                 )
         for number in numbers:
             callback = number.get("statusCallback")
@@ -255,20 +244,12 @@ class CallSimulator:
         recording_url = self.recording_url(recording_sid)
         self.echo(f"  (caller leaves a {length} s message)")
         if verb.get("recordingStatusCallback"):
-            self.after_hangup.append(
-                (
-                    urljoin(current_url, verb.get("recordingStatusCallback")),
-                    {
-                        "AccountSid": ACCOUNT_SID,
-                        "CallSid": self.call.call_sid,
-                        "RecordingSid": recording_sid,
-                        "RecordingUrl": recording_url,
-                        "RecordingStatus": "completed",
-                        "RecordingDuration": str(length),
-                        "RecordingChannels": "1",
-                        "RecordingSource": "RecordVerb",
-                    },
-                )
+            self.recording_done(
+                urljoin(current_url, verb.get("recordingStatusCallback")),
+                recording_sid,
+                duration=length,
+                channels=1,
+                source="RecordVerb",
             )
         if verb.get("transcribe") == "true" and verb.get("transcribeCallback") and 2 < length < 120:
             self.after_hangup.append(
@@ -293,6 +274,24 @@ class CallSimulator:
     def recording_url(self, sid: str) -> str:
         return f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
 
+    def recording_done(self, url: str, sid: str, *, duration: int, channels: int, source: str) -> None:
+        """Queue the recording status callback Twilio sends once the call is over."""
+        self.after_hangup.append(
+            (
+                url,
+                {
+                    "AccountSid": ACCOUNT_SID,
+                    "CallSid": self.call.call_sid,
+                    "RecordingSid": sid,
+                    "RecordingUrl": self.recording_url(sid),
+                    "RecordingStatus": "completed",
+                    "RecordingDuration": str(duration),
+                    "RecordingChannels": str(channels),
+                    "RecordingSource": source,
+                },
+            )
+        )
+
     def hang_up(self) -> None:
         if self.call.final_status != "busy" and not self.answered_by_twilio:
             # Nothing answered the call (a <Dial> that nobody picked up, answerOnBridge).
@@ -304,12 +303,3 @@ class CallSimulator:
         )
         for url, params in self.after_hangup:
             self.post(url, params)
-
-
-def example_command(*, tracking_number: str, caller: str = "+13035550123") -> str:
-    """The command line that places a simulated call to ``tracking_number``."""
-    return f"python manage.py simulate_call --to {tracking_number} --from {caller} --outcome answered --duration 42"
-
-
-def simulate(**kwargs: Any) -> SimulatedCall:
-    return CallSimulator(**kwargs).run()
