@@ -121,11 +121,6 @@ CALL_TYPE_LABELS = {
 }
 
 
-def call_type(call: Call) -> str:
-    # One rule for the API, webhooks and the simulator: the model's.
-    return call.call_type
-
-
 def money(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
@@ -288,7 +283,7 @@ class CallSerializer(V3Serializer):
     # --- selectable fields ---------------------------------------------------------------
 
     def get_call_type(self, call: Call) -> str:
-        return call_type(call)
+        return call.call_type
 
     def get_created_at(self, call: Call) -> str | None:
         return self._time(call.created_at)
@@ -297,7 +292,7 @@ class CallSerializer(V3Serializer):
         return _blank(call.device_type)
 
     def get_formatted_call_type(self, call: Call) -> str:
-        return CALL_TYPE_LABELS[call_type(call)]
+        return CALL_TYPE_LABELS[call.call_type]
 
     def get_formatted_customer_location(self, call: Call) -> str | None:
         parts = [p for p in (call.customer_city, call.customer_state) if p]
@@ -316,7 +311,7 @@ class CallSerializer(V3Serializer):
         return attribution.phone_dashed(call.customer_phone_number)
 
     def get_formatted_duration(self, call: Call) -> str | None:
-        if call_type(call) == "abandonded":
+        if call.call_type == "abandonded":
             return "(abandoned)"
         return attribution.duration_formatted(call.duration) if call.duration is not None else None
 
