@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import defaultdict
 from typing import Any
 
 import django_filters
@@ -463,15 +464,15 @@ def _good_leads_attach(rows: list[Call]) -> None:
         .order_by("start_time", "id")
         .values_list("company_id", "customer_phone_number", "person_id", "numeric_id", "start_time")
     )
-    candidates = list(earlier)
+    candidates: dict[tuple[int, str], list[tuple[int | None, int, Any]]] = defaultdict(list)
+    for company_id, phone, person_id, numeric_id, start in earlier:
+        candidates[(company_id, phone)].append((person_id, numeric_id, start))
     for row in marked:
         row._good_lead = next(
             (
                 (numeric_id, start)
-                for company_id, phone, person_id, numeric_id, start in candidates
-                if company_id == row.company_id
-                and phone == row.customer_phone_number
-                and (not row.person_id or person_id == row.person_id)
+                for person_id, numeric_id, start in candidates[(row.company_id, row.customer_phone_number)]
+                if not row.person_id or person_id == row.person_id
             ),
             None,
         )
