@@ -31,7 +31,17 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import Result, django_setup, fire, free_port, raw_request, start_gunicorn, stop
+from bench.common import (
+    Result,
+    django_setup,
+    fire,
+    fire_baseline,
+    free_port,
+    gunicorn_shape,
+    raw_request,
+    start_gunicorn,
+    stop,
+)
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 TARGET = "+14045551234"
@@ -67,15 +77,9 @@ def _world(pool_size: int) -> tuple[str, str]:
     return company.public_id, tracker.public_id
 
 
-# Responses must contain these; requests are built for this many per second (a generous bound).
-BASELINE_OK = b'"n"'
+# Responses must contain this; requests are built for this many per second (a generous bound).
 HAS_NUMBER = b'"4045551234"'
 RATE = 12_000
-
-
-def _baseline(port: int) -> Callable[[], bytes]:
-    request = raw_request("GET", "/dni/_baseline", port)
-    return lambda: request
 
 
 def _visit(port: int, company_id: str, session: str, page: str, first: bool = False) -> bytes:
@@ -91,11 +95,8 @@ def _visit(port: int, company_id: str, session: str, page: str, first: bool = Fa
             "lr": "https://www.google.com/",
         }
     ).encode()
-    head = (
-        f"POST /dni/{company_id}/session HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {UA}\r\n"
-        f"Origin: https://shop.example\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+    headers = {"User-Agent": UA, "Origin": "https://shop.example", "Content-Type": "text/plain;charset=UTF-8"}
+    return raw_request("POST", f"/dni/{company_id}/session", port, body, headers)
 
 
 # --- Redis alone -------------------------------------------------------------------------------
@@ -110,7 +111,11 @@ def _redis_figures(n: int) -> dict[str, float]:
     scope = "TRKbench" + uuid.uuid4().hex[:24]
     keys = pools.PoolKeys.of(scope)
     numbers = [f"+1555{i:07d}" for i in range(n + 10)]
-    pools.script(client, "rebuild")(keys=keys.pool, args=[len(numbers), *[x for num in numbers for x in (num, 0)]])
+
+    def load_pool() -> None:
+        pools.script(client, "rebuild")(keys=keys.pool, args=[len(numbers), *[x for num in numbers for x in (num, 0)]])
+
+    load_pool()
     sessions = [uuid.uuid4().hex for _ in range(n)]
     figures: dict[str, float] = {}
 
@@ -153,9 +158,7 @@ def _redis_figures(n: int) -> dict[str, float]:
     ):
         if name.startswith("allocate"):
             client.delete(*keys.pool)
-            pools.script(client, "rebuild")(
-                keys=keys.pool, args=[len(numbers), *[x for num in numbers for x in (num, 0)]]
-            )
+            load_pool()
         started = time.perf_counter()
         for start in range(0, n, 16):
             with client.pipeline(transaction=False) as pipe:
@@ -253,7 +256,6 @@ def main() -> None:
 
     port = free_port()
     server = start_gunicorn(port)
-    rows: list[tuple[str, Result]] = []
     made: list[str] = []  # the sessions of the new-session requests built for one run of wrk
     sent: list[str] = []  # those wrk sent, over all runs
 
@@ -277,22 +279,22 @@ def main() -> None:
     def fire_returning(seconds: float) -> Result:
         return fire(port, returning_session, HAS_NUMBER, seconds, connections, rate=RATE, repeat=True)
 
-    def fire_baseline(seconds: float) -> Result:
-        return fire(port, _baseline(port), BASELINE_OK, seconds, connections, rate=RATE, repeat=True)
+    def fire_base(seconds: float) -> Result:
+        return fire_baseline(port, seconds, connections, rate=RATE)
 
     kinds = {
-        "baseline: Django view + 1 Redis call": fire_baseline,
+        "baseline: Django view + 1 Redis call": fire_base,
         "DNI, new sessions": fire_new,
         "DNI, returning sessions": fire_returning,
     }
     try:
-        fire_baseline(1.0)  # warm up
+        fire_base(1.0)  # warm up
         fire_new(1.0)
         returning = sent[-4000:]
         fire_returning(0.5)
         # Interleaved rounds, so that a change of load on the machine weighs on all three alike.
         rounds = 4
-        totals = {name: Result(requests=0, errors=0, seconds=0.0, latencies=[]) for name in kinds}
+        totals = {name: Result() for name in kinds}
         for _ in range(rounds):
             for name, run in kinds.items():
                 if name == "DNI, returning sessions":
@@ -316,10 +318,7 @@ def main() -> None:
     redis_ops = _redis_figures(int(os.environ.get("BENCH_DNI_REDIS_OPS", "20000")))
 
     baseline = rows[0][1].rate
-    workers = f"{os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}"
-    print(
-        f"gunicorn gthread {workers}, {connections} connections, {seconds:.0f} s per measurement, pool of {pool_size:,}"
-    )
+    print(f"{gunicorn_shape()}, {connections} connections, {seconds:.0f} s per measurement, pool of {pool_size:,}")
     print(f"{'measurement':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12}")
     for name, result in rows:
         print(

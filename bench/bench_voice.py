@@ -28,13 +28,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.common import Result, django_setup, fire, free_port, raw_request, start_gunicorn, stop
+from bench.common import (
+    Result,
+    django_setup,
+    fire,
+    fire_baseline,
+    free_port,
+    gunicorn_shape,
+    raw_request,
+    start_gunicorn,
+    stop,
+)
 
 COMPANIES = 40
 WARM_UP_SECONDS = 5.0
 POOL_SIZE = 8
 CUSTOMERS = 250_000
 DAYS = 730
+SPAN = DAYS * 86400  # seconds the loaded rows spread over
 SOURCES = ("google_paid", "google_organic", "bing_paid", "direct", "facebook.com", "yahoo_organic")
 
 
@@ -47,12 +58,14 @@ class World:
     companies: list[Any]
     trackers: list[Any]  # one session tracker per company
     numbers: list[Any]  # POOL_SIZE per tracker, in tracker order
+    session_total: int  # sessions and calls loaded by the end of the run
+    call_total: int
     first_session_id: int = 0
     sessions: int = 0
     calls: int = 0
 
 
-def _world() -> World:
+def _world(session_total: int, call_total: int) -> World:
     from accounts.models import Account, Company
     from tracking.models import CallFlow, Tracker, TrackingNumber
 
@@ -90,7 +103,14 @@ def _world() -> World:
             )
         companies.append(company)
         trackers.append(tracker)
-    return World(account=account, companies=companies, trackers=trackers, numbers=numbers)
+    return World(
+        account=account,
+        companies=companies,
+        trackers=trackers,
+        numbers=numbers,
+        session_total=session_total,
+        call_total=call_total,
+    )
 
 
 def _columns(model: Any, overrides: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -126,7 +146,7 @@ def _load_sessions(world: World, start: int, count: int) -> None:
     company_ids = [c.pk for c in world.companies]
     tracker_ids = [t.pk for t in world.trackers]
     number_ids = [n.pk for n in world.numbers]
-    when = f"now() - make_interval(secs => ({world_span()} - g * {world_span() / max(1, SESSION_TOTAL)}))"
+    when = f"now() - make_interval(secs => ({SPAN} - g * {SPAN / max(1, world.session_total)}))"
     columns, expressions = _columns(
         VisitorSession,
         {
@@ -171,14 +191,6 @@ def _load_sessions(world: World, start: int, count: int) -> None:
     world.sessions += count
 
 
-SESSION_TOTAL = 100_000
-CALL_TOTAL = 1_000_000
-
-
-def world_span() -> int:
-    return DAYS * 86400
-
-
 def _load_calls(world: World, start: int, count: int) -> None:
     """Calls ``start`` .. ``start+count-1``: each customer calls one company, about 4 times in all."""
     from django.db import connection
@@ -188,7 +200,7 @@ def _load_calls(world: World, start: int, count: int) -> None:
     customer = f"mod(g * 7919, {CUSTOMERS})"
     company = f"mod({customer}, {COMPANIES})"
     number = f"(1 + {company} * {POOL_SIZE} + mod(g, {POOL_SIZE}))"
-    when = f"now() - make_interval(secs => ({world_span()} - g * {world_span() / max(1, CALL_TOTAL)}))"
+    when = f"now() - make_interval(secs => ({SPAN} - g * {SPAN / max(1, world.call_total)}))"
     columns, expressions = _columns(
         Call,
         {
@@ -317,7 +329,6 @@ def _hold_pools(world: World) -> None:
 # Responses must contain these; requests are built for this many per second (a generous bound:
 # the webhook answers hundreds per second, the baseline a few thousand).
 DIAL = b"<Dial"
-BASELINE_OK = b'"n"'
 VOICE_RATE = 3_000
 BASELINE_RATE = 12_000
 
@@ -366,13 +377,7 @@ def _voice_requests(world: World, port: int) -> Any:
     return make
 
 
-def _baseline_requests(port: int) -> Any:
-    request = raw_request("GET", "/dni/_baseline", port)
-    return lambda: request
-
-
 def main() -> None:
-    global SESSION_TOTAL, CALL_TOTAL
     django_setup("voice")
     import logging
 
@@ -380,18 +385,18 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    CALL_TOTAL = int(os.environ.get("BENCH_VOICE_CALLS", "1000000"))
-    SESSION_TOTAL = int(os.environ.get("BENCH_VOICE_SESSIONS", "100000"))
+    call_total = int(os.environ.get("BENCH_VOICE_CALLS", "1000000"))
+    session_total = int(os.environ.get("BENCH_VOICE_SESSIONS", "100000"))
     seconds = float(os.environ.get("BENCH_VOICE_SECONDS", "8"))
     connections = int(os.environ.get("BENCH_VOICE_CONNECTIONS", "8"))
     # The server signs nothing itself; both sides derive the webhook token from the same secret.
     settings.SECRET_KEY = os.environ.get("SECRET_KEY") or "bench-secret-key"
     settings.TWILIO_AUTH_TOKEN = ""
 
-    world = _world()
+    world = _world(session_total, call_total)
     started = time.perf_counter()
     _load_people(world)
-    tenth_sessions, tenth_calls = SESSION_TOTAL // 10, CALL_TOTAL // 10
+    tenth_sessions, tenth_calls = session_total // 10, call_total // 10
     _load_sessions(world, 0, tenth_sessions)
     _load_calls(world, 0, tenth_calls)
     _analyze()
@@ -406,8 +411,7 @@ def main() -> None:
     port = free_port()
     server = start_gunicorn(port, env={"TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": ""})
     print(
-        f"{connections} connections, {seconds:.0f} s per measurement, gunicorn gthread "
-        f"{os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}",
+        f"{connections} connections, {seconds:.0f} s per measurement, {gunicorn_shape()}",
         flush=True,
     )
     print(f"{'measurement':52} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'p50 ratio':>10}", flush=True)
@@ -425,20 +429,20 @@ def main() -> None:
     def fire_voice(seconds: float) -> Result:
         return fire(port, _voice_requests(world, port), DIAL, seconds, connections, rate=VOICE_RATE)
 
-    def fire_baseline(seconds: float) -> Result:
-        return fire(port, _baseline_requests(port), BASELINE_OK, seconds, connections, rate=BASELINE_RATE, repeat=True)
+    def fire_base(seconds: float) -> Result:
+        return fire_baseline(port, seconds, connections, rate=BASELINE_RATE)
 
     try:
         # Warm up both paths: long enough for every worker thread to have looked up each of the
         # pool numbers once (a cold lookup costs ~4 ms) and prepared its statements, so the
         # figures are of the steady state the second measurement sees too.
-        fire_baseline(1.5)
+        fire_base(1.5)
         fire_voice(WARM_UP_SECONDS)
-        report("baseline /dni/_baseline", fire_baseline(seconds))
+        report("baseline /dni/_baseline", fire_base(seconds))
         report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", fire_voice(seconds))
         started = time.perf_counter()
-        _load_sessions(world, tenth_sessions, SESSION_TOTAL - tenth_sessions)
-        _load_calls(world, tenth_calls, CALL_TOTAL - tenth_calls)
+        _load_sessions(world, tenth_sessions, session_total - tenth_sessions)
+        _load_calls(world, tenth_calls, call_total - tenth_calls)
         _analyze()
         connection.close()
         print(
@@ -448,7 +452,7 @@ def main() -> None:
         )
         fire_voice(1.5)
         report(f"voice webhook, {world.calls:,} calls / {world.sessions:,} sessions", fire_voice(seconds))
-        report("baseline /dni/_baseline (again)", fire_baseline(seconds))
+        report("baseline /dni/_baseline (again)", fire_base(seconds))
     finally:
         stop(server)
 

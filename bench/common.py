@@ -25,7 +25,9 @@ __all__ = [
     "Result",
     "django_setup",
     "fire",
+    "fire_baseline",
     "free_port",
+    "gunicorn_shape",
     "measure",
     "percentile",
     "raw_request",
@@ -85,6 +87,12 @@ def start_gunicorn(port: int, env: dict[str, str] | None = None) -> subprocess.P
             time.sleep(0.2)
     stop(process)
     raise SystemExit("gunicorn did not start")
+
+
+def gunicorn_shape() -> str:
+    """The server ``start_gunicorn`` runs, for reports: ``gunicorn gthread 2x4``."""
+    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+    return f"gunicorn {worker_class} {os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}"
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -318,6 +326,13 @@ def fire(
             flush=True,
         )
     return result
+
+
+def fire_baseline(port: int, seconds: float, connections: int, *, rate: float) -> Result:
+    """``fire`` at the minimal view (``/dni/_baseline``: Django and one Redis round trip) that the
+    web benchmarks measure against in the same run; the same request over and over."""
+    request = raw_request("GET", "/dni/_baseline", port)
+    return fire(port, lambda: request, b'"n"', seconds, connections, rate=rate, repeat=True)
 
 
 def percentile(samples: list[float], pct: float) -> float:
