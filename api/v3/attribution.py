@@ -144,6 +144,13 @@ def recording_access_key_valid(call_public_id: str, key: str, purpose: str, expi
     return hmac.compare_digest(recording_access_key(call_public_id, purpose, expires), key or "")
 
 
+def recording_redirect_path(call_public_id: str, expires: int | None = None) -> str:
+    """The key-signed path that serves one call's recording audio (expiring when ``expires`` is set)."""
+    key = recording_access_key(call_public_id, "redirect", expires)
+    query = f"access_key={key}" + (f"&expires={expires}" if expires else "")
+    return f"/calls/{call_public_id}/recording/redirect?{query}"
+
+
 def public_url(path: str) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
 

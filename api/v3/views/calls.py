@@ -402,17 +402,9 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         call = self.get_object()
         if not (call.recording_url or call.recording_sid):
             raise exceptions.NotFound("This call has no recording")
-        if self.account.hipaa_account:
-            # HIPAA: a short-lived link (about 24 hours) that clients must not store.
-            expires = int(time.time()) + 24 * 3600
-            key = attribution.recording_access_key(call.public_id, "redirect", expires)
-            url = attribution.public_url(
-                f"/calls/{call.public_id}/recording/redirect?access_key={key}&expires={expires}"
-            )
-        else:
-            key = attribution.recording_access_key(call.public_id, "redirect")
-            url = attribution.public_url(f"/calls/{call.public_id}/recording/redirect?access_key={key}")
-        return Response({"url": url})
+        # HIPAA: a short-lived link (about 24 hours) that clients must not store.
+        expires = int(time.time()) + 24 * 3600 if self.account.hipaa_account else None
+        return Response({"url": attribution.public_url(attribution.recording_redirect_path(call.public_id, expires))})
 
     @action(detail=True, methods=["get"])
     def page_views(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -54,8 +54,7 @@ def recording_redirect(request: HttpRequest, call_id: str) -> HttpResponse:
 def recording_player(request: HttpRequest, call_id: str) -> HttpResponse:
     """A bare page that plays one call's recording."""
     call = _call_for(request, call_id, "player")
-    key = attribution.recording_access_key(call.public_id, "redirect")
-    source = escape(f"/calls/{call.public_id}/recording/redirect?access_key={key}")
+    source = escape(attribution.recording_redirect_path(call.public_id))
     page = (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>Call recording {escape(call.public_id)}</title>"
