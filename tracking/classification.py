@@ -30,9 +30,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 ENGINES = ("google", "bing", "yahoo")
 PAID_MEDIUMS = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_search", "paid-search", "sem", "adwords", "cpv"})
@@ -65,7 +65,7 @@ class Visit:
     landing_url: str = ""
     referrer_url: str = ""
 
-    @property
+    @cached_property  # read by classify() and by every landing_params tracker: parsed once
     def params(self) -> dict[str, str]:
         try:
             query = urlsplit(self.landing_url).query
@@ -99,12 +99,16 @@ class Touch:
         return self.utm.get("utm_campaign", "")
 
 
+def _bare_host(parts: SplitResult) -> str:
+    host = (parts.hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
 def host_of(url: str) -> str:
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        return _bare_host(urlsplit(url))
     except ValueError:
         return ""
-    return host[4:] if host.startswith("www.") else host
 
 
 @lru_cache(maxsize=1024)  # URLs of up to 4,000 characters: at most a few MB per process
@@ -187,9 +191,14 @@ def _norm_url(url: str) -> tuple[str, str, dict[str, str]]:
         parts = urlsplit(text)
     except ValueError:
         return "", "", {}
-    host = (parts.hostname or "").lower()
-    host = host[4:] if host.startswith("www.") else host
-    return host, parts.path.rstrip("/").lower(), dict(parse_qsl(parts.query, keep_blank_values=True))
+    return _bare_host(parts), parts.path.rstrip("/").lower(), dict(parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A rule criterion given as one string or a list of them, as a list."""
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else value
 
 
 def _params_match(wanted: dict[str, str], have: dict[str, str]) -> bool:
@@ -206,24 +215,16 @@ def session_rule_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier 
     if not isinstance(rule, dict) or rule.get("type") == "all" or not rule:
         return Tier.POOL
     matched: Tier | None = None
-    landing = rule.get("landing") or []
-    if isinstance(landing, str):
-        landing = [landing]
+    landing = _as_list(rule.get("landing"))
     if landing and _contains_any(_landing_part(visit.landing_url), landing):
         matched = Tier.LANDING
-    referrers = rule.get("referrer") or []
-    if isinstance(referrers, str):
-        referrers = [referrers]
+    referrers = _as_list(rule.get("referrer"))
     if matched is None and referrers and visit.referrer_url and _contains_any(visit.referrer_url, referrers):
         matched = Tier.REFERRER
     if matched is None and rule.get("type") == "direct" and touch.is_direct:
         matched = Tier.REFERRER
-    if matched is None and touch.engine:
-        kinds = rule.get(touch.engine) or []
-        if isinstance(kinds, str):
-            kinds = [kinds]
-        if touch.search_type in kinds:
-            matched = Tier.REFERRER
+    if matched is None and touch.engine and touch.search_type in _as_list(rule.get(touch.engine)):
+        matched = Tier.REFERRER
     if rule.get("inverted"):
         return Tier.POOL if matched is None else None
     return matched
