@@ -129,9 +129,11 @@ def _person(config: CompanyConfig, phone: str, email: str, name: str) -> Person 
         return None
     changed = []
     if email and not person.email:
-        person.email, changed = email, [*changed, "email"]
+        person.email = email
+        changed.append("email")
     if name and not person.name:
-        person.name, changed = name, [*changed, "name"]
+        person.name = name
+        changed.append("name")
     if changed:
         person.save(update_fields=[*changed, "updated_at"])
     return person
@@ -157,7 +159,7 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
                 "source": touch.source[:64],
                 "medium": touch.medium[:64],
                 "keywords": touch.keywords[:255],
-                **{k: v for k, v in touch.utm.items()},
+                **touch.utm,
                 "gclid": touch.click_ids.get("gclid", ""),
                 "fbclid": touch.click_ids.get("fbclid", ""),
                 "msclkid": touch.click_ids.get("msclkid", ""),
