@@ -48,17 +48,97 @@ def steps_by_id(flow):
     return {step["id"]: step for step in flow.definition["steps"]}
 
 
+def company_tag(company, name="Sales"):
+    return Tag.objects.create(account=company.account, company=company, name=name)
+
+
+def account_tag(account, name="Sales"):
+    return Tag.objects.create(account=account, company=None, name=name, tag_level="account")
+
+
+def tagging_flow_of(company, tags=("Sales",)):
+    return CallFlowFactory(company=company, definition=tagging_flow(list(tags)))
+
+
+def sibling(company, name="Alice Roofing"):
+    """Another company of the same account."""
+    return Company.objects.create(account=company.account, name=name)
+
+
+def company_tag_among_siblings(company):
+    """Our "Sales" tag; a sibling with its own "Sales"; a bare sibling. Each has a flow listing "Sales".
+    Returns (tag, ours, theirs, unrelated)."""
+    neighbour = sibling(company)
+    bare = sibling(company, "Alice Electric")
+    company_tag(neighbour)
+    tag = company_tag(company)
+    return tag, tagging_flow_of(company), tagging_flow_of(neighbour), tagging_flow_of(bare)
+
+
+def account_tag_and_a_company_with_its_own(company):
+    """An account "Sales" tag and a sibling with its own "Sales", each company with a flow listing it.
+    Returns (tag, relying, keeping)."""
+    own = sibling(company)
+    company_tag(own)
+    tag = account_tag(company.account)
+    return tag, tagging_flow_of(company), tagging_flow_of(own)
+
+
+def flow_shared_with_a_sibling_keeping_the_name(company):
+    """Our "Sales" tag and a flow listing it, also run by a sibling with its own "Sales". Returns (tag, flow)."""
+    neighbour = sibling(company)
+    company_tag(neighbour)
+    tag = company_tag(company)
+    flow = tagging_flow_of(company)
+    TrackerFactory(company=neighbour, call_flow=flow)
+    return tag, flow
+
+
+def invalid_tagging_flow(company):
+    """A flow listing "Sales" that does not validate. Returns (flow, its definition)."""
+    definition = tagging_flow(["Sales"])
+    definition["steps"][3]["destination_number"] = "not a number"
+    return CallFlowFactory(company=company, definition=definition), definition
+
+
+def basic_and_by_uuid_flows(company):
+    """A basic flow and an advanced one given by uuid, which no tag step can list."""
+    basic = CallFlowFactory(company=company)
+    by_uuid = CallFlowFactory(
+        company=company, definition={"type": "advanced", "uuid": "6f1c4f4e-1d8a-4a8e-9a4e-0d5c2a1b3c4d"}
+    )
+    return basic, by_uuid
+
+
+def first_call_tagged(twilio_post, company):
+    """A number whose flow tags "Business hours", called once. Returns (number, first call's params, the tag)."""
+    flow = CallFlowFactory(company=company, definition=flow_definition())
+    number = TrackingNumberFactory(tracker=TrackerFactory(company=company, call_flow=flow))
+    first = voice_params(to=number.number)
+    twilio_post(VOICE, first)
+    return number, first, Tag.objects.get(name="Business hours")  # the first call created it
+
+
+@pytest.fixture
+def staff_client(client, account):
+    staff = User.objects.create_user(
+        email="ops@example.com", password="pw", account=account, role=User.Role.ADMIN, is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    return client
+
+
 def test_deleting_one_of_a_steps_tags_leaves_the_others(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales", "Lead"]))
+    tag = company_tag(company)
+    flow = tagging_flow_of(company, ["Sales", "Lead"])
     tag.delete()
     assert steps_by_id(flow)[2]["tags"] == ["Lead"]
     assert flow.definition["initial_step_id"] == 1
 
 
 def test_a_step_left_without_tags_is_removed_and_what_led_to_it_leads_on(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    tag = company_tag(company)
+    flow = tagging_flow_of(company)
     before = flow.updated_at
     tag.delete()
     steps = steps_by_id(flow)
@@ -70,7 +150,7 @@ def test_a_step_left_without_tags_is_removed_and_what_led_to_it_leads_on(company
 
 
 def test_the_initial_step_and_a_chain_of_tag_steps_are_rewired(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    tag = company_tag(company)
     definition = {
         "type": "advanced",
         "initial_step_id": "a",
@@ -95,14 +175,8 @@ def test_the_initial_step_and_a_chain_of_tag_steps_are_rewired(company):
 
 
 def test_a_company_tag_leaves_other_companies_flows_alone(company):
-    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
-    bare = Company.objects.create(account=company.account, name="Alice Electric")
-    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    ours = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    theirs = CallFlowFactory(company=neighbour, definition=tagging_flow(["Sales"]))
     # Calls of a company without a "Sales" of its own never found this one either.
-    unrelated = CallFlowFactory(company=bare, definition=tagging_flow(["Sales"]))
+    tag, ours, theirs, unrelated = company_tag_among_siblings(company)
     tag.delete()
     assert 2 not in steps_by_id(ours)
     assert steps_by_id(theirs)[2]["tags"] == ["Sales"]
@@ -110,46 +184,37 @@ def test_a_company_tag_leaves_other_companies_flows_alone(company):
 
 
 def test_a_tag_of_another_account_changes_nothing(company, other_company):
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    Tag.objects.create(account=other_company.account, company=other_company, name="Sales").delete()
-    Tag.objects.create(account=other_company.account, company=None, name="Sales", tag_level="account").delete()
+    flow = tagging_flow_of(company)
+    company_tag(other_company).delete()
+    account_tag(other_company.account).delete()
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
 
 
 def test_an_account_tag_leaves_the_flows_of_companies_with_their_own_tag_of_that_name(company):
-    account = company.account
-    own = Company.objects.create(account=account, name="Alice Roofing")
-    Tag.objects.create(account=account, company=own, name="Sales")
-    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
-    relying = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    keeping = CallFlowFactory(company=own, definition=tagging_flow(["Sales"]))
+    tag, relying, keeping = account_tag_and_a_company_with_its_own(company)
     tag.delete()
     assert 2 not in steps_by_id(relying)
     assert steps_by_id(keeping)[2]["tags"] == ["Sales"]
 
 
 def test_a_company_tag_shadowing_an_account_tag_leaves_the_flows_alone(company):
-    Tag.objects.create(account=company.account, company=None, name="Sales", tag_level="account")
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    account_tag(company.account)
+    tag = company_tag(company)
+    flow = tagging_flow_of(company)
     tag.delete()  # calls now get the account's "Sales", which still exists
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
 
 
 def test_names_match_exactly(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["sales", "Sales team"]))
+    tag = company_tag(company)
+    flow = tagging_flow_of(company, ["sales", "Sales team"])
     tag.delete()
     assert steps_by_id(flow)[2]["tags"] == ["sales", "Sales team"]
 
 
 def test_a_flow_shared_with_a_company_that_keeps_the_name_is_left_alone(company, caplog):
-    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
-    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    tag, flow = flow_shared_with_a_sibling_keeping_the_name(company)
     TrackerFactory(company=company, call_flow=flow)
-    TrackerFactory(company=neighbour, call_flow=flow)
     with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
         tag.delete()
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
@@ -157,20 +222,16 @@ def test_a_flow_shared_with_a_company_that_keeps_the_name_is_left_alone(company,
 
 
 def test_a_flow_shared_only_with_companies_that_would_recreate_it_changes(company):
-    account = company.account
-    neighbour = Company.objects.create(account=account, name="Alice Roofing")
-    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    TrackerFactory(company=neighbour, call_flow=flow)
+    tag = account_tag(company.account)
+    flow = tagging_flow_of(company)
+    TrackerFactory(company=sibling(company), call_flow=flow)
     tag.delete()
     assert 2 not in steps_by_id(flow)
 
 
 def test_a_flow_that_would_not_validate_is_left_unchanged(company, caplog):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    definition = tagging_flow(["Sales"])
-    definition["steps"][3]["destination_number"] = "not a number"
-    flow = CallFlowFactory(company=company, definition=definition)
+    tag = company_tag(company)
+    flow, definition = invalid_tagging_flow(company)
     with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
         tag.delete()
     flow.refresh_from_db()
@@ -179,11 +240,8 @@ def test_a_flow_that_would_not_validate_is_left_unchanged(company, caplog):
 
 
 def test_basic_and_by_uuid_flows_are_skipped(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    basic = CallFlowFactory(company=company)
-    by_uuid = CallFlowFactory(
-        company=company, definition={"type": "advanced", "uuid": "6f1c4f4e-1d8a-4a8e-9a4e-0d5c2a1b3c4d"}
-    )
+    tag = company_tag(company)
+    basic, by_uuid = basic_and_by_uuid_flows(company)
     definitions = (basic.definition, by_uuid.definition)
     assert call_flows_without_tag(tag=tag) == 0
     basic.refresh_from_db()
@@ -192,8 +250,8 @@ def test_basic_and_by_uuid_flows_are_skipped(company):
 
 
 def test_tags_deleted_with_their_company_leave_its_flows_to_go_with_it(company):
-    Tag.objects.create(account=company.account, company=company, name="Sales")
-    CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    company_tag(company)
+    tagging_flow_of(company)
     with mock.patch("telephony.services.call_flows_without_tag") as service:
         company.delete()
     service.assert_not_called()
@@ -202,8 +260,8 @@ def test_tags_deleted_with_their_company_leave_its_flows_to_go_with_it(company):
 
 
 def test_tags_deleted_with_their_account_leave_its_flows_to_go_with_it(company):
-    Tag.objects.create(account=company.account, company=None, name="Sales", tag_level="account")
-    CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    account_tag(company.account)
+    tagging_flow_of(company)
     with mock.patch("telephony.services.call_flows_without_tag") as service:
         Account.objects.filter(pk=company.account_id).delete()
     service.assert_not_called()
@@ -211,11 +269,7 @@ def test_tags_deleted_with_their_account_leave_its_flows_to_go_with_it(company):
 
 
 def test_a_call_after_the_deletion_does_not_recreate_the_tag(twilio_post, company):
-    flow = CallFlowFactory(company=company, definition=flow_definition())
-    number = TrackingNumberFactory(tracker=TrackerFactory(company=company, call_flow=flow))
-    first = voice_params(to=number.number)
-    twilio_post(VOICE, first)
-    tag = Tag.objects.get(name="Business hours")  # the first call created it
+    number, first, tag = first_call_tagged(twilio_post, company)
     assert list(Call.objects.get(call_sid=first["CallSid"]).tags.all()) == [tag]
 
     tag.delete()
@@ -229,14 +283,11 @@ def test_a_call_after_the_deletion_does_not_recreate_the_tag(twilio_post, compan
     assert not Tag.objects.filter(name="Business hours").exists()
 
 
-def test_deleting_in_the_admin_updates_the_flows(client, account, company):
-    staff = User.objects.create_user(
-        email="ops@example.com", password="pw", account=account, role=User.Role.ADMIN, is_staff=True, is_superuser=True
-    )
-    client.force_login(staff)
-    one = Tag.objects.create(account=account, company=company, name="Sales")
-    two = Tag.objects.create(account=account, company=company, name="Lead")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales", "Lead", "Spam"]))
+def test_deleting_in_the_admin_updates_the_flows(staff_client, company):
+    client = staff_client
+    one = company_tag(company)
+    two = company_tag(company, "Lead")
+    flow = tagging_flow_of(company, ["Sales", "Lead", "Spam"])
     response = client.post(f"/admin/accounts/tag/{one.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert steps_by_id(flow)[2]["tags"] == ["Lead", "Spam"]
@@ -257,9 +308,9 @@ def rename(tag, name):
 
 
 def test_renaming_a_tag_renames_it_in_the_steps_that_list_it(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Lead", " Sales ", "Spam"]))
-    untouched = CallFlowFactory(company=company, definition=tagging_flow(["Lead"]))
+    tag = company_tag(company)
+    flow = tagging_flow_of(company, ["Lead", " Sales ", "Spam"])
+    untouched = tagging_flow_of(company, ["Lead"])
     before = (flow.updated_at, untouched.updated_at)
     rename(tag, "Existing customer")
     assert steps_by_id(flow)[2]["tags"] == ["Lead", "Existing customer", "Spam"]
@@ -269,7 +320,7 @@ def test_renaming_a_tag_renames_it_in_the_steps_that_list_it(company):
 
 
 def test_a_step_already_listing_the_new_name_lists_it_once(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
+    tag = company_tag(company)
     definition = {
         "type": "advanced",
         "initial_step_id": 1,
@@ -291,15 +342,9 @@ def test_a_step_already_listing_the_new_name_lists_it_once(company):
 
 
 def test_renaming_a_company_tag_leaves_other_companies_flows_alone(company, other_company):
-    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
-    bare = Company.objects.create(account=company.account, name="Alice Electric")
-    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
-    Tag.objects.create(account=other_company.account, company=other_company, name="Sales")
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    ours = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    theirs = CallFlowFactory(company=neighbour, definition=tagging_flow(["Sales"]))
-    unrelated = CallFlowFactory(company=bare, definition=tagging_flow(["Sales"]))
-    elsewhere = CallFlowFactory(company=other_company, definition=tagging_flow(["Sales"]))
+    tag, ours, theirs, unrelated = company_tag_among_siblings(company)
+    company_tag(other_company)
+    elsewhere = tagging_flow_of(other_company)
     rename(tag, "Leads")
     assert steps_by_id(ours)[2]["tags"] == ["Leads"]
     for flow in (theirs, unrelated, elsewhere):
@@ -307,38 +352,29 @@ def test_renaming_a_company_tag_leaves_other_companies_flows_alone(company, othe
 
 
 def test_renaming_a_tag_of_another_account_changes_nothing(company, other_company):
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    rename(Tag.objects.create(account=other_company.account, company=other_company, name="Sales"), "Leads")
-    rename(Tag.objects.create(account=other_company.account, name="Sales", tag_level="account"), "Leads")
+    flow = tagging_flow_of(company)
+    rename(company_tag(other_company), "Leads")
+    rename(account_tag(other_company.account), "Leads")
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
 
 
 def test_renaming_an_account_tag_follows_the_companies_that_found_it(company):
-    account = company.account
-    own = Company.objects.create(account=account, name="Alice Roofing")
-    Tag.objects.create(account=account, company=own, name="Sales")
-    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
-    relying = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    keeping = CallFlowFactory(company=own, definition=tagging_flow(["Sales"]))
+    tag, relying, keeping = account_tag_and_a_company_with_its_own(company)
     rename(tag, "Leads")
     assert steps_by_id(relying)[2]["tags"] == ["Leads"]
     assert steps_by_id(keeping)[2]["tags"] == ["Sales"]
 
 
 def test_renaming_a_company_tag_shadowing_an_account_tag_leaves_the_flows_alone(company):
-    Tag.objects.create(account=company.account, company=None, name="Sales", tag_level="account")
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    account_tag(company.account)
+    tag = company_tag(company)
+    flow = tagging_flow_of(company)
     rename(tag, "Leads")  # calls now get the account's "Sales", which still exists
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
 
 
 def test_a_shared_flow_where_the_old_name_is_another_tag_keeps_it(company, caplog):
-    neighbour = Company.objects.create(account=company.account, name="Alice Roofing")
-    Tag.objects.create(account=company.account, company=neighbour, name="Sales")
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
-    TrackerFactory(company=neighbour, call_flow=flow)
+    tag, flow = flow_shared_with_a_sibling_keeping_the_name(company)
     with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
         rename(tag, "Leads")
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
@@ -346,12 +382,11 @@ def test_a_shared_flow_where_the_old_name_is_another_tag_keeps_it(company, caplo
 
 
 def test_a_flow_where_the_new_name_is_another_companys_tag_keeps_the_old_one(company, caplog):
-    account = company.account
-    own = Company.objects.create(account=account, name="Alice Roofing")
-    Tag.objects.create(account=account, company=own, name="Leads")
-    tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level="account")
-    theirs = CallFlowFactory(company=own, definition=tagging_flow(["Sales"]))
-    ours = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    own = sibling(company)
+    company_tag(own, "Leads")
+    tag = account_tag(company.account)
+    theirs = tagging_flow_of(own)
+    ours = tagging_flow_of(company)
     with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
         rename(tag, "Leads")
     # Calls of Alice Roofing would get its own "Leads", not the renamed tag.
@@ -361,10 +396,8 @@ def test_a_flow_where_the_new_name_is_another_companys_tag_keeps_the_old_one(com
 
 
 def test_a_renamed_flow_that_would_not_validate_is_left_unchanged(company, caplog):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    definition = tagging_flow(["Sales"])
-    definition["steps"][3]["destination_number"] = "not a number"
-    flow = CallFlowFactory(company=company, definition=definition)
+    tag = company_tag(company)
+    flow, definition = invalid_tagging_flow(company)
     with caplog.at_level(logging.WARNING, logger="telephony.callflows"):
         rename(tag, "Leads")
     flow.refresh_from_db()
@@ -382,8 +415,8 @@ def test_a_renamed_flow_that_would_not_validate_is_left_unchanged(company, caplo
     ids=["same name", "other field", "name not saved"],
 )
 def test_a_save_that_keeps_the_name_leaves_the_flows_alone(company, change):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    tag = company_tag(company)
+    flow = tagging_flow_of(company)
     before = flow.updated_at
     with mock.patch("telephony.services.call_flows_with_tag_renamed") as service:
         change(tag)
@@ -393,29 +426,26 @@ def test_a_save_that_keeps_the_name_leaves_the_flows_alone(company, change):
 
 
 def test_creating_a_tag_leaves_the_flows_alone(company):
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    flow = tagging_flow_of(company)
     with mock.patch("telephony.services.call_flows_with_tag_renamed") as service:
-        Tag.objects.create(account=company.account, company=company, name="Sales")
+        company_tag(company)
         Tag(account=company.account, company=company, name="Leads").save()
     service.assert_not_called()
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
 
 
 def test_a_rename_that_fails_leaves_the_flows_alone(company):
-    Tag.objects.create(account=company.account, company=company, name="Leads")
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales"]))
+    company_tag(company, "Leads")
+    tag = company_tag(company)
+    flow = tagging_flow_of(company)
     with pytest.raises(IntegrityError), transaction.atomic():
         rename(tag, "Leads")  # the unique constraint refuses it
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
 
 
 def test_basic_and_by_uuid_flows_are_skipped_on_rename(company):
-    tag = Tag.objects.create(account=company.account, company=company, name="Sales")
-    basic = CallFlowFactory(company=company)
-    by_uuid = CallFlowFactory(
-        company=company, definition={"type": "advanced", "uuid": "6f1c4f4e-1d8a-4a8e-9a4e-0d5c2a1b3c4d"}
-    )
+    tag = company_tag(company)
+    basic, by_uuid = basic_and_by_uuid_flows(company)
     definitions = (basic.definition, by_uuid.definition)
     Tag.objects.filter(pk=tag.pk).update(name="Leads")
     tag.refresh_from_db()
@@ -426,11 +456,7 @@ def test_basic_and_by_uuid_flows_are_skipped_on_rename(company):
 
 
 def test_a_call_after_the_rename_applies_the_renamed_tag(twilio_post, company):
-    flow = CallFlowFactory(company=company, definition=flow_definition())
-    number = TrackingNumberFactory(tracker=TrackerFactory(company=company, call_flow=flow))
-    first = voice_params(to=number.number)
-    twilio_post(VOICE, first)
-    tag = Tag.objects.get(name="Business hours")  # the first call created it
+    number, _, tag = first_call_tagged(twilio_post, company)
 
     rename(tag, "Open hours")
 
@@ -444,13 +470,10 @@ def test_a_call_after_the_rename_applies_the_renamed_tag(twilio_post, company):
     assert list(Tag.objects.values_list("name", flat=True)) == ["Open hours"]
 
 
-def test_renaming_in_the_admin_updates_the_flows(client, account, company):
-    staff = User.objects.create_user(
-        email="ops@example.com", password="pw", account=account, role=User.Role.ADMIN, is_staff=True, is_superuser=True
-    )
-    client.force_login(staff)
-    tag = Tag.objects.create(account=account, company=company, name="Sales")
-    flow = CallFlowFactory(company=company, definition=tagging_flow(["Sales", "Spam"]))
+def test_renaming_in_the_admin_updates_the_flows(staff_client, account, company):
+    client = staff_client
+    tag = company_tag(company)
+    flow = tagging_flow_of(company, ["Sales", "Spam"])
     response = client.post(
         f"/admin/accounts/tag/{tag.pk}/change/",
         {
