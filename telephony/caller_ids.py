@@ -94,7 +94,7 @@ def caller_id_code_check(*, caller_id: OutboundCallerId, digits: str) -> bool:
     return True
 
 
-def _spoken(code_length: int = 6) -> str:
+def _spoken(code_length: int) -> str:
     return (
         f"This is a call to verify your phone number as an outbound caller I D. "
         f"Please enter the {code_length} digit validation code now."
@@ -111,13 +111,14 @@ def verify(request: HttpRequest, caller_id: int) -> HttpResponse:
         response.say("This number needs no verification. Goodbye.")
         response.hangup()
         return twiml(str(response))
+    code_length = len(row.validation_code) or 6
     gather = response.gather(
-        num_digits=len(row.validation_code) or 6,
+        num_digits=code_length,
         timeout=10,
         action=public_url("caller-ids:digits", caller_id=caller_id, query={"attempt": attempt}),
         method="POST",
     )
-    gather.say(_spoken(len(row.validation_code) or 6) if attempt == 0 else "Please enter the code again.")
+    gather.say(_spoken(code_length) if attempt == 0 else "Please enter the code again.")
     response.say("No code was entered. Goodbye.")
     response.hangup()
     return twiml(str(response))
