@@ -21,7 +21,7 @@ from tracking.models import FormSubmission, Person, VisitorSession
 from tracking.selectors import CompanyConfig
 from tracking.services import person_for_phone
 from tracking.signals import form_submitted
-from tracking.visits import device_type
+from tracking.visits import VisitReport, session_fields
 
 _SECRET_NAME = re.compile(
     r"pass(word|wd|code)?\b|pwd|secret|card|cc[-_ ]?(num|number|no)|cvv|cvc|ccv|csc|security.?code|expir|iban|ssn|social.?security",
@@ -145,28 +145,18 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
     session never reached us, e.g. the number request failed)."""
     session = VisitorSession.objects.filter(company_id=config.id, session_key=capture.session_key).first()
     if session is None:
+        # A session that never reached the DNI endpoint: recorded as a visit's first report would be.
         visit = Visit(capture.landing_url or capture.form_url, capture.landing_referrer)
-        touch = classify(visit)
-        session, _ = VisitorSession.objects.get_or_create(
-            company_id=config.id,
+        report = VisitReport(
+            visitor_id=capture.visitor_id,
             session_key=capture.session_key,
-            defaults={
-                "account_id": config.account_id,
-                "visitor_id": capture.visitor_id,
-                "landing_url": visit.landing_url,
-                "referrer_url": visit.referrer_url,
-                "last_url": capture.form_url,
-                "source": touch.source[:64],
-                "medium": touch.medium[:64],
-                "keywords": touch.keywords[:255],
-                **touch.utm,
-                "gclid": touch.click_ids.get("gclid", ""),
-                "fbclid": touch.click_ids.get("fbclid", ""),
-                "msclkid": touch.click_ids.get("msclkid", ""),
-                "device_type": device_type(capture.user_agent),
-                "user_agent": capture.user_agent,
-                "ip_address": capture.ip,
-            },
+            page_url=capture.form_url,
+            user_agent=capture.user_agent,
+            ip=capture.ip,
+        )
+        defaults = session_fields(config, report, visit, classify(visit), None)
+        session, _ = VisitorSession.objects.get_or_create(
+            company_id=defaults.pop("company_id"), session_key=defaults.pop("session_key"), defaults=defaults
         )
     fields = clean_fields(capture.fields, config.ignored_form_fields)
     phone, name, email = customer_details(fields)

@@ -297,7 +297,7 @@ def _inherited_visit(config: CompanyConfig, report: VisitReport, touch: Touch, n
     return Visit(earlier[0], earlier[1])
 
 
-def _session_fields(
+def session_fields(
     config: CompanyConfig, report: VisitReport, visit: Visit, touch: Touch, primary: TrackerConfig | None
 ) -> dict[str, Any]:
     cookies = {k: str(v)[:500] for k, v in report.cookies.items() if k in GA_COOKIES}
@@ -340,7 +340,7 @@ def _record(
 ) -> None:
     """The durable write of the slow path (see the module docstring)."""
     primary = scopes[0] if scopes and scopes[0].id else None
-    fields = _session_fields(config, report, visit, touch, primary)
+    fields = session_fields(config, report, visit, touch, primary)
     at = datetime.fromtimestamp(now, tz=UTC)
     new = [o for o in outcomes.values() if o.status == "new" and o.number in o.tracker.numbers]
     held = [o for o in outcomes.values() if o.status == "held" and o.number in o.tracker.numbers]

@@ -145,3 +145,24 @@ def test_clean_fields_and_customer_details():
     assert looks_like_card_number("4111-1111-1111-1111")
     assert not looks_like_card_number("4111-1111-1111-1112")
     assert not looks_like_card_number("(404) 555-0188")
+
+
+def test_a_form_without_a_prior_visit_records_the_session_as_a_visit_would(company):
+    from tracking.forms_capture import FormCapture, form_submission_capture
+    from tracking.selectors import company_config
+
+    landing = "https://shop.example/?utm_source=google&utm_medium=cpc&gbraid=GB123&" + "x=" + "y" * 5000
+    capture = FormCapture(
+        visitor_id=ident(),
+        session_key=ident(),
+        form_url="https://shop.example/contact",
+        fields={"name": "Bo"},
+        landing_url=landing,
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+    )
+    submission = form_submission_capture(company_config(company.public_id), capture)
+    session = submission.session
+    # An iOS Google Ads click carries gbraid instead of gclid; the session keeps it as its click id.
+    assert session.gclid == "GB123"
+    assert session.device_type == "mobile" and session.utm_source == "google"
+    assert len(session.landing_url) == 4000
