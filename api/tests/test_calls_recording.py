@@ -41,6 +41,22 @@ def test_hipaa_links_expire(api_client, account, company):
     assert "&expires=" in api_client.get(url(account, call)).json()["url"]
 
 
+def test_a_hipaa_accounts_player_plays_with_short_lived_links(api_client, client, account, company):
+    import re
+
+    account.hipaa_account = True
+    account.save()
+    call = CallFactory(company=company, recording_url="https://api.twilio.com/2010-04-01/Recordings/RE1")
+    player = api_client.get(f"/v3/a/{account.public_id}/calls/{call.public_id}.json").json()["recording_player"]
+    assert "&expires=" in player
+    parts = urlsplit(player)
+    page = client.get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200
+    source = re.search(rb'src="([^"]+)"', page.content).group(1).decode().replace("&amp;", "&")
+    assert "&expires=" in source
+    assert client.get(source).status_code == 200
+
+
 def test_calls_without_recordings_are_404(api_client, account, company):
     call = CallFactory(company=company)
     response = api_client.get(url(account, call))

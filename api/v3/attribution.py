@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -144,11 +145,27 @@ def recording_access_key_valid(call_public_id: str, key: str, purpose: str, expi
     return hmac.compare_digest(recording_access_key(call_public_id, purpose, expires), key or "")
 
 
+# HIPAA accounts only ever get short-lived recording links, which clients must not store.
+HIPAA_RECORDING_LINK_SECONDS = 24 * 3600
+_RECORDING_PATHS = {"redirect": "/calls/{}/recording/redirect", "player": "/calls/{}/recording"}
+
+
+def recording_link_expiry(account: Any) -> int | None:
+    """When a recording link made now for ``account`` stops working (None: never)."""
+    return int(time.time()) + HIPAA_RECORDING_LINK_SECONDS if account.hipaa_account else None
+
+
+def recording_path(call_public_id: str, purpose: str, expires: int | None = None) -> str:
+    """The key-signed path of one call's recording audio (``redirect``) or player page
+    (``player``), expiring when ``expires`` is set."""
+    key = recording_access_key(call_public_id, purpose, expires)
+    query = f"access_key={key}" + (f"&expires={expires}" if expires else "")
+    return _RECORDING_PATHS[purpose].format(call_public_id) + "?" + query
+
+
 def recording_redirect_path(call_public_id: str, expires: int | None = None) -> str:
     """The key-signed path that serves one call's recording audio (expiring when ``expires`` is set)."""
-    key = recording_access_key(call_public_id, "redirect", expires)
-    query = f"access_key={key}" + (f"&expires={expires}" if expires else "")
-    return f"/calls/{call_public_id}/recording/redirect?{query}"
+    return recording_path(call_public_id, "redirect", expires)
 
 
 def public_url(path: str) -> str:

@@ -271,8 +271,9 @@ class CallSerializer(V3Serializer):
     def get_recording_player(self, call: Call) -> str | None:
         if not (call.recording_url or call.recording_sid):
             return None
-        key = attribution.recording_access_key(call.public_id, "player")
-        return attribution.public_url(f"/calls/{call.public_id}/recording?access_key={key}")
+        account = self.context.get("account") or call.account
+        expires = attribution.recording_link_expiry(account)
+        return attribution.public_url(attribution.recording_path(call.public_id, "player", expires))
 
     def get_start_time(self, call: Call) -> str | None:
         return self._time(call.start_time)

@@ -4,7 +4,6 @@ page views (reference: "Calls", "Page Views")."""
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -402,8 +401,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         call = self.get_object()
         if not (call.recording_url or call.recording_sid):
             raise exceptions.NotFound("This call has no recording")
-        # HIPAA: a short-lived link (about 24 hours) that clients must not store.
-        expires = int(time.time()) + 24 * 3600 if self.account.hipaa_account else None
+        expires = attribution.recording_link_expiry(self.account)
         return Response({"url": attribution.public_url(attribution.recording_redirect_path(call.public_id, expires))})
 
     @action(detail=True, methods=["get"])

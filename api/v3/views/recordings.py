@@ -19,10 +19,14 @@ from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
 
 
+def _expires(request: HttpRequest) -> int | None:
+    raw = request.GET.get("expires")
+    return int(raw) if raw and raw.isdigit() else None
+
+
 def _call_for(request: HttpRequest, call_id: str, purpose: str) -> Call:
     key = request.GET.get("access_key", "")
-    expires_raw = request.GET.get("expires")
-    expires = int(expires_raw) if expires_raw and expires_raw.isdigit() else None
+    expires = _expires(request)
     if not attribution.recording_access_key_valid(call_id, key, purpose, expires):
         raise Http404("No such recording")
     if expires is not None and expires < time.time():
@@ -54,7 +58,8 @@ def recording_redirect(request: HttpRequest, call_id: str) -> HttpResponse:
 def recording_player(request: HttpRequest, call_id: str) -> HttpResponse:
     """A bare page that plays one call's recording."""
     call = _call_for(request, call_id, "player")
-    source = escape(attribution.recording_redirect_path(call.public_id))
+    # The audio link lives no longer than the page's own (HIPAA pages carry an expiry).
+    source = escape(attribution.recording_redirect_path(call.public_id, _expires(request)))
     page = (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>Call recording {escape(call.public_id)}</title>"
