@@ -1,14 +1,12 @@
 from django.conf import settings
 from django.urls import path
 
-from tracking import demo, dni
+from tracking import demo, dni, dni_routes
 
 app_name = "tracking"
 
 urlpatterns = [
-    path("dni/<str:company_id>/session", dni.session, name="dni-session"),
-    path("dni/<str:company_id>/heartbeat", dni.heartbeat, name="dni-heartbeat"),
-    path("dni/<str:company_id>/form", dni.form, name="dni-form"),
+    *dni_routes.urlpatterns,
     path("companies/<str:company_id>/swap.js", dni.swap_js, name="swap-js"),
     # CallRail's script_url shape: //host/companies/<id>/<script token>/12/swap.js
     path("companies/<str:company_id>/<str:token>/12/swap.js", dni.swap_js, name="swap-js-token"),
