@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # The DNI endpoints are answered here; the middleware below is for everything else.
+    "tracking.middleware.DniFastPath",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +109,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # one on this class of machine, so connections persist and are health-checked.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The hot paths' statements (a new visit, a call) are prepared once per connection:
+    # parsing and planning them cost PostgreSQL more than running them. The ORM's own
+    # queries bind client-side and are never prepared. Turn off behind a pooler in
+    # transaction mode that cannot carry prepared statements (PgBouncer < 1.21).
+    if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -219,6 +227,8 @@ DNI_NEW_HOLDS_PER_IP = env.int("DNI_NEW_HOLDS_PER_IP", default=30)
 # Days visitor sessions, their page views and number-assignment log are kept after the last
 # activity (sessions a call or form submission points at are kept); 0 keeps everything.
 DNI_SESSION_RETENTION_DAYS = env.int("DNI_SESSION_RETENTION_DAYS", default=760)
+# New visits written together by a web process share one statement and commit (PostgreSQL).
+DNI_GROUP_COMMIT = env_bool("DNI_GROUP_COMMIT", default=True)
 # Benchmarks only: mounts /dni/_baseline, a minimal view doing one Redis round trip.
 DNI_BENCH_BASELINE = env_bool("DNI_BENCH_BASELINE", default=False)
 
