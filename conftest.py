@@ -16,6 +16,16 @@ def _fast_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _group_commit_stopped(django_db_setup, django_db_blocker):
+    """The DNI visit writer keeps a connection of its own: closed before the test database is dropped."""
+    yield
+    from tracking.visits import _visits_writer
+
+    with django_db_blocker.unblock():
+        _visits_writer.stop()
+
+
 @pytest.fixture
 def account(db) -> Account:
     return Account.objects.create(name="Alice Agency", time_zone="America/New_York")

@@ -32,6 +32,7 @@ from django.db.models import F
 from django.db.models.functions import Least
 
 from accounts.models import Company
+from callrail.group_commit import GroupCommit
 from tracking import pools
 from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
 from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
@@ -380,54 +381,95 @@ _UPSERT_COLUMNS = (
     "medium",
 )
 
-# One round trip for the whole slow path. A new hold only appends to the log (the
-# number's earlier rows are superseded by it); ``moved`` ends this session's older
-# hold in the same pool, ``extended`` pushes the expiry of holds it kept. Only the
-# parts a visit needs are sent, and each UPDATE finds its rows by session.
-# The session's columns travel as one JSON document (one parameter to send, not 26).
-_SESSION_CTE = """
-WITH s AS (
+# The durable write of the slow path, for one visit or for many at once (group
+# commit, below): ONE statement upserts the sessions and appends their holds to
+# the assignment log. A new hold only appends (the number's earlier rows are
+# superseded by it); ``moved`` ends the session's older hold in the same pool,
+# ``extended`` pushes the expiry of holds it kept. The visits travel as one JSON
+# document (one parameter, however many visits), and only the parts the visits
+# need are included.
+_VISITS_SQL = """
+WITH v AS (
+    SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(
+        session jsonb, at timestamptz, pv_url text, pv_referrer text,
+        moved boolean, opened jsonb, held jsonb, exhausted jsonb
+    )
+), s AS (
     INSERT INTO tracking_visitorsession (created_at, updated_at, last_seen_at, {columns})
-    SELECT %(at)s, %(at)s, %(at)s, {values}
-    FROM jsonb_populate_record(NULL::tracking_visitorsession, %(session)s::jsonb) AS r
+    SELECT v.at, v.at, v.at, {values}
+    FROM v, jsonb_populate_record(NULL::tracking_visitorsession, v.session) AS r
     ON CONFLICT (company_id, session_key) DO UPDATE
         SET last_seen_at = EXCLUDED.last_seen_at, last_url = EXCLUDED.last_url, updated_at = EXCLUDED.updated_at
-    RETURNING id
+    RETURNING id, account_id, company_id, session_key
+), sv AS (
+    SELECT s.id, s.account_id, v.* FROM v
+    JOIN s ON s.company_id = (v.session->>'company_id')::bigint AND s.session_key = v.session->>'session_key'
 )""".format(columns=", ".join(_UPSERT_COLUMNS), values=", ".join(f"r.{c}" for c in _UPSERT_COLUMNS))
 _PARTS = {
     "page_view": """pv AS (
     INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
-    SELECT %(account_id)s, s.id, %(page_url)s, %(page_referrer)s, %(at)s FROM s
+    SELECT sv.account_id, sv.id, sv.pv_url, sv.pv_referrer, sv.at FROM sv WHERE sv.pv_url IS NOT NULL
 )""",
     "moved": """moved AS (
-    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, %(at)s)
-    FROM jsonb_to_recordset(%(opened)s::jsonb) AS x(t bigint, n bigint)
-    WHERE a.session_id = (SELECT id FROM s) AND a.ended_at IS NULL AND a.tracker_id = x.t AND a.tracking_number_id <> x.n
+    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, sv.at)
+    FROM sv, jsonb_to_recordset(sv.opened) AS x(t bigint, n bigint)
+    WHERE sv.moved AND a.session_id = sv.id AND a.ended_at IS NULL AND a.tracker_id = x.t AND a.tracking_number_id <> x.n
 )""",
     "opened": """opened AS (
     INSERT INTO tracking_numberassignment (account_id, tracker_id, tracking_number_id, session_id, started_at, expires_at)
-    SELECT %(account_id)s, x.t, x.n, s.id, %(at)s, x.e
-    FROM s, jsonb_to_recordset(%(opened)s::jsonb) AS x(t bigint, n bigint, e timestamptz)
+    SELECT sv.account_id, x.t, x.n, sv.id, sv.at, x.e
+    FROM sv, jsonb_to_recordset(sv.opened) AS x(t bigint, n bigint, e timestamptz)
 )""",
     "extended": """extended AS (
     UPDATE tracking_numberassignment a SET expires_at = GREATEST(a.expires_at, x.e)
-    FROM jsonb_to_recordset(%(held)s::jsonb) AS x(n bigint, e timestamptz)
-    WHERE a.session_id = (SELECT id FROM s) AND a.ended_at IS NULL AND a.tracking_number_id = x.n
+    FROM sv, jsonb_to_recordset(sv.held) AS x(n bigint, e timestamptz)
+    WHERE a.session_id = sv.id AND a.ended_at IS NULL AND a.tracking_number_id = x.n
 )""",
     "exhausted": """exhausted AS (
-    UPDATE tracking_tracker SET exhaustion_count = exhaustion_count + 1, last_exhausted_at = %(at)s
-    WHERE id IN (SELECT value::bigint FROM jsonb_array_elements_text(%(exhausted)s::jsonb))
+    UPDATE tracking_tracker t SET exhaustion_count = t.exhaustion_count + x.n, last_exhausted_at = x.at
+    FROM (
+        SELECT e.value::bigint AS id, count(*) AS n, max(v.at) AS at
+        FROM v, jsonb_array_elements_text(v.exhausted) AS e GROUP BY 1
+    ) AS x
+    WHERE t.id = x.id
 )""",
 }
 
 
 @cache
-def _record_sql(parts: tuple[str, ...]) -> str:
-    return _SESSION_CTE + "".join(", " + _PARTS[part] for part in parts) + "\nSELECT id FROM s"
+def _visits_sql(parts: tuple[str, ...]) -> str:
+    return _VISITS_SQL + "".join(", " + _PARTS[part] for part in parts) + "\nSELECT count(*) FROM sv"
 
 
 def _expiry(outcome: _Outcome, at: datetime) -> datetime:
     return at + timedelta(seconds=outcome.tracker.session_timeout)
+
+
+def visits_write(rows: list[dict[str, Any]]) -> None:
+    """Write the durable rows of these visits (``_record_postgresql``'s) in one statement."""
+    parts = tuple(
+        part
+        for part, key in (
+            ("page_view", "pv_url"),
+            ("moved", "moved"),
+            ("opened", "opened"),
+            ("extended", "held"),
+            ("exhausted", "exhausted"),
+        )
+        if any(row[key] for row in rows)
+    )
+    # A prepared statement per shape: PostgreSQL does not re-plan it.
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_visits_sql(parts), [json.dumps(rows)], prepare=True)
+
+
+# New visits arriving together in a web process share one statement and one commit.
+_visits_writer = GroupCommit(
+    "dni-visits-writer",
+    visits_write,
+    key=lambda row: (row["session"]["company_id"], row["session"]["session_key"]),
+)
 
 
 def _record_postgresql(
@@ -439,34 +481,22 @@ def _record_postgresql(
     at: datetime,
     log_page_view: bool,
 ) -> None:
-    params = dict(
-        session=json.dumps(fields),
-        account_id=fields["account_id"],
-        at=at,
-        page_url=report.page_url[:4000],
-        page_referrer=report.page_referrer[:4000],
-        # Rows as JSON documents too: cheaper to send than typed arrays.
-        opened=json.dumps(
-            [{"t": o.tracker.id, "n": o.tracker.numbers[o.number], "e": _expiry(o, at).isoformat()} for o in new]
-        ),
-        held=json.dumps([{"n": o.tracker.numbers[o.number], "e": _expiry(o, at).isoformat()} for o in held]),
-        exhausted=json.dumps([o.tracker.id for o in exhausted]),
-    )
-    parts = []
-    if log_page_view:
-        parts.append("page_view")
-    if new:
+    row = {
+        "session": fields,
+        "at": at.isoformat(),
+        "pv_url": report.page_url[:4000] if log_page_view else None,
+        "pv_referrer": report.page_referrer[:4000],
         # A brand-new session has no older hold to end.
-        parts += ["opened"] if report.first_contact else ["moved", "opened"]
-    if held:
-        parts.append("extended")
-    if exhausted:
-        parts.append("exhausted")
-    # Server-side parameters and a prepared statement per shape: the client does not
-    # inline 40 values into the SQL text, and PostgreSQL does not re-plan it.
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_record_sql(tuple(parts)), params, prepare=True)
+        "moved": bool(new) and not report.first_contact,
+        "opened": [{"t": o.tracker.id, "n": o.tracker.numbers[o.number], "e": _expiry(o, at).isoformat()} for o in new],
+        "held": [{"n": o.tracker.numbers[o.number], "e": _expiry(o, at).isoformat()} for o in held],
+        "exhausted": [o.tracker.id for o in exhausted],
+    }
+    if connection.in_atomic_block or not settings.DNI_GROUP_COMMIT:
+        # Inside a transaction the write belongs to it (and must see its rows).
+        visits_write([row])
+    else:
+        _visits_writer.submit(row)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ live hold is in the durable assignment log."""
 
 import random
 import threading
+import time
 import uuid
 from collections import Counter
 
@@ -113,3 +114,50 @@ def test_the_allocation_script_alone_under_many_threads(redis_client, company):
     keys = pools.PoolKeys.of(tracker.public_id)
     owned = {k.decode(): v.decode() for k, v in redis_client.hgetall(keys.owned).items()}
     assert {v: k for k, v in owned.items()} == {number: key for number, key, _ in status.live_sessions}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
+    """Group commit: while the writer is busy, new visits queue up and go in one statement;
+    each visitor is answered only once their rows are in the database."""
+    from tracking import visits
+
+    tracker = session_tracker(company=company, size=POOL)
+    writer = visits._visits_writer
+    written = writer.write
+    batches: list[int] = []
+    first = threading.Event()
+
+    def slow_write(rows):
+        batches.append(len(rows))
+        if len(batches) == 1:
+            first.set()
+            time.sleep(0.3)  # the others arrive meanwhile
+        written(rows)
+
+    monkeypatch.setattr(writer, "write", slow_write)
+    config = company_config(company.public_id)
+    keys = [uuid.uuid4().hex for _ in range(8)]
+    seen: dict[str, tuple[str, bool]] = {}
+
+    def visitor(key: str) -> None:
+        try:
+            report = VisitReport(visitor_id=key, session_key=key, page_url="https://shop.example/", user_agent=UA)
+            number = visit_report(config, report).numbers["4045551234"]
+            # Answered: the visit's row is already committed, visible from another connection.
+            seen[key] = (number, NumberAssignment.objects.filter(session__session_key=key).exists())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=visitor, args=(keys[0],))]
+    threads[0].start()
+    assert first.wait(10)
+    threads += [threading.Thread(target=visitor, args=(key,)) for key in keys[1:]]
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert batches[0] == 1 and sum(batches) == 8 and len(batches) < 8
+    assert all(committed for _, committed in seen.values()) and len(seen) == 8
+    assert len({number for number, _ in seen.values()}) == 8
+    assert NumberAssignment.objects.filter(tracker=tracker).count() == 8

@@ -149,3 +149,71 @@ def test_a_session_moved_by_a_redis_flush_ends_its_older_hold(write_path, compan
     assert len(rows) == 2
     assert rows[first].ended_at is not None
     assert rows[second["4045551234"]].ended_at is None
+
+
+def test_visits_written_together_come_out_as_if_written_one_by_one(company):
+    """One statement for many visits (group commit): each visit's rows, and the exhaustion
+    counter moved once per visit that found the pool full."""
+    from datetime import UTC, datetime
+
+    tracker = session_tracker(company=company, size=4)
+    config = company_config(company.public_id)
+    n1, n2, n3, n4 = (n.id for n in tracker.numbers.order_by("id"))
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    later = start + timedelta(minutes=5)
+
+    def row(key, at, *, opened=(), held=(), moved=False, page=None, exhausted=False):
+        r = report(key, first_contact=not moved and not held)
+        primary = config.trackers[0]
+        fields = visits.session_fields(
+            config, r, visits.Visit(r.page_url, ""), visits.classify_cached(visits.Visit(r.page_url, "")), primary
+        )
+        expires = (at + timedelta(seconds=tracker.session_timeout)).isoformat()
+        return {
+            "session": fields,
+            "at": at.isoformat(),
+            "pv_url": page,
+            "pv_referrer": "https://www.google.com/" if page else "",
+            "moved": moved,
+            "opened": [{"t": tracker.id, "n": n, "e": expires} for n in opened],
+            "held": [{"n": n, "e": expires} for n in held],
+            "exhausted": [tracker.id] if exhausted else [],
+        }
+
+    # Two sessions already holding numbers, written alone.
+    visits.visits_write([row("moving", start, opened=[n2])])
+    visits.visits_write([row("staying", start, opened=[n3])])
+    visits.visits_write(
+        [
+            row("new", later, opened=[n1], page="https://shop.example/landing"),
+            row("moving", later, opened=[n4], moved=True),
+            row("staying", later, held=[n3]),
+            row("full-1", later, exhausted=True),
+            row("full-2", later, exhausted=True),
+        ]
+    )
+
+    sessions = {s.session_key: s for s in VisitorSession.objects.all()}
+    assert set(sessions) == {"new", "moving", "staying", "full-1", "full-2"}
+    assert sessions["moving"].created_at == start and sessions["moving"].last_seen_at == later
+    log = {(a.session.session_key, a.tracking_number_id): a for a in NumberAssignment.objects.select_related("session")}
+    assert set(log) == {("new", n1), ("moving", n2), ("moving", n4), ("staying", n3)}
+    assert log[("moving", n2)].ended_at == later  # its older hold ended when it moved
+    assert log[("moving", n4)].ended_at is None and log[("moving", n4)].started_at == later
+    assert log[("staying", n3)].expires_at == later + timedelta(seconds=tracker.session_timeout)
+    assert log[("new", n1)].started_at == later
+    view = PageView.objects.get()
+    assert (view.session.session_key, view.page_url, view.created_at) == ("new", "https://shop.example/landing", later)
+    tracker.refresh_from_db()
+    assert (tracker.exhaustion_count, tracker.last_exhausted_at) == (2, later)
+
+
+def test_the_visit_write_is_a_prepared_statement(company):
+    # Parsing and planning it would cost PostgreSQL more than running it.
+    from django.db import connection
+
+    session_tracker(company=company, size=2)
+    visits.visit_report(company_config(company.public_id), report())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%tracking_visitorsession%'")
+        assert cursor.fetchone()[0] == 1

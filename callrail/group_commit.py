@@ -1,0 +1,186 @@
+"""Group commit: the writes of many request threads in one statement and one transaction.
+
+A web process answers several requests at once, and on a busy DNI endpoint
+several of them want to store a new visit at the same moment. Each would cost
+PostgreSQL a statement and a transaction of its own, and most of that cost is
+per statement, not per row: four visits in one multi-row statement cost the
+database about as much as two written one by one.
+
+``GroupCommit.submit(item)`` hands an item to the process's writer thread and
+waits until it is committed (or raises the error that stopped it), so a caller
+answers only once its write is durable, exactly as if it had written it itself.
+The writer takes whatever has queued up while it was busy, so there is no added
+wait when the process is quiet (a batch of one goes at once) and batches grow
+with the load. Items with the same key never share a batch (a multi-row upsert
+may not touch one row twice). When a batch fails on bad data, its items are
+written one by one, so one bad item fails alone; when the database is
+unreachable, every item in the batch gets the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class _Waiter(Generic[T]):
+    __slots__ = ("item", "key", "done", "error", "abandoned")
+
+    def __init__(self, item: T, key: Hashable) -> None:
+        self.item = item
+        self.key = key
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+        self.abandoned = False
+
+
+class GroupCommit(Generic[T]):
+    """A writer thread per process that writes submitted items in batches.
+
+    ``write(items)`` runs in the writer thread, on its own database connection in
+    autocommit mode: one call is one transaction (a single statement is). ``key``
+    tells items that may not share a batch apart.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        write: Callable[[list[T]], None],
+        *,
+        key: Callable[[T], Hashable],
+        max_batch: int = 64,
+        timeout: float = 30.0,
+        using: str = DEFAULT_DB_ALIAS,
+    ) -> None:
+        self.name = name
+        self.write = write
+        self.key = key
+        self.max_batch = max_batch
+        self.timeout = timeout
+        self.using = using
+        self._ready = threading.Condition(threading.Lock())
+        self._queue: deque[_Waiter[T]] = deque()
+        self._pid = 0
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self.batches = self.items = 0  # written so far in this process, for benchmarks and tests
+
+    def submit(self, item: T) -> None:
+        """Write ``item`` with whatever else is waiting; return once it is committed.
+
+        Raises the database error that stopped it, or ``OperationalError`` if the
+        writer has not written it within ``timeout`` seconds (it is then dropped
+        unless already being written).
+        """
+        waiter = _Waiter(item, self.key(item))
+        with self._ready:
+            if not self._running or self._pid != os.getpid():
+                self._start()
+            self._queue.append(waiter)
+            self._ready.notify()
+        if not waiter.done.wait(self.timeout):
+            with self._ready:
+                waiter.abandoned = True
+            if not waiter.done.is_set():
+                raise OperationalError(f"{self.name}: the write was not done within {self.timeout:g} s")
+        if waiter.error is not None:
+            raise waiter.error
+
+    def stop(self) -> None:
+        """Let the writer finish what is queued, close its connection and end (the next
+        ``submit`` starts a new one). For tests, which drop their database afterwards."""
+        with self._ready:
+            if not self._running or self._pid != os.getpid():
+                return
+            self._running = False
+            self._ready.notify()
+            thread = self._thread
+        thread.join()
+
+    def _start(self) -> None:
+        # First use in this process (a forked worker does not inherit the parent's thread).
+        self._pid = os.getpid()
+        self._queue.clear()
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def _take(self) -> list[_Waiter[T]] | None:
+        with self._ready:
+            while not self._queue:
+                if not self._running:
+                    return None
+                self._ready.wait()
+            batch: list[_Waiter[T]] = []
+            keys: set[Hashable] = set()
+            later: list[_Waiter[T]] = []
+            while self._queue and len(batch) < self.max_batch:
+                waiter = self._queue.popleft()
+                if waiter.abandoned:
+                    continue
+                if waiter.key in keys:
+                    later.append(waiter)  # the next batch, in order
+                    continue
+                keys.add(waiter.key)
+                batch.append(waiter)
+            self._queue.extendleft(reversed(later))
+            return batch
+
+    def _run(self) -> None:
+        while (batch := self._take()) is not None:
+            try:
+                self._write(batch)
+            except BaseException as exc:  # never let the writer die: its callers would wait forever
+                logger.exception("%s: writing a batch failed", self.name)
+                for waiter in batch:
+                    if not waiter.done.is_set():
+                        waiter.error = exc
+                        waiter.done.set()
+        connections[self.using].close()
+
+    def _write(self, batch: list[_Waiter[T]]) -> None:
+        connection = connections[self.using]
+        connection.close_if_unusable_or_obsolete()
+        try:
+            self.write([waiter.item for waiter in batch])
+        except (OperationalError, InterfaceError) as exc:
+            # The database is unreachable: every item would fail the same way.
+            connection.close_if_unusable_or_obsolete()
+            self._finish(batch, exc)
+            return
+        except Exception as exc:
+            if len(batch) == 1:
+                self._finish(batch, exc)
+                return
+            # Bad data in one item: write them one by one, so only that one fails.
+            for waiter in batch:
+                try:
+                    self.write([waiter.item])
+                except Exception as one:
+                    self._finish([waiter], one)
+                else:
+                    self._count(1)
+                    self._finish([waiter], None)
+            return
+        self._count(len(batch))
+        self._finish(batch, None)
+
+    def _count(self, items: int) -> None:
+        self.batches += 1
+        self.items += items
+
+    @staticmethod
+    def _finish(batch: list[_Waiter[T]], error: BaseException | None) -> None:
+        for waiter in batch:
+            waiter.error = error
+            waiter.done.set()
