@@ -34,14 +34,22 @@ T = TypeVar("T")
 
 
 class _Waiter(Generic[T]):
-    __slots__ = ("item", "key", "done", "error", "abandoned")
+    __slots__ = ("item", "key", "signal", "finished", "error", "abandoned")
 
     def __init__(self, item: T, key: Hashable) -> None:
         self.item = item
         self.key = key
-        self.done = threading.Event()
+        # A lock taken now and released by the writer: the cheapest one-shot signal.
+        self.signal = threading.Lock()
+        self.signal.acquire()
+        self.finished = False
         self.error: BaseException | None = None
         self.abandoned = False
+
+    def finish(self, error: BaseException | None) -> None:
+        self.error = error
+        self.finished = True
+        self.signal.release()
 
 
 class GroupCommit(Generic[T]):
@@ -88,10 +96,10 @@ class GroupCommit(Generic[T]):
                 self._start()
             self._queue.append(waiter)
             self._ready.notify()
-        if not waiter.done.wait(self.timeout):
+        if not waiter.signal.acquire(timeout=self.timeout):
             with self._ready:
                 waiter.abandoned = True
-            if not waiter.done.is_set():
+            if not waiter.finished:
                 raise OperationalError(f"{self.name}: the write was not done within {self.timeout:g} s")
         if waiter.error is not None:
             raise waiter.error
@@ -143,9 +151,8 @@ class GroupCommit(Generic[T]):
             except BaseException as exc:  # never let the writer die: its callers would wait forever
                 logger.exception("%s: writing a batch failed", self.name)
                 for waiter in batch:
-                    if not waiter.done.is_set():
-                        waiter.error = exc
-                        waiter.done.set()
+                    if not waiter.finished:
+                        waiter.finish(exc)
         connections[self.using].close()
 
     def _write(self, batch: list[_Waiter[T]]) -> None:
@@ -182,5 +189,4 @@ class GroupCommit(Generic[T]):
     @staticmethod
     def _finish(batch: list[_Waiter[T]], error: BaseException | None) -> None:
         for waiter in batch:
-            waiter.error = error
-            waiter.done.set()
+            waiter.finish(error)
