@@ -101,7 +101,7 @@ def _visit(port: int, company_id: str, session: str, page: str, first: bool = Fa
             "lr": "https://www.google.com/",
         }
     ).encode()
-    headers = {"User-Agent": UA, "Origin": "https://shop.example", "Content-Type": "text/plain;charset=UTF-8"}
+    headers = {"User-Agent": UA, "Origin": "https://shop.example", "Content-Type": "text/plain"}
     return raw_request("POST", f"/dni/{company_id}/session", port, body, headers)
 
 

@@ -157,6 +157,7 @@ def test_first_party_cookies_and_first_touch(open_page, pool, company):
     second = open_page()
     wait_swapped(second)
     assert second.dni[-1].post_data_json["l"] == session.landing_url
+    assert (second.dni[-1].method, second.dni[-1].headers["content-type"]) == ("POST", "text/plain")
     assert VisitorSession.objects.filter(visitor_id=session.visitor_id).count() == 1
 
 
