@@ -32,8 +32,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 import redis
 
@@ -312,8 +315,10 @@ class _Scripts:
 _scripts = _Scripts()
 
 
-def script(client: redis.Redis, name: str) -> redis.commands.core.Script:
-    return _scripts.get(client, name)
+def script(client: redis.Redis, name: str) -> Callable[..., Any]:
+    """The named script, run on ``client`` (a Script object alone runs on the client
+    that registered it, which is another thread's)."""
+    return partial(_scripts.get(client, name), client=client)
 
 
 def _text(value: bytes | str | int | None) -> str:
