@@ -57,10 +57,12 @@ if (/calltrk_t=1/.test(d.cookie)) { d.cookie = 'calltrk_t=;path=/;max-age=0;doma
 return '';
 }
 
+// Whether the node may be swapped is asked only once it holds a target number: most
+// text with digits holds none, and the ancestor check costs more than the match.
 function swapText(node) {
 var t = node.data, r;
 r = t.replace(RE, function (all, pre, num) { var n = map[ten(num)]; return n ? pre + fmt(num, n) : all; });
-if (r != t) { node.data = r; log('swapped', t.trim(), '->', r.trim()); }
+if (r != t && allowed(node.parentNode)) { node.data = r; log('swapped', t.trim(), '->', r.trim()); }
 }
 function swapTel(a) {
 var h = a.getAttribute('href') || '', n;
@@ -70,10 +72,10 @@ if (/^tel:/i.test(h) && (n = map[ten(h)])) { a.setAttribute('href', 'tel:' + fmt
 function walk(root) {
 var t = root && root.nodeType, tw, n, a, i;
 if (!t || !has()) return;
-if (t == 3) { if (allowed(root.parentNode)) swapText(root); return; }
+if (t == 3) { swapText(root); return; }
 if (t != 1 && t != 9 && t != 11 || t == 1 && root.closest(NO)) return;
 tw = d.createTreeWalker(root, 4);
-while ((n = tw.nextNode())) if (/\d{4}/.test(n.data) && allowed(n.parentNode)) swapText(n);
+while ((n = tw.nextNode())) if (/\d{4}/.test(n.data)) swapText(n);
 if (root.tagName == 'A') swapTel(root);
 a = root.querySelectorAll('a[href^="tel:" i]');
 for (i = 0; i < a.length; i++) if (allowed(a[i])) swapTel(a[i]);
