@@ -161,3 +161,30 @@ def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
     assert all(committed for _, committed in seen.values()) and len(seen) == 8
     assert len({number for number, _ in seen.values()}) == 8
     assert NumberAssignment.objects.filter(tracker=tracker).count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_fails_the_shared_write_leaves_nothing_half_done(company, monkeypatch, client):
+    """The writer's error reaches the visitor (503, the page keeps its numbers) and the number
+    taken in Redis for them goes back to the pool."""
+    from django.db import OperationalError
+
+    from tracking import visits
+
+    tracker = session_tracker(company=company, size=2)
+
+    def down(rows):
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(visits._visits_writer, "write", down)
+    key = uuid.uuid4().hex
+    response = client.post(
+        f"/dni/{company.public_id}/session",
+        data=f'{{"v": "{key}", "s": "{key}", "u": "https://shop.example/", "n": 1}}',
+        content_type="text/plain",
+        HTTP_USER_AGENT=UA,
+    )
+    assert response.status_code == 503
+    status = pools.pool_status(tracker)
+    assert (status.free, status.live_sessions) == (2, [])
+    assert not NumberAssignment.objects.exists()
