@@ -4,6 +4,10 @@
 skipping the ORM's compile of a query and ``raw()``'s per-query column mapping
 (each cost more CPU than the database spends on a one-row lookup).
 
+``prepared_cursor`` runs them as statements PostgreSQL prepares: Django's cursors
+bind parameters client-side, so PostgreSQL parses and plans every statement anew,
+which on these short hot statements costs more than running them.
+
 ``insert`` stores a new model instance the way ``save(force_insert=True)`` does,
 in one statement with one parameter on PostgreSQL. A wide model (a call has ~55
 columns) costs the ORM more CPU to compile into SQL, and psycopg more to bind
@@ -18,15 +22,42 @@ import datetime
 import decimal
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections, models, router
+from django.db import DEFAULT_DB_ALIAS, connections, models, router
+from django.db.backends.utils import CursorWrapper
 from django.db.models.signals import post_save, pre_save
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+@contextmanager
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[CursorWrapper]:
+    """A Django cursor whose statements PostgreSQL prepares once per connection.
+
+    Parameters are bound server-side, so psycopg prepares a statement after its
+    ``prepare_threshold`` runs (``DATABASE_PREPARED_STATEMENTS``; with it off, this is
+    an ordinary server-side binding cursor). It is still wrapped as Django wraps its
+    own, so query logging and execute wrappers see it. Other databases get Django's
+    own cursor.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+    with connection._prepare_cursor(raw) as cursor:
+        yield cursor
 
 
 @cache
@@ -77,7 +108,7 @@ def insert(instance: models.Model) -> None:
         instance.save(force_insert=True, using=using)
         return
     document = {field.column: _value(field, instance, connection) for field in _fields(model)}
-    with connection.cursor() as cursor:
+    with prepared_cursor(using) as cursor:
         cursor.execute(_statement(model), [json.dumps(document, cls=DjangoJSONEncoder)])
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False

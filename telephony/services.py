@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company, Tag, User
 from accounts.phone import is_us_or_canada, to_e164_or_none
-from callrail.db import from_row, insert, select_columns
+from callrail.db import from_row, insert, prepared_cursor, select_columns
 from callrail.versioned_cache import VersionedCache
 from telephony import signals
 from telephony.callflows import FlowRun, call_flows_with_tag_renamed, call_flows_without_tag
@@ -289,7 +289,7 @@ def caller_lookup(*, company: Company, phone_number: str, name: str = "") -> tup
         f" FROM {calls} WHERE company_id = %s AND customer_phone_number = %s) h"
         f" LEFT JOIN {people} p ON p.company_id = %s AND p.phone_number = %s"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [company.pk, phone_number, company.pk, phone_number])
         row = cursor.fetchone()
     prior_calls, marked_spam, good_leads = row[-3:]

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from callrail.db import from_row, select_columns
+from callrail.db import from_row, prepared_cursor, select_columns
 from callrail.redis import get_redis
 from tracking import pools
 from tracking.models import NumberAssignment, PageView, Person, Tracker, TrackingNumber, VisitorSession
@@ -83,7 +83,7 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
 def _session_by_key(company_id: int, session_key: str) -> VisitorSession | None:
     # Every inbound call runs this: plain SQL on the (company, session_key) unique key.
     table = connection.ops.quote_name(VisitorSession._meta.db_table)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {select_columns(VisitorSession, 's')} FROM {table} s WHERE s.company_id = %s AND s.session_key = %s",
             [company_id, session_key],
@@ -176,7 +176,7 @@ def person_insert(*, account_id: int, company_id: int, phone_number: str, name: 
     now = timezone.now()
     person.created_at = person.updated_at = now
     table = connection.ops.quote_name(Person._meta.db_table)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (created_at, updated_at, public_id, account_id, company_id, phone_number, email, name)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"

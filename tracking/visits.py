@@ -24,7 +24,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-import psycopg
 import redis
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,6 +31,7 @@ from django.db.models import F
 from django.db.models.functions import Least
 
 from accounts.models import Company
+from callrail.db import prepared_cursor
 from callrail.group_commit import GroupCommit
 from tracking import pools
 from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
@@ -460,10 +460,9 @@ def visits_write(rows: list[dict[str, Any]]) -> None:
         )
         if any(row[key] for row in rows)
     )
-    # A prepared statement per shape: PostgreSQL does not re-plan it.
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_visits_sql(parts), [json.dumps(rows)], prepare=True)
+    # A prepared statement per shape: PostgreSQL does not parse and plan it again.
+    with prepared_cursor() as cursor:
+        cursor.execute(_visits_sql(parts), [json.dumps(rows)])
 
 
 # New visits arriving together in a web process share one statement and one commit.
