@@ -2,10 +2,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 
-from callrail.db import insert
+from callrail.db import insert, prepared_cursor
 from telephony.models import Call
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,15 @@ def test_insert_saves_the_orm_way_when_something_listens(company):
         post_save.disconnect(receiver, sender=Call)
     assert heard == [("CA" + "5" * 32, True)]
     assert Call.objects.filter(call_sid="CA" + "5" * 32).exists()
+
+
+def test_prepared_cursor_statements_are_prepared_and_still_counted(django_assert_num_queries):
+    sql = "SELECT %s::int + 1 AS prepared_cursor_probe"
+    with django_assert_num_queries(6):
+        for i in range(6):
+            with prepared_cursor() as cursor:
+                cursor.execute(sql, [i])
+                assert cursor.fetchone() == (i + 1,)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%prepared_cursor_probe%%'")
+        assert cursor.fetchone()[0] == 1
