@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -31,6 +32,9 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# A writer idle for longer than this checks its connection before the next batch.
+IDLE_CHECK_SECONDS = 1.0
 
 
 class _Waiter(Generic[T]):
@@ -82,6 +86,7 @@ class GroupCommit(Generic[T]):
         self._running = False
         self._thread: threading.Thread | None = None
         self.batches = self.items = 0  # written so far in this process, for benchmarks and tests
+        self._last_write = 0.0
 
     def submit(self, item: T) -> None:
         """Write ``item`` with whatever else is waiting; return once it is committed.
@@ -157,7 +162,13 @@ class GroupCommit(Generic[T]):
 
     def _write(self, batch: list[_Waiter[T]]) -> None:
         connection = connections[self.using]
-        connection.close_if_unusable_or_obsolete()
+        now = time.monotonic()
+        if now - self._last_write > IDLE_CHECK_SECONDS or (connection.close_at or now) < now:
+            # What Django does between two requests (close a connection that is broken or
+            # past CONN_MAX_AGE; health-check it on next use), but not between batches that
+            # follow each other under load, where the check's round trip would cost as much
+            # as the write.
+            connection.close_if_unusable_or_obsolete()
         try:
             self.write([waiter.item for waiter in batch])
         except (OperationalError, InterfaceError) as exc:
@@ -181,6 +192,7 @@ class GroupCommit(Generic[T]):
             return
         self._count(len(batch))
         self._finish(batch, None)
+        self._last_write = time.monotonic()
 
     def _count(self, items: int) -> None:
         self.batches += 1

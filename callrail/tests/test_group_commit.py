@@ -143,3 +143,20 @@ def test_a_stopped_writer_starts_again_on_the_next_submit(writers):
     writer.stop()
     writer.submit("b")
     assert written == ["a", "b"]
+
+
+def test_the_connection_is_checked_only_after_the_writer_was_idle(writers, monkeypatch):
+    # Between batches that follow each other under load, a health check's round trip
+    # would cost as much as the write.
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    checks = []
+    monkeypatch.setattr(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", lambda self: checks.append(1))
+    written = []
+    writer = writers(written.extend)
+    writer.submit("a")
+    writer.submit("b")
+    assert (written, len(checks)) == (["a", "b"], 1)
+    writer._last_write -= 2  # a quiet moment
+    writer.submit("c")
+    assert len(checks) == 2
