@@ -7,9 +7,11 @@ session a number of its own (``pools``), a source tracker its one number.
 Hot path, a returning session: one Redis script per matched tracker renews the
 hold and buffers the page view; the database is not touched. New session (or
 a hold that lapsed): the allocation script (which buffers the page view too),
-then ONE database statement that upserts the session and appends the hold to
-the assignment log, so attribution never depends on Redis alone. Buffered page
-views are written in bulk by a worker (``tasks.page_views_flush_task``).
+then ONE prepared database statement that upserts the session and appends the
+hold to the assignment log, so attribution never depends on Redis alone; new
+visits arriving together in a web process share it (``GroupCommit``), and each
+is answered once committed. Buffered page views are written in bulk by a worker
+(``tasks.page_views_flush_task``).
 """
 
 from __future__ import annotations
