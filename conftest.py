@@ -20,10 +20,10 @@ def _fast_hasher(settings) -> None:
 def _group_commit_stopped(django_db_setup, django_db_blocker):
     """The DNI visit writer keeps a connection of its own: closed before the test database is dropped."""
     yield
-    from tracking.visits import _visits_writer
+    from tracking.visits import visits_writer
 
     with django_db_blocker.unblock():
-        _visits_writer.stop()
+        visits_writer.stop()
 
 
 @pytest.fixture

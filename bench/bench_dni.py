@@ -49,6 +49,7 @@ from bench.common import (
     start_gunicorn,
     stop,
 )
+from callrail.run import WebShape
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 TARGET = "+14045551234"
@@ -316,7 +317,8 @@ def main() -> None:
         rows = list(totals.items())
         # The same at as many connections as the server has threads: its own latency, without
         # the wait of 64 connections queuing for 8 threads.
-        threads = int(os.environ.get("WEB_CONCURRENCY", "2")) * int(os.environ.get("GUNICORN_THREADS", "4"))
+        shape = WebShape.configured()
+        threads = shape.workers * shape.threads
         returning = sent[-4000:]
         short_queue = {name: run(3.0, threads) for name, run in kinds.items()}
         swap = _swap_figures(port, company_id)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from callrail.embedded import free_port
+from callrail.run import WebShape
 
 __all__ = [
     "Result",
@@ -91,8 +92,7 @@ def start_gunicorn(port: int, env: dict[str, str] | None = None) -> subprocess.P
 
 def gunicorn_shape() -> str:
     """The server ``start_gunicorn`` runs, for reports: ``gunicorn gthread 2x4``."""
-    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-    return f"gunicorn {worker_class} {os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('GUNICORN_THREADS', '4')}"
+    return str(WebShape.configured())
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -163,7 +163,8 @@ class GroupCommit(Generic[T]):
     def _write(self, batch: list[_Waiter[T]]) -> None:
         connection = connections[self.using]
         now = time.monotonic()
-        if now - self._last_write > IDLE_CHECK_SECONDS or (connection.close_at or now) < now:
+        past_max_age = connection.close_at is not None and now >= connection.close_at
+        if now - self._last_write > IDLE_CHECK_SECONDS or past_max_age:
             # What Django does between two requests (close a connection that is broken or
             # past CONN_MAX_AGE; health-check it on next use), but not between batches that
             # follow each other under load, where the check's round trip would cost as much

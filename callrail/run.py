@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,8 +41,30 @@ def manage(*args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
+@dataclass(frozen=True)
+class WebShape:
+    """The web server's workers as configured (``GUNICORN_WORKER_CLASS``, ``WEB_CONCURRENCY``,
+    ``GUNICORN_THREADS``)."""
+
+    worker_class: str
+    workers: int
+    threads: int
+
+    @classmethod
+    def configured(cls) -> WebShape:
+        return cls(
+            worker_class=os.environ.get("GUNICORN_WORKER_CLASS", "gthread"),
+            workers=int(os.environ.get("WEB_CONCURRENCY", "2")),
+            threads=int(os.environ.get("GUNICORN_THREADS", "4")),
+        )
+
+    def __str__(self) -> str:
+        return f"gunicorn {self.worker_class} {self.workers}x{self.threads}"
+
+
 def gunicorn_command() -> list[str]:
     # Threaded WSGI workers: Django under ASGI measured ~4x slower on this class of machine.
+    shape = WebShape.configured()
     return [
         PYTHON,
         "-m",
@@ -50,11 +73,11 @@ def gunicorn_command() -> list[str]:
         "--bind",
         os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}"),
         "--workers",
-        os.environ.get("WEB_CONCURRENCY", "2"),
+        str(shape.workers),
         "--worker-class",
-        os.environ.get("GUNICORN_WORKER_CLASS", "gthread"),
+        shape.worker_class,
         "--threads",
-        os.environ.get("GUNICORN_THREADS", "4"),
+        str(shape.threads),
         "--access-logfile",
         "-",
         "--graceful-timeout",

@@ -49,11 +49,6 @@ logger = logging.getLogger(__name__)
 PV_FLUSH_SECONDS = 2
 
 
-def pools_client() -> redis.Redis:
-    """The Redis client of the DNI hot path: the process's one shared client."""
-    return get_redis()
-
-
 def pool_tag(public_id: str) -> str:
     return "dni:{" + public_id + "}"
 

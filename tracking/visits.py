@@ -35,6 +35,7 @@ from django.db.models.functions import Least
 from accounts.models import Company
 from callrail.db import prepared_cursor
 from callrail.group_commit import GroupCommit
+from callrail.redis import get_redis
 from tracking import pools
 from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
 from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
@@ -219,7 +220,8 @@ def _allocate(
 
 
 def pools_client() -> redis.Redis:
-    return pools.pools_client()
+    """The pools' Redis client: this thread's (``callrail.redis.get_redis``)."""
+    return get_redis()
 
 
 def _scopes(config: CompanyConfig, matches: dict[str, Match]) -> list[TrackerConfig]:
@@ -468,7 +470,7 @@ def visits_write(rows: list[dict[str, Any]]) -> None:
 
 
 # New visits arriving together in a web process share one statement and one commit.
-_visits_writer = GroupCommit(
+visits_writer = GroupCommit(
     "dni-visits-writer",
     visits_write,
     key=lambda row: (row["session"]["company_id"], row["session"]["session_key"]),
@@ -499,7 +501,7 @@ def _record_postgresql(
         # Inside a transaction the write belongs to it (and must see its rows).
         visits_write([row])
     else:
-        _visits_writer.submit(row)
+        visits_writer.submit(row)
 
 
 @transaction.atomic

@@ -123,7 +123,7 @@ def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
     from tracking import visits
 
     tracker = session_tracker(company=company, size=POOL)
-    writer = visits._visits_writer
+    writer = visits.visits_writer
     written = writer.write
     batches: list[int] = []
     first = threading.Event()
@@ -176,7 +176,7 @@ def test_a_database_that_fails_the_shared_write_leaves_nothing_half_done(company
     def down(rows):
         raise OperationalError("the database is gone")
 
-    monkeypatch.setattr(visits._visits_writer, "write", down)
+    monkeypatch.setattr(visits.visits_writer, "write", down)
     key = uuid.uuid4().hex
     response = client.post(
         f"/dni/{company.public_id}/session",

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Company
+from callrail.redis import get_redis
 from tracking import pools
 from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
 from tracking.services import page_views_flush
@@ -315,9 +316,9 @@ def test_page_views_are_written_on_either_database_path(client, company, tracker
         entry = pools.page_view_entry(
             company_id=company.id, session_key="nobody-yet", url="https://x/", referrer="", at=at
         )
-        pools.pools_client().rpush(buffer, entry)
+        get_redis().rpush(buffer, entry)
     assert page_views_flush(scope=tracker.public_id) == 3
-    assert [json.loads(e)[1] for e in pools.pools_client().lrange(buffer, 0, -1)] == ["nobody-yet"]
+    assert [json.loads(e)[1] for e in get_redis().lrange(buffer, 0, -1)] == ["nobody-yet"]
     session = VisitorSession.objects.get(session_key=body["s"])
     assert session.last_url == "https://www.alice-plumbing.example/b"
     assert session.page_views.count() == 3
