@@ -28,7 +28,7 @@ from api.v3.serializers.form_submissions import (
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from tracking.forms_capture import clean_fields, customer_details
 from tracking.models import FormSubmission, Person
-from tracking.services import person_for_phone
+from tracking.services import person_insert
 from tracking.signals import form_submitted
 
 LEAD_STATUSES = ("good_lead", "not_a_lead", "not_scored")
@@ -65,8 +65,8 @@ def _person_for(*, company: Company, phone: str, email: str, name: str) -> Perso
     if person is None and email:
         person = Person.objects.filter(company=company, email__iexact=email).first()
     if person is None and phone:
-        # Race-safe against a call or a captured form creating the same lead right now.
-        person = person_for_phone(
+        # Looked up above; race-safe against a call or a captured form creating it right now.
+        person = person_insert(
             account_id=company.account_id, company_id=company.pk, phone_number=phone, name=name, email=email
         )
     elif person is None:
