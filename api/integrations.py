@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account, Company
-from api.models import Integration, IntegrationTrigger
 from api.webhooks.events import CONFIG_KEYS
 from api.webhooks.safety import webhook_url_validate
+from integrations.models import Integration, IntegrationTrigger
 
 WEBHOOK_CONFIG_KEYS: tuple[str, ...] = tuple(CONFIG_KEYS.values())
 # RFC 6265 cookie-name characters (a "token"): what a browser can send back.

@@ -24,9 +24,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, Company, Notification, SummaryEmail, User
+from accounts.models import Account, Company, User
 from accounts.phone import formatted
-from api.models import NotificationEmail
+from integrations.models import Notification, NotificationEmail, SummaryEmail
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 

@@ -21,7 +21,7 @@ def test_it_shows_a_call_by_public_or_numeric_id(api_client, account, company):
 
 def test_it_offers_the_single_call_fields(api_client, account, company):
     call = CallFactory(company=company, cookies={"mycookie": "v1", "_ga": "GA1.2.3"})
-    from api.models import Integration
+    from integrations.models import Integration
 
     Integration.objects.create(account=account, company=company, type="Custom", config={"grab_cookies": ["mycookie"]})
     response = api_client.get(url(account, call.public_id, "fields=" + ",".join(EXTRA_FIELDS)))

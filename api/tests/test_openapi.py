@@ -18,9 +18,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from accounts.models import Notification, SummaryEmail, Tag
-from api.models import Integration, IntegrationTrigger
+from accounts.models import Tag
 from api.tests.factories import CallFactory, TrackerFactory, TrackingNumberFactory
+from integrations.models import Integration, IntegrationTrigger, Notification, SummaryEmail
 from telephony.models import OutboundCallerId
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -27,10 +27,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company, User
-from api.models import Integration, WebhookDelivery, WebhookEvent
 from api.webhooks.events import CONFIG_KEYS
 from api.webhooks.safety import UnsafeDestination, guarded_session, webhook_url_validate
 from api.webhooks.signing import signature
+from integrations.models import Integration, WebhookDelivery, WebhookEvent
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company
-from api.models import Integration, WebhookEvent
 from api.webhooks.events import (
     CALL_EVENTS,
     ENDED_CALL_EVENTS,
@@ -27,6 +26,7 @@ from api.webhooks.events import (
     webhooks_integration,
 )
 from api.webhooks.payloads import body_encode, call_payload, form_submission_payload, text_message_payload
+from integrations.models import Integration, WebhookEvent
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 

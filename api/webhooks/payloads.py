@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from api.models import Integration
 from api.v3.attribution import phone_dashed
 from api.v3.serializers.base import iso8601
 from api.v3.serializers.calls import CallSerializer
 from api.v3.serializers.form_submissions import FormSubmissionSerializer
 from api.v3.serializers.text_messages import conversation_has_good_lead
+from integrations.models import Integration
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 

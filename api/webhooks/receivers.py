@@ -13,9 +13,9 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from api.models import Integration, WebhookEvent
 from api.webhooks.events import configured_events_forget
 from api.webhooks.outbox import call_event_record, form_submission_event_record, text_message_event_record
+from integrations.models import Integration, WebhookEvent
 from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
 from tracking import signals as tracking_signals

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Company
-from api.models import Integration
+from integrations.models import Integration
 from telephony.models import Call, TextConversation, TextMessage
 from telephony.tests.conftest import twilio_post  # noqa: F401 - Twilio's signed requests, for the end-to-end tests
 from tracking.models import CallFlow, FormSubmission, Person, Tracker, TrackingNumber, VisitorSession
@@ -255,8 +255,8 @@ def make_form_submission(company: Company, **overrides: Any) -> FormSubmission:
 
 def deliver_due(now: Any = None) -> int:
     """Run every due delivery the way the worker would (in id order), until none is left."""
-    from api.models import WebhookEvent
     from api.webhooks.delivery import webhook_event_deliver
+    from integrations.models import WebhookEvent
 
     attempts = 0
     while True:

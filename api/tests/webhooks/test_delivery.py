@@ -11,7 +11,6 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from api.models import Integration, WebhookDelivery, WebhookEvent
 from api.tests.webhooks.conftest import Answer, complete_call, deliver_due, make_call, webhooks_integration
 from api.webhooks.delivery import (
     RESPONSE_BODY_LIMIT,
@@ -21,6 +20,7 @@ from api.webhooks.delivery import (
     webhook_log_prune,
     webhook_outbox_sweep,
 )
+from integrations.models import Integration, WebhookDelivery, WebhookEvent
 from telephony import signals
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ from unittest import mock
 import pytest
 
 from api import tasks
-from api.models import WebhookEvent
 from api.tests.webhooks.conftest import Answer, webhooks_integration
 from api.webhooks.payloads import CALL_KEYS, FORM_KEYS, TEXT_RECEIVED_KEYS, TEXT_SENT_KEYS
 from api.webhooks.signing import signature_valid
+from integrations.models import WebhookEvent
 from telephony.models import Call, SimulatedCarrierRequest
 from telephony.tests.conftest import voice_params
 from tracking.models import CallFlow, Tracker, TrackingNumber

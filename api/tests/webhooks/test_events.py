@@ -5,7 +5,6 @@ from datetime import datetime
 import pytest
 from django.db import transaction
 
-from api.models import IntegrationTrigger, WebhookEvent
 from api.tests.webhooks.conftest import (
     complete_call,
     deliver_due,
@@ -17,6 +16,7 @@ from api.tests.webhooks.conftest import (
 )
 from api.webhooks.payloads import CALL_KEYS, FORM_KEYS, TEXT_RECEIVED_KEYS, TEXT_SENT_KEYS
 from api.webhooks.signing import signature_valid
+from integrations.models import IntegrationTrigger, WebhookEvent
 from telephony import signals
 from telephony.models import Call
 from tracking import signals as tracking_signals

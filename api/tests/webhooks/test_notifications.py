@@ -5,8 +5,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 
-from accounts.models import Company, Notification, User
-from api.models import NotificationEmail
+from accounts.models import Company, User
 from api.notifications import (
     call_notifications_send,
     form_submission_notifications_send,
@@ -19,6 +18,7 @@ from api.tests.webhooks.conftest import (
     make_form_submission,
     make_text,
 )
+from integrations.models import Notification, NotificationEmail
 from telephony import signals
 from telephony.models import Call
 from tracking import signals as tracking_signals

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from api.models import WebhookEvent
 from api.tests.webhooks.conftest import deliver_due, make_call
 from api.webhooks.signing import signature, signature_valid, signing_key_rotate
+from integrations.models import WebhookEvent
 from telephony import signals
 
 # The reference's signature test body, byte for byte (no trailing newline).

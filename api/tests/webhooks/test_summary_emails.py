@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from accounts.models import Company, SummaryEmail, User
+from accounts.models import Company, User
 from api.notifications import summary_emails_send, summary_period
 from api.tests.webhooks.conftest import complete_call, make_call
+from integrations.models import SummaryEmail
 
 pytestmark = pytest.mark.django_db
 

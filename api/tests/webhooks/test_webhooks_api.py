@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from api.models import WebhookDelivery, WebhookEvent
 from api.tests.roles import client_for, user_with_role
 from api.tests.webhooks.conftest import Answer, complete_call, deliver_due, make_call, webhooks_integration
 from api.webhooks.signing import signature_valid
+from integrations.models import WebhookDelivery, WebhookEvent
 from telephony import signals
 
 pytestmark = pytest.mark.django_db

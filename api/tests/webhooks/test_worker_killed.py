@@ -16,9 +16,9 @@ from django.db import connection
 from kombu import Connection
 
 from api import tasks
-from api.models import WebhookEvent
 from api.tests.webhooks.conftest import Answer, make_call, webhooks_integration
 from api.webhooks.delivery import webhook_event_deliver, webhook_outbox_sweep
+from integrations.models import WebhookEvent
 from telephony import signals
 
 BASE_DIR = Path(__file__).resolve().parents[3]

@@ -487,7 +487,7 @@ class CallSerializer(V3Serializer):
     def get_integration_data(self, call: Call) -> list[dict[str, Any]]:
         integrations = self.context.get("integrations")
         if integrations is None:
-            from api.models import Integration
+            from integrations.models import Integration
 
             integrations = list(Integration.objects.filter(company_id=call.company_id, state="active"))
         data = []

@@ -218,7 +218,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         if fields & {"good_lead_call_id", "good_lead_call_time"} and rows:
             _good_leads_attach(rows)
         if "integration_data" in fields and rows:
-            from api.models import Integration
+            from integrations.models import Integration
 
             context["integrations"] = list(
                 Integration.objects.filter(company_id__in={row.company_id for row in rows}, state="active")

@@ -18,7 +18,6 @@ from api.integrations import (
     integration_trigger_update,
     integration_update,
 )
-from api.models import Integration, IntegrationTrigger
 from api.v3.exceptions import Unprocessable
 from api.v3.serializers.integrations import (
     IntegrationCreateInputSerializer,
@@ -29,6 +28,7 @@ from api.v3.serializers.integrations import (
     IntegrationUpdateInputSerializer,
 )
 from api.v3.viewsets import V3DestroyMixin, V3ViewSet
+from integrations.models import Integration, IntegrationTrigger
 from tracking.models import Tracker
 
 COMPANY_ID_PARAMETER = OpenApiParameter(
