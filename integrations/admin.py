@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from api.webhooks.delivery import webhook_event_redeliver
 from integrations.models import (
     Integration,
     IntegrationTrigger,
@@ -13,6 +12,7 @@ from integrations.models import (
     WebhookDelivery,
     WebhookEvent,
 )
+from integrations.webhooks.delivery import webhook_event_redeliver
 
 
 @admin.register(Integration)

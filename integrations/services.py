@@ -1,12 +1,173 @@
-"""Writes for what the platform sends out: users' alert rules (notifications) and
-summary email subscriptions."""
+"""Writes for what the platform sends out, configuration only (sending is
+``integrations/webhooks`` and ``integrations/emails``):
 
+- integrations and their triggers. Config validation lives here too, so the API and
+  any other writer accept exactly the same shapes (reference "Integration
+  Configuration Object");
+- users' alert rules (notifications) and summary email subscriptions.
+"""
+
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account, Company, User
-from integrations.models import Notification, SummaryEmail
+from integrations.models import Integration, IntegrationTrigger, Notification, SummaryEmail
+from integrations.webhooks.events import CONFIG_KEYS
+from integrations.webhooks.safety import webhook_url_validate
+
+WEBHOOK_CONFIG_KEYS: tuple[str, ...] = tuple(CONFIG_KEYS.values())
+# RFC 6265 cookie-name characters (a "token"): what a browser can send back.
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$")
+MAX_URLS_PER_EVENT = 10
+
+
+class IntegrationRuleError(Exception):
+    """A request the integration rules refuse (duplicate type, duplicate trigger...)."""
+
+
+def integration_config_validate(type_: str, config: Any) -> dict[str, Any]:
+    """The normalised config for ``type_``; raises ``ValidationError`` naming the bad key."""
+    if not isinstance(config, dict):
+        raise ValidationError("config must be an object.")
+    if type_ == Integration.Type.WEBHOOKS:
+        return _webhooks_config(config)
+    if type_ == Integration.Type.CUSTOM:
+        return _custom_config(config)
+    raise ValidationError(f"Integrations of type {type_!r} cannot be configured through the API.")
+
+
+def _webhooks_config(config: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(config) - set(WEBHOOK_CONFIG_KEYS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown webhook config keys: {', '.join(unknown)}. Valid: {', '.join(WEBHOOK_CONFIG_KEYS)}."
+        )
+    cleaned: dict[str, list[str]] = {}
+    for key, urls in config.items():
+        if urls is None:
+            cleaned[key] = []
+            continue
+        if isinstance(urls, str):
+            urls = [urls]
+        if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+            raise ValidationError(f"{key} must be an array of URLs.")
+        if len(urls) > MAX_URLS_PER_EVENT:
+            raise ValidationError(f"{key} accepts at most {MAX_URLS_PER_EVENT} URLs.")
+        normalised: list[str] = []
+        for url in urls:
+            try:
+                valid = webhook_url_validate(url)
+            except ValidationError as exc:
+                raise ValidationError(f"{key}: {' '.join(exc.messages)}") from exc
+            if valid not in normalised:
+                normalised.append(valid)
+        cleaned[key] = normalised
+    return cleaned
+
+
+def _custom_config(config: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(config) - {"grab_cookies"})
+    if unknown:
+        raise ValidationError(f"Unknown custom config keys: {', '.join(unknown)}. Valid: grab_cookies.")
+    cookies = config.get("grab_cookies")
+    if not isinstance(cookies, list) or not cookies:
+        raise ValidationError("grab_cookies is required: an array of cookie names.")
+    names: list[str] = []
+    for name in cookies:
+        if not isinstance(name, str) or not _COOKIE_NAME.match(name.strip()):
+            raise ValidationError(f"grab_cookies: {name!r} is not a valid cookie name.")
+        if name.strip() not in names:
+            names.append(name.strip())
+    return {"grab_cookies": names}
+
+
+@transaction.atomic
+def integration_create(*, account: Account, company: Company, type_: str, config: dict[str, Any]) -> Integration:
+    """Create (or re-enable a disabled) integration of ``type_`` for the company.
+
+    A company has at most one integration per type. Deleting one through the API
+    only disables it, so creating the same type again brings that row back with
+    the new config instead of failing.
+    """
+    config = integration_config_validate(type_, config)
+    # Lock the company's integrations of this type so two creations cannot race.
+    existing = Integration.objects.select_for_update().filter(company=company, type=type_).first()
+    if existing is not None:
+        if existing.state != Integration.State.DISABLED:
+            raise IntegrationRuleError(f"This company already has a {type_} integration (id {existing.numeric_id}).")
+        existing.config = config
+        existing.state = Integration.State.ACTIVE
+        existing.save(update_fields=["config", "state", "updated_at"])
+        return existing
+    return Integration.objects.create(account=account, company=company, type=type_, config=config)
+
+
+@transaction.atomic
+def integration_update(
+    *, integration: Integration, state: str | None = None, config: dict[str, Any] | None = None
+) -> Integration:
+    """Change state (active/disabled) and/or config. Config keys sent replace the
+    stored ones; keys not sent stay as they were."""
+    if config is not None:
+        merged = {**(integration.config or {}), **config}
+        integration.config = integration_config_validate(integration.type, merged)
+    if state is not None:
+        integration.state = state
+    integration.save(update_fields=["config", "state", "updated_at"])
+    return integration
+
+
+def integration_disable(*, integration: Integration) -> Integration:
+    return integration_update(integration=integration, state=Integration.State.DISABLED)
+
+
+TRIGGER_FIELDS = ("tracker_ids", "call_type", "min_duration", "max_duration", "lead_status")
+
+
+def _trigger_check(trigger: IntegrationTrigger) -> None:
+    if (
+        trigger.min_duration is not None
+        and trigger.max_duration is not None
+        and trigger.min_duration > trigger.max_duration
+    ):
+        raise IntegrationRuleError("min_duration must not exceed max_duration.")
+
+
+def _trigger_save(trigger: IntegrationTrigger, values: dict[str, Any]) -> IntegrationTrigger:
+    for field in TRIGGER_FIELDS:
+        if field in values:
+            setattr(trigger, field, values[field])
+    _trigger_check(trigger)
+    trigger.save()
+    return trigger
+
+
+@transaction.atomic
+def integration_trigger_create(
+    *, account: Account, company: Company, integration: Integration | None, values: dict[str, Any]
+) -> IntegrationTrigger:
+    """The trigger of ``integration``, or the company's default trigger when it is None.
+
+    At most one trigger per integration, and one default per company.
+    """
+    # Serialise on the company row: the one-per-integration and one-default rules are
+    # checked, then written, without another request slipping in between.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    existing = IntegrationTrigger.objects.filter(company=company, integration=integration)
+    if existing.exists():
+        if integration is None:
+            raise IntegrationRuleError("This company already has a default integration trigger.")
+        raise IntegrationRuleError(f"Integration {integration.numeric_id} already has an integration trigger.")
+    trigger = IntegrationTrigger(account=account, company=company, integration=integration)
+    return _trigger_save(trigger, values)
+
+
+@transaction.atomic
+def integration_trigger_update(*, trigger: IntegrationTrigger, values: dict[str, Any]) -> IntegrationTrigger:
+    return _trigger_save(trigger, values)
 
 
 class AlertRuleError(Exception):

@@ -1,7 +1,8 @@
 import pytest
 
 from api.tests.factories import CallFactory
-from api.v3.serializers.calls import DEFAULT_FIELDS, EXTRA_FIELDS
+from api.v3.serializers.calls import DEFAULT_FIELDS, EXTRA_FIELDS, CallSerializer
+from integrations.models import Integration
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,6 @@ def test_it_shows_a_call_by_public_or_numeric_id(api_client, account, company):
 
 def test_it_offers_the_single_call_fields(api_client, account, company):
     call = CallFactory(company=company, cookies={"mycookie": "v1", "_ga": "GA1.2.3"})
-    from integrations.models import Integration
-
     Integration.objects.create(account=account, company=company, type="Custom", config={"grab_cookies": ["mycookie"]})
     response = api_client.get(url(account, call.public_id, "fields=" + ",".join(EXTRA_FIELDS)))
     body = response.json()
@@ -33,8 +32,6 @@ def test_it_offers_the_single_call_fields(api_client, account, company):
 
 
 def test_it_renders_every_field_for_webhook_payloads(account, company):
-    from api.v3.serializers.calls import CallSerializer
-
     call = CallFactory(company=company)
     data = CallSerializer(call, context={"all_fields": True}).data
     assert set(data) == set(DEFAULT_FIELDS) | set(EXTRA_FIELDS)

@@ -1,8 +1,8 @@
 import pytest
 
 from accounts.models import User
-from api.tests.webhooks.conftest import deliver_due, make_call, webhooks_integration
 from integrations.models import WebhookEvent
+from integrations.tests.conftest import deliver_due, make_call, webhooks_integration
 from telephony import signals
 
 pytestmark = pytest.mark.django_db
