@@ -7,11 +7,11 @@ import string
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, Company, User
-from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
+from tracking.models import FormSubmission, Person, Tracker, TrackingNumber, VisitorSession
 
 
 class CallQuerySet(AccountScopedQuerySet):
@@ -193,6 +193,20 @@ def new_conversation_id() -> str:
     return "".join(secrets.choice(CONVERSATION_ID_ALPHABET) for _ in range(5))
 
 
+class TextConversationQuerySet(AccountScopedQuerySet):
+    def with_good_lead(self) -> "TextConversationQuerySet":
+        """Annotate what ``has_good_lead`` answers, for a page of conversations in one query."""
+        called = Call.objects.filter(
+            company_id=OuterRef("company_id"),
+            customer_phone_number=OuterRef("customer_phone_number"),
+            lead_status=Call.LeadStatus.GOOD_LEAD,
+        )
+        filled = FormSubmission.objects.filter(
+            person_id=OuterRef("person_id"), lead_status=FormSubmission.LeadStatus.GOOD_LEAD
+        )
+        return self.annotate(_good_lead=Exists(called) | Exists(filled))
+
+
 class TextConversation(TimeStampedModel):
     """An SMS thread between one customer number and a company's tracking number."""
 
@@ -216,7 +230,7 @@ class TextConversation(TimeStampedModel):
     # The customer texted STOP (or similar): no further outbound messages.
     opted_out = models.BooleanField(default=False)
 
-    objects = AccountScopedQuerySet.as_manager()
+    objects = TextConversationQuerySet.as_manager()
 
     class Meta:
         ordering = ("-last_message_at",)
@@ -228,6 +242,25 @@ class TextConversation(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.public_id
+
+    def has_good_lead(self) -> bool:
+        """Whether the customer was ever scored a good lead, on a call to this company or on a
+        form: the text message endpoints and webhooks show it as the conversation's lead status."""
+        marked = getattr(self, "_good_lead", None)  # set by ``with_good_lead``
+        if marked is not None:
+            return marked
+        calls = Call.objects.filter(
+            company_id=self.company_id,
+            customer_phone_number=self.customer_phone_number,
+            lead_status=Call.LeadStatus.GOOD_LEAD,
+        )
+        if calls.exists():
+            return True
+        if self.person_id:
+            return FormSubmission.objects.filter(
+                person_id=self.person_id, lead_status=FormSubmission.LeadStatus.GOOD_LEAD
+            ).exists()
+        return False
 
 
 class TextMessage(TimeStampedModel):

@@ -17,11 +17,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import phonenumbers
 from django.conf import settings
 from django.db.models import Q
 
-from api.v3.serializers.base import iso8601
+from integrations.v3_shapes import iso8601
 from tracking.models import FormSubmission, VisitorSession
 
 # Classified source codes (tracking/ stores them on sessions, calls and forms) and the
@@ -76,20 +75,6 @@ def source_formatted(code: str | None) -> str | None:
     if "." in code:
         return code
     return code.replace("_", " ").title()
-
-
-def phone_dashed(e164: str | None) -> str | None:
-    """``+14045558514`` → ``404-555-8514``: the ``formatted_*`` numbers in the reference."""
-    if not e164:
-        return None
-    try:
-        parsed = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    national = str(parsed.national_number)
-    if parsed.country_code == 1 and len(national) == 10:
-        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def duration_formatted(seconds: int | float | None) -> str:

@@ -8,16 +8,14 @@ receiver can refuse replays.
 """
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from api.v3.attribution import phone_dashed
-from api.v3.serializers.base import iso8601
-from api.v3.serializers.calls import CallSerializer
-from api.v3.serializers.form_submissions import FormSubmissionSerializer
-from api.v3.serializers.text_messages import conversation_has_good_lead
+from accounts.phone import dashed
 from integrations.models import Integration
+from integrations.v3_shapes import iso8601, v3_renderers
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 
@@ -183,21 +181,17 @@ def _json_default(value: Any) -> Any:
 
 def call_api_representation(
     call: Call, time_zone: str, integrations: list[Integration] | None = None
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """The v3 call object, every field the webhook carries, as the call endpoints render it.
 
     ``integrations`` (the company's active ones, when the caller has them) saves a query.
     """
-    context: dict[str, Any] = {"all_fields": True, "only_fields": CALL_API_KEYS, "time_zone": time_zone}
-    if integrations is not None:
-        context["integrations"] = integrations
-    return CallSerializer(call, context=context).data
+    return v3_renderers().call(call, fields=CALL_API_KEYS, time_zone=time_zone, integrations=integrations)
 
 
-def form_submission_api_representation(submission: FormSubmission, time_zone: str) -> dict[str, Any]:
+def form_submission_api_representation(submission: FormSubmission, time_zone: str) -> Mapping[str, Any]:
     """The v3 form submission object, as the form submission endpoints render it."""
-    context = {"all_fields": True, "only_fields": FORM_KEYS, "time_zone": time_zone}
-    return FormSubmissionSerializer(submission, context=context).data
+    return v3_renderers().form_submission(submission, fields=FORM_KEYS, time_zone=time_zone)
 
 
 def _lead_score(lead_status: str | None) -> int | str:
@@ -273,8 +267,8 @@ def text_message_payload(message: TextMessage, *, occurred_at: datetime) -> dict
     conversation = message.conversation
     company = conversation.company
     incoming = message.direction == TextMessage.Direction.INCOMING
-    customer = phone_dashed(conversation.customer_phone_number) or ""
-    tracking = phone_dashed(conversation.current_tracking_number) or ""
+    customer = dashed(conversation.customer_phone_number) or ""
+    tracking = dashed(conversation.current_tracking_number) or ""
     payload: dict[str, Any] = {
         "id": message.numeric_id,
         "resource_id": message.public_id,
@@ -288,7 +282,7 @@ def text_message_payload(message: TextMessage, *, occurred_at: datetime) -> dict
             "content": message.content,
             "timestamp": iso8601(occurred_at, company.time_zone),
             # The conversation's lead status, as the text message endpoints show it.
-            "lead_status": "previously_marked_good_lead" if conversation_has_good_lead(conversation) else None,
+            "lead_status": "previously_marked_good_lead" if conversation.has_good_lead() else None,
             "conversation_id": conversation.public_id,
             "company_resource_id": company.public_id,
             "person_resource_id": conversation.person.public_id if conversation.person_id else None,

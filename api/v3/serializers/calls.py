@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
+from accounts.phone import dashed
 from api.v3 import attribution
-from api.v3.serializers.base import V3Serializer, iso8601
+from api.v3.serializers.base import V3Serializer
+from integrations.v3_shapes import iso8601
 from telephony.models import Call
 
 DEFAULT_FIELDS = (
@@ -300,16 +302,16 @@ class CallSerializer(V3Serializer):
         return ", ".join(parts) or _blank(call.customer_country)
 
     def get_formatted_business_phone_number(self, call: Call) -> str | None:
-        return attribution.phone_dashed(call.business_phone_number)
+        return dashed(call.business_phone_number)
 
     def get_formatted_customer_name(self, call: Call) -> str | None:
         return attribution.name_formatted(call.customer_name)
 
     def get_formatted_customer_name_or_phone_number(self, call: Call) -> str | None:
-        return attribution.name_formatted(call.customer_name) or attribution.phone_dashed(call.customer_phone_number)
+        return attribution.name_formatted(call.customer_name) or dashed(call.customer_phone_number)
 
     def get_formatted_customer_phone_number(self, call: Call) -> str | None:
-        return attribution.phone_dashed(call.customer_phone_number)
+        return dashed(call.customer_phone_number)
 
     def get_formatted_duration(self, call: Call) -> str | None:
         if call.call_type == "abandonded":
@@ -317,7 +319,7 @@ class CallSerializer(V3Serializer):
         return attribution.duration_formatted(call.duration) if call.duration is not None else None
 
     def get_formatted_tracking_phone_number(self, call: Call) -> str | None:
-        return attribution.phone_dashed(call.tracking_phone_number)
+        return dashed(call.tracking_phone_number)
 
     def get_formatted_tracking_source(self, call: Call) -> str:
         return attribution.source_formatted(call.source) or "Unknown Source"

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
+from accounts.phone import dashed
 from api.v3 import attribution
-from api.v3.serializers.base import V3Serializer, iso8601
+from api.v3.serializers.base import V3Serializer
 from api.v3.serializers.calls import money
+from integrations.v3_shapes import iso8601
 from tracking.models import FormSubmission
 
 DEFAULT_FIELDS = (
@@ -130,7 +132,7 @@ class FormSubmissionSerializer(V3Serializer):
         return _blank(form.customer_email)
 
     def get_formatted_customer_phone_number(self, form: FormSubmission) -> str | None:
-        return attribution.phone_dashed(form.customer_phone_number)
+        return dashed(form.customer_phone_number)
 
     def get_formatted_customer_name(self, form: FormSubmission) -> str | None:
         return attribution.name_formatted(form.customer_name)
