@@ -34,13 +34,17 @@ def is_us_or_canada(e164: str) -> bool:
     return e164.startswith("+1") and len(e164) == 12
 
 
+def _parsed(e164: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def formatted(e164: str | None) -> str | None:
     """The national form people read: ``(404) 555-1234`` (alert and summary emails)."""
-    if not e164:
-        return e164
-    try:
-        parsed = phonenumbers.parse(e164, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
+    parsed = _parsed(e164) if e164 else None
+    if parsed is None:
         return e164
     if parsed.country_code == 1:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
@@ -49,12 +53,9 @@ def formatted(e164: str | None) -> str | None:
 
 def dashed(e164: str | None) -> str | None:
     """``+14045558514`` → ``404-555-8514``: the ``formatted_*`` numbers of the v3 API and webhooks."""
-    if not e164:
-        return None
-    try:
-        parsed = phonenumbers.parse(e164, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return e164
+    parsed = _parsed(e164) if e164 else None
+    if parsed is None:
+        return e164 or None
     national = str(parsed.national_number)
     if parsed.country_code == 1 and len(national) == 10:
         return f"{national[:3]}-{national[3:6]}-{national[6:]}"

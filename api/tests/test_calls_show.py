@@ -3,6 +3,7 @@ import pytest
 from api.tests.factories import CallFactory
 from api.v3.serializers.calls import DEFAULT_FIELDS, EXTRA_FIELDS, CallSerializer
 from integrations.models import Integration
+from integrations.v3_shapes import CALL_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +73,8 @@ def test_call_type_follows_what_happened_to_the_caller(api_client, account, comp
     body = api_client.get(url(account, call.public_id, "fields=call_type,formatted_call_type")).json()
     assert body["call_type"] == expected == call.call_type
     assert body["formatted_call_type"] == label
+
+
+def test_the_serializer_renders_the_one_list_of_call_fields():
+    assert set(CallSerializer(context={"all_fields": True}).fields) == set(CALL_FIELDS)
+    assert set(DEFAULT_FIELDS) | set(EXTRA_FIELDS) == set(CALL_FIELDS)

@@ -17,7 +17,7 @@ from rest_framework import serializers
 from accounts.phone import dashed
 from api.v3 import attribution
 from api.v3.serializers.base import V3Serializer
-from integrations.v3_shapes import iso8601
+from integrations.v3_shapes import CALL_FIELDS, iso8601
 from telephony.models import Call
 
 DEFAULT_FIELDS = (
@@ -43,71 +43,8 @@ DEFAULT_FIELDS = (
 )
 # Create and update answer with the defaults minus the recording player (their examples).
 WRITE_RESPONSE_FIELDS = tuple(f for f in DEFAULT_FIELDS if f not in ("recording_player", "agent_email"))
-EXTRA_FIELDS = (
-    "call_type",
-    "company_id",
-    "company_name",
-    "company_time_zone",
-    "created_at",
-    "device_type",
-    "first_call",
-    "formatted_call_type",
-    "formatted_customer_location",
-    "formatted_business_phone_number",
-    "formatted_customer_name",
-    "prior_calls",
-    "formatted_customer_name_or_phone_number",
-    "formatted_customer_phone_number",
-    "formatted_duration",
-    "formatted_tracking_phone_number",
-    "formatted_tracking_source",
-    "formatted_value",
-    "good_lead_call_id",
-    "good_lead_call_time",
-    "lead_status",
-    "note",
-    "source",
-    "source_name",
-    "tags",
-    "total_calls",
-    "value",
-    "waveforms",
-    "tracker_id",
-    "speaker_percent",
-    "keywords",
-    "medium",
-    "campaign",
-    "referring_url",
-    "landing_page_url",
-    "last_requested_url",
-    "referrer_domain",
-    "utm_source",
-    "utm_medium",
-    "utm_term",
-    "utm_content",
-    "utm_campaign",
-    "utma",
-    "utmb",
-    "utmc",
-    "utmv",
-    "utmz",
-    "ga",
-    "gclid",
-    "fbclid",
-    "msclkid",
-    "milestones",
-    "timeline_url",
-    "person_id",
-    "transcription",
-    "keywords_spotted",
-    "call_highlights",
-    "call_summary",
-    "sentiment",
-    "keypad_entries",
-    "zip_code",
-    "integration_data",
-    "conversational_transcript",
-)
+# The others are rendered on request (``fields=``); CALL_FIELDS is the one list of them all.
+EXTRA_FIELDS = tuple(name for name in CALL_FIELDS if name not in DEFAULT_FIELDS)
 # Only the single-call endpoint offers these (reference: Retrieving a Single Call).
 SINGLE_ONLY_FIELDS = ("integration_data", "conversational_transcript")
 
@@ -368,11 +305,13 @@ class CallSerializer(V3Serializer):
         return sorted(tag.name for tag in call.tags.all())
 
     def get_total_calls(self, call: Call) -> int:
-        total = getattr(call, "_total_calls", None)
+        total = getattr(call, "total_calls", None)  # set by ``CallQuerySet.with_total_calls``
         if total is None:
-            total = Call.objects.filter(
-                company_id=call.company_id, customer_phone_number=call.customer_phone_number, spam=False
-            ).count()
+            total = (
+                Call.objects.from_caller(company_id=call.company_id, customer_phone_number=call.customer_phone_number)
+                .not_spam()
+                .count()
+            )
         return total
 
     def get_value(self, call: Call) -> int | float | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -27,7 +27,7 @@ from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool
 from api.v3.pagination import OffsetPagination, RelativePagination
 from api.v3.serializers.calls import DEFAULT_FIELDS, WRITE_RESPONSE_FIELDS, CallSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
-from telephony.models import Call
+from telephony.models import Call, CallQuerySet
 from tracking.models import PageView, VisitorSession
 
 CALL_TYPES = ("first_call", "missed", "voicemails", "inbound", "outbound")
@@ -185,7 +185,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     def time_zone(self) -> Any:
         return zone_resolve(self.request.query_params.get("time_zone"), self.user)[0]
 
-    def with_related(self, queryset: QuerySet, fields: set[str]) -> QuerySet:
+    def with_related(self, queryset: CallQuerySet, fields: set[str]) -> CallQuerySet:
         related = ["agent"]
         if fields & {"company_id", "company_name", "company_time_zone"}:
             related.append("company")
@@ -197,18 +197,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         if "tags" in fields:
             queryset = queryset.prefetch_related("tags")
         if "total_calls" in fields:
-            totals = (
-                Call.objects.filter(
-                    company_id=OuterRef("company_id"),
-                    customer_phone_number=OuterRef("customer_phone_number"),
-                    spam=False,
-                )
-                .order_by()
-                .values("company_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            )
-            queryset = queryset.annotate(_total_calls=Subquery(totals, output_field=IntegerField()))
+            queryset = queryset.with_total_calls()
         return queryset
 
     def page_context(self, rows: list[Call], fields: set[str], many: bool) -> dict[str, Any]:
