@@ -1,16 +1,14 @@
 """Calls, text messages and verified caller ids: what happened on the phone network."""
 
-import hashlib
-import hmac
 import secrets
 import string
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Subquery
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, Company, User
+from telephony.recording_links import call_recording_key
 from tracking.models import FormSubmission, Person, Tracker, TrackingNumber, VisitorSession
 
 
@@ -168,8 +166,7 @@ class Call(TimeStampedModel):
     def recording_access_key(self) -> str:
         """A key that opens this call's recording without logging in (CallRail's
         non-expiring ``access_key`` links). Derived, so nothing to store or leak."""
-        digest = hmac.new(settings.SECRET_KEY.encode(), f"recording:{self.public_id}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:20]
+        return call_recording_key(self.public_id)
 
     @property
     def recording_path(self) -> str | None:

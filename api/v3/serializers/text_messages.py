@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.phone import dashed
-from api.v3 import attribution
+from api.v3 import formatting
 from api.v3.serializers.base import TimestampField, V3Serializer
 from telephony.models import TextConversation, TextMessage
 
@@ -88,7 +88,7 @@ class TextConversationSerializer(V3Serializer):
         return dashed(conversation.current_tracking_number)
 
     def get_formatted_customer_name(self, conversation: TextConversation) -> str | None:
-        return attribution.name_formatted(conversation.customer_name)
+        return formatting.name_formatted(conversation.customer_name)
 
     def get_recent_messages(self, conversation: TextConversation) -> list[dict[str, Any]]:
         recent = getattr(conversation, "recent", None)
