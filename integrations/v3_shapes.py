@@ -2,11 +2,11 @@
 API (``api/``) and webhook bodies (``integrations/webhooks/payloads.py``).
 
 Both read the shared pieces here: the time format and the call object's field list.
-Rendering a whole call or form
-submission is the API's serializers' job, and webhook bodies embed exactly what the
-endpoints show; but ``integrations`` sits below ``api`` and may not import it. So the
-API layer hands its renderers over when it starts (``ApiConfig.ready`` calls
-``v3_renderers_register``), and webhook payloads ask for them here.
+Rendering a whole call or form submission is the API's serializers' job, and webhook
+bodies embed exactly what the endpoints show; but ``integrations`` sits below ``api``
+and may not import it. So the API layer hands its renderers over when it starts
+(``ApiConfig.ready`` calls ``v3_renderers_register``), and webhook payloads ask for
+them here.
 """
 
 from collections.abc import Mapping, Sequence
