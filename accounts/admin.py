@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import Account, ApiKey, Company, Notification, SummaryEmail, Tag, User
+from accounts.models import Account, ApiKey, Company, Tag, User
 
 
 @admin.register(Account)
@@ -61,15 +61,3 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "numeric_id", "tag_level", "company", "account", "status", "color")
     list_filter = ("tag_level", "status", "account")
     search_fields = ("name",)
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("numeric_id", "user", "email", "company", "alert_type", "send_email", "call_enabled", "sms_enabled")
-    list_filter = ("alert_type", "account")
-
-
-@admin.register(SummaryEmail)
-class SummaryEmailAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "user", "email", "company", "frequency", "account")
-    list_filter = ("account",)

@@ -1,5 +1,4 @@
-"""Tenants and the people in them: accounts, users, API keys, companies, tags,
-and the per-user alert settings (notifications, summary emails).
+"""Tenants and the people in them: accounts, users, API keys, companies, tags.
 
 Every row of every app belongs to an Account; that is the wall between tenants.
 """
@@ -291,59 +290,3 @@ class Tag(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Notification(TimeStampedModel):
-    """A user's alert rule: which calls or texts trigger an email/desktop/push alert."""
-
-    class AlertType(models.TextChoices):
-        ALL = "all"
-        FIRST_CALL = "first_call"
-        MISSED_AND_VM = "missed_and_vm"
-        VM_ONLY = "vm_only"
-
-    numeric_id = NumericIdField()
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
-    # An email-only recipient (no login).
-    email = models.EmailField(blank=True, default="")
-    agent = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
-    # Tracker ids are strings owned by tracking/; kept as the public id to keep the import direction.
-    tracker_public_id = models.CharField(max_length=40, blank=True, default="")
-    call_enabled = models.BooleanField(default=True)
-    sms_enabled = models.BooleanField(default=False)
-    alert_type = models.CharField(max_length=16, choices=AlertType.choices, default=AlertType.ALL)
-    send_desktop = models.BooleanField(default=False)
-    send_email = models.BooleanField(default=True)
-    send_push = models.BooleanField(default=False)
-
-    objects = AccountScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ("created_at",)
-
-    def __str__(self) -> str:
-        return f"notification {self.numeric_id}"
-
-
-class SummaryEmail(TimeStampedModel):
-    """A scheduled digest (daily/weekly/monthly) of calls for a company or the whole account."""
-
-    public_id = PublicIdField("CSS")
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="summary_emails")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="summary_emails")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="summary_emails")
-    email = models.EmailField(blank=True, default="")
-    frequency = models.JSONField(default=list)  # subset of daily, weekly, monthly
-    config = models.JSONField(default=dict)  # summary_statistics, top_sources, top_keywords, call_log
-    lead_status_filter = models.CharField(max_length=16, default="All")
-    last_sent_at = models.JSONField(default=dict, blank=True)  # frequency -> ISO time, for idempotent sends
-
-    objects = AccountScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ("created_at",)
-
-    def __str__(self) -> str:
-        return self.public_id

@@ -34,14 +34,29 @@ def is_us_or_canada(e164: str) -> bool:
     return e164.startswith("+1") and len(e164) == 12
 
 
-def formatted(e164: str | None) -> str | None:
-    """The human form CallRail shows in ``formatted_*`` fields: ``(404) 555-1234``."""
-    if not e164:
-        return e164
+def _parsed(e164: str) -> phonenumbers.PhoneNumber | None:
     try:
-        parsed = phonenumbers.parse(e164, DEFAULT_REGION)
+        return phonenumbers.parse(e164, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
+        return None
+
+
+def formatted(e164: str | None) -> str | None:
+    """The national form people read: ``(404) 555-1234`` (alert and summary emails)."""
+    parsed = _parsed(e164) if e164 else None
+    if parsed is None:
         return e164
     if parsed.country_code == 1:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def dashed(e164: str | None) -> str | None:
+    """``+14045558514`` → ``404-555-8514``: the ``formatted_*`` numbers of the v3 API and webhooks."""
+    parsed = _parsed(e164) if e164 else None
+    if parsed is None:
+        return e164 or None
+    national = str(parsed.national_number)
+    if parsed.country_code == 1 and len(national) == 10:
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

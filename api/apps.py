@@ -6,9 +6,11 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The interface layer listens to the domain's events (webhooks, email alerts).
-        from api import notifications
-        from api.webhooks import receivers
+        # Webhook bodies embed the v3 call and form objects, which only this layer's
+        # serializers render; integrations/ sits below api/ and may not import it, so the
+        # renderers are handed over here. Imported here, not at the top: apps.py is read
+        # before the models these modules import are loaded.
+        from api.v3.webhook_renderers import RENDERERS
+        from integrations.v3_shapes import v3_renderers_register
 
-        receivers.connect()
-        notifications.connect()
+        v3_renderers_register(RENDERERS)

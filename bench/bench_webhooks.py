@@ -50,8 +50,8 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Account, Company
-    from api.models import Integration, WebhookEvent
-    from api.webhooks.delivery import webhook_event_deliver
+    from integrations.models import Integration, WebhookEvent
+    from integrations.webhooks.delivery import webhook_event_deliver
     from telephony import signals
     from telephony.models import Call
     from tracking.models import CallFlow, Tracker

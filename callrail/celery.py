@@ -11,7 +11,8 @@ app = Celery("callrail")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic work, in one place. Each entry says why it runs when it does.
+# Periodic work, in one place. Each entry says why it runs when it does. Tasks are named
+# as registered (integrations' tasks keep their old ``api.tasks.*`` names: see integrations/tasks.py).
 app.conf.beat_schedule = {
     # Every minute: re-send webhook events a killed worker left "delivering" and
     # due events whose Celery message was lost (broker restart, failed enqueue).

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accounts",
     "tracking",
     "telephony",
+    "integrations",
     "api",
 ]
 

@@ -1,4 +1,5 @@
-"""Absolute URLs of this server as the carrier sees them (``PUBLIC_BASE_URL`` + path).
+"""Absolute URLs of this server (``PUBLIC_BASE_URL`` + path): those handed to the
+carrier, and links handed to people and API clients.
 
 Twilio signs the exact URL it requests, query string included, so every URL handed
 to it is built here, the same way every time.
@@ -15,6 +16,11 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 def _path(name: str, urlconf: str | None, prefix: str) -> str:
     # Every answer to a call builds several of these; resolving a name is the costly part.
     return reverse(name, urlconf=urlconf)
+
+
+def absolute_url(path: str) -> str:
+    """A path of this server as a link for people and API clients (recordings, API pages)."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 def public_url(name: str, query: dict[str, object] | None = None, **kwargs: object) -> str:

@@ -1,17 +1,15 @@
 """Calls, text messages and verified caller ids: what happened on the phone network."""
 
-import hashlib
-import hmac
 import secrets
 import string
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, Company, User
-from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
+from telephony.recording_links import call_recording_key
+from tracking.models import FormSubmission, Person, Tracker, TrackingNumber, VisitorSession
 
 
 class CallQuerySet(AccountScopedQuerySet):
@@ -168,8 +166,7 @@ class Call(TimeStampedModel):
     def recording_access_key(self) -> str:
         """A key that opens this call's recording without logging in (CallRail's
         non-expiring ``access_key`` links). Derived, so nothing to store or leak."""
-        digest = hmac.new(settings.SECRET_KEY.encode(), f"recording:{self.public_id}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:20]
+        return call_recording_key(self.public_id)
 
     @property
     def recording_path(self) -> str | None:
@@ -191,6 +188,20 @@ CONVERSATION_ID_ALPHABET = string.ascii_letters + string.digits
 def new_conversation_id() -> str:
     """CallRail's 5-character, case-sensitive conversation ids (``KZaGR``)."""
     return "".join(secrets.choice(CONVERSATION_ID_ALPHABET) for _ in range(5))
+
+
+class TextConversationQuerySet(AccountScopedQuerySet):
+    def with_good_lead(self) -> "TextConversationQuerySet":
+        """Annotate what ``has_good_lead`` answers, for a page of conversations in one query."""
+        called = Call.objects.filter(
+            company_id=OuterRef("company_id"),
+            customer_phone_number=OuterRef("customer_phone_number"),
+            lead_status=Call.LeadStatus.GOOD_LEAD,
+        )
+        filled = FormSubmission.objects.filter(
+            person_id=OuterRef("person_id"), lead_status=FormSubmission.LeadStatus.GOOD_LEAD
+        )
+        return self.annotate(_good_lead=Exists(called) | Exists(filled))
 
 
 class TextConversation(TimeStampedModel):
@@ -216,7 +227,7 @@ class TextConversation(TimeStampedModel):
     # The customer texted STOP (or similar): no further outbound messages.
     opted_out = models.BooleanField(default=False)
 
-    objects = AccountScopedQuerySet.as_manager()
+    objects = TextConversationQuerySet.as_manager()
 
     class Meta:
         ordering = ("-last_message_at",)
@@ -228,6 +239,25 @@ class TextConversation(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.public_id
+
+    def has_good_lead(self) -> bool:
+        """Whether the customer was ever scored a good lead, on a call to this company or on a
+        form: the text message endpoints and webhooks show it as the conversation's lead status."""
+        marked = getattr(self, "_good_lead", None)  # set by ``with_good_lead``
+        if marked is not None:
+            return marked
+        calls = Call.objects.filter(
+            company_id=self.company_id,
+            customer_phone_number=self.customer_phone_number,
+            lead_status=Call.LeadStatus.GOOD_LEAD,
+        )
+        if calls.exists():
+            return True
+        if self.person_id:
+            return FormSubmission.objects.filter(
+                person_id=self.person_id, lead_status=FormSubmission.LeadStatus.GOOD_LEAD
+            ).exists()
+        return False
 
 
 class TextMessage(TimeStampedModel):

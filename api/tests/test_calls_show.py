@@ -1,7 +1,9 @@
 import pytest
 
 from api.tests.factories import CallFactory
-from api.v3.serializers.calls import DEFAULT_FIELDS, EXTRA_FIELDS
+from api.v3.serializers.calls import DEFAULT_FIELDS, EXTRA_FIELDS, CallSerializer
+from integrations.models import Integration
+from integrations.v3_shapes import CALL_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +23,6 @@ def test_it_shows_a_call_by_public_or_numeric_id(api_client, account, company):
 
 def test_it_offers_the_single_call_fields(api_client, account, company):
     call = CallFactory(company=company, cookies={"mycookie": "v1", "_ga": "GA1.2.3"})
-    from api.models import Integration
-
     Integration.objects.create(account=account, company=company, type="Custom", config={"grab_cookies": ["mycookie"]})
     response = api_client.get(url(account, call.public_id, "fields=" + ",".join(EXTRA_FIELDS)))
     body = response.json()
@@ -33,8 +33,6 @@ def test_it_offers_the_single_call_fields(api_client, account, company):
 
 
 def test_it_renders_every_field_for_webhook_payloads(account, company):
-    from api.v3.serializers.calls import CallSerializer
-
     call = CallFactory(company=company)
     data = CallSerializer(call, context={"all_fields": True}).data
     assert set(data) == set(DEFAULT_FIELDS) | set(EXTRA_FIELDS)
@@ -75,3 +73,8 @@ def test_call_type_follows_what_happened_to_the_caller(api_client, account, comp
     body = api_client.get(url(account, call.public_id, "fields=call_type,formatted_call_type")).json()
     assert body["call_type"] == expected == call.call_type
     assert body["formatted_call_type"] == label
+
+
+def test_the_serializer_renders_the_one_list_of_call_fields():
+    assert set(CallSerializer(context={"all_fields": True}).fields) == set(CALL_FIELDS)
+    assert set(DEFAULT_FIELDS) | set(EXTRA_FIELDS) == set(CALL_FIELDS)

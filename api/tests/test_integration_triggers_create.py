@@ -1,10 +1,10 @@
 import pytest
 
 from accounts.models import User
-from api.models import Integration, IntegrationTrigger
 from api.tests.factories import TrackerFactory
 from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_integration_triggers_list import TRIGGER_KEYS
+from integrations.models import Integration, IntegrationTrigger
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
 
-from api.models import IntegrationTrigger
 from api.tests.roles import assert_needs_a_key, assert_rate_limited
 from api.tests.test_integration_triggers_list import TRIGGER_KEYS
+from integrations.models import IntegrationTrigger
 
 pytestmark = pytest.mark.django_db
 

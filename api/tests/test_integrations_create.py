@@ -1,8 +1,8 @@
 import pytest
 
 from accounts.models import User
-from api.models import Integration
 from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
+from integrations.models import Integration
 
 pytestmark = pytest.mark.django_db
 

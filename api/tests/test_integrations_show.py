@@ -1,7 +1,7 @@
 import pytest
 
-from api.models import Integration
 from api.tests.roles import assert_needs_a_key, assert_rate_limited
+from integrations.models import Integration
 
 pytestmark = pytest.mark.django_db
 

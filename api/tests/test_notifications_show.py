@@ -1,8 +1,8 @@
 import pytest
 
-from accounts.models import Notification
 from api.tests.roles import assert_needs_a_key, assert_rate_limited
 from api.tests.test_notifications_list import NOTIFICATION_KEYS
+from integrations.models import Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from accounts.models import Notification, SummaryEmail, Tag
-from api.models import Integration, IntegrationTrigger
+from accounts.models import Tag
 from api.tests.factories import CallFactory, TrackerFactory, TrackingNumberFactory
+from api.v3.schema import V3SchemaGenerator
+from integrations.models import Integration, IntegrationTrigger, Notification, SummaryEmail
 from telephony.models import OutboundCallerId
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -48,8 +49,6 @@ def seeded(account, company, admin_user, settings):
 def _document() -> dict:
     """The OpenAPI document as the server renders it (generated once, without a request)."""
     from drf_spectacular.renderers import OpenApiJsonRenderer
-
-    from api.v3.schema import V3SchemaGenerator
 
     raw = V3SchemaGenerator().get_schema(request=None, public=True)
     return json.loads(OpenApiJsonRenderer().render(raw))

@@ -1,8 +1,9 @@
 import pytest
 
-from accounts.models import SummaryEmail, User
+from accounts.models import User
 from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for, user_with_role
 from api.tests.test_summary_emails_list import CONFIG
+from integrations.models import SummaryEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from rest_framework import exceptions
 
 from accounts.fields import parse_public_or_numeric
 from accounts.models import User
-from api.v3 import attribution
+from api.v3 import formatting
 from api.v3.dates import DateWindow
 from api.v3.filters import parse_bool, query_list
 
@@ -102,7 +102,7 @@ def call_metrics_render(row: dict[str, Any], metrics: list[str]) -> dict[str, An
         if name == "average_duration":
             out[name] = average
         elif name == "formatted_average_duration":
-            out[name] = attribution.duration_formatted(average)
+            out[name] = formatting.duration_formatted(average)
         else:
             out[name] = int(row.get(name) or 0)
     return out
@@ -150,7 +150,7 @@ def answer_status_q(value: str) -> Q:
 def source_search_q(term: str) -> Q:
     """``search`` on source: the stored code or its display name (``Google Ads``)."""
     term = term.strip()
-    codes = [code for code, name in attribution.SOURCE_NAMES.items() if term.lower() in name.lower()]
+    codes = [code for code, name in formatting.SOURCE_NAMES.items() if term.lower() in name.lower()]
     return Q(source__icontains=term) | Q(source__in=codes)
 
 
@@ -209,7 +209,7 @@ def group_key(group_by: str, value: Any) -> Any:
     if value in ("", None):
         return None
     if group_by == "source":
-        return attribution.source_display(value)
+        return formatting.source_display(value)
     return value
 
 

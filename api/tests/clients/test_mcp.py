@@ -4,10 +4,9 @@ import json
 
 import pytest
 
-from accounts.models import Notification
-from api.models import Integration
 from api.tests.clients.conftest import ROWS
 from api.tests.clients.venvs import run_client
+from integrations.models import Integration, Notification
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

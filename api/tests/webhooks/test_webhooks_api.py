@@ -4,11 +4,19 @@ from datetime import timedelta
 
 import pytest
 
-from api.models import WebhookDelivery, WebhookEvent
 from api.tests.roles import client_for, user_with_role
-from api.tests.webhooks.conftest import Answer, complete_call, deliver_due, make_call, webhooks_integration
-from api.webhooks.signing import signature_valid
+from integrations.models import WebhookDelivery, WebhookEvent
+from integrations.tests.conftest import (
+    Answer,
+    complete_call,
+    deliver_due,
+    make_call,
+    make_form_submission,
+    webhooks_integration,
+)
+from integrations.webhooks.signing import signature, signature_valid
 from telephony import signals
+from tracking import signals as tracking_signals
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +78,6 @@ def history(company, tracker, receiver):
 @pytest.fixture
 def other_history(other_company, receiver):
     webhooks_integration(other_company, {"form_captured_webhook": [receiver.url("/bob")]})
-    from api.tests.webhooks.conftest import make_form_submission
-    from tracking import signals as tracking_signals
-
     tracking_signals.form_submitted.send(sender=None, submission=make_form_submission(other_company))
     deliver_due()
 
@@ -223,8 +228,6 @@ def test_signing_keys_are_shown_to_admins_and_rotate(api_client, account, compan
 
 
 def _sign(company, body):
-    from api.webhooks.signing import signature
-
     return signature(key=company.webhook_signing_key, body=body)
 
 

@@ -4,18 +4,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.utils import timezone
 from rest_framework import serializers
 
-
-def iso8601(value: datetime | None, tz: str | ZoneInfo | None = None) -> str | None:
-    """``2016-01-29T12:43:10.286-05:00``: milliseconds and an offset, as the reference shows."""
-    if value is None:
-        return None
-    zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or ZoneInfo("UTC"))
-    local = timezone.localtime(value, zone)
-    text = local.isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z") if tz is None else text
+from integrations.v3_shapes import iso8601
 
 
 class TimestampField(serializers.Field):

@@ -14,8 +14,13 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
-from api.v3 import attribution
-from api.v3.serializers.base import V3Serializer, iso8601
+from accounts.phone import dashed
+from api.v3 import formatting, milestones
+from api.v3.serializers.base import V3Serializer
+from integrations.models import Integration
+from integrations.v3_shapes import CALL_FIELDS, iso8601
+from telephony import recording_links
+from telephony.links import absolute_url
 from telephony.models import Call
 
 DEFAULT_FIELDS = (
@@ -41,71 +46,8 @@ DEFAULT_FIELDS = (
 )
 # Create and update answer with the defaults minus the recording player (their examples).
 WRITE_RESPONSE_FIELDS = tuple(f for f in DEFAULT_FIELDS if f not in ("recording_player", "agent_email"))
-EXTRA_FIELDS = (
-    "call_type",
-    "company_id",
-    "company_name",
-    "company_time_zone",
-    "created_at",
-    "device_type",
-    "first_call",
-    "formatted_call_type",
-    "formatted_customer_location",
-    "formatted_business_phone_number",
-    "formatted_customer_name",
-    "prior_calls",
-    "formatted_customer_name_or_phone_number",
-    "formatted_customer_phone_number",
-    "formatted_duration",
-    "formatted_tracking_phone_number",
-    "formatted_tracking_source",
-    "formatted_value",
-    "good_lead_call_id",
-    "good_lead_call_time",
-    "lead_status",
-    "note",
-    "source",
-    "source_name",
-    "tags",
-    "total_calls",
-    "value",
-    "waveforms",
-    "tracker_id",
-    "speaker_percent",
-    "keywords",
-    "medium",
-    "campaign",
-    "referring_url",
-    "landing_page_url",
-    "last_requested_url",
-    "referrer_domain",
-    "utm_source",
-    "utm_medium",
-    "utm_term",
-    "utm_content",
-    "utm_campaign",
-    "utma",
-    "utmb",
-    "utmc",
-    "utmv",
-    "utmz",
-    "ga",
-    "gclid",
-    "fbclid",
-    "msclkid",
-    "milestones",
-    "timeline_url",
-    "person_id",
-    "transcription",
-    "keywords_spotted",
-    "call_highlights",
-    "call_summary",
-    "sentiment",
-    "keypad_entries",
-    "zip_code",
-    "integration_data",
-    "conversational_transcript",
-)
+# The others are rendered on request (``fields=``); CALL_FIELDS is the one list of them all.
+EXTRA_FIELDS = tuple(name for name in CALL_FIELDS if name not in DEFAULT_FIELDS)
 # Only the single-call endpoint offers these (reference: Retrieving a Single Call).
 SINGLE_ONLY_FIELDS = ("integration_data", "conversational_transcript")
 
@@ -263,7 +205,7 @@ class CallSerializer(V3Serializer):
         if not (call.recording_url or call.recording_sid):
             return None
         account = self.context.get("account") or call.account
-        return attribution.public_url(f"/v3/a/{account.numeric_id}/calls/{call.public_id}/recording.json")
+        return absolute_url(f"/v3/a/{account.numeric_id}/calls/{call.public_id}/recording.json")
 
     def get_recording_duration(self, call: Call) -> str | None:
         return str(call.recording_duration) if call.recording_duration is not None else None
@@ -272,8 +214,8 @@ class CallSerializer(V3Serializer):
         if not (call.recording_url or call.recording_sid):
             return None
         account = self.context.get("account") or call.account
-        expires = attribution.recording_link_expiry(account)
-        return attribution.public_url(attribution.recording_path(call.public_id, "player", expires))
+        expires = recording_links.recording_link_expiry(account)
+        return absolute_url(recording_links.recording_path(call.public_id, "player", expires))
 
     def get_start_time(self, call: Call) -> str | None:
         return self._time(call.start_time)
@@ -300,30 +242,30 @@ class CallSerializer(V3Serializer):
         return ", ".join(parts) or _blank(call.customer_country)
 
     def get_formatted_business_phone_number(self, call: Call) -> str | None:
-        return attribution.phone_dashed(call.business_phone_number)
+        return dashed(call.business_phone_number)
 
     def get_formatted_customer_name(self, call: Call) -> str | None:
-        return attribution.name_formatted(call.customer_name)
+        return formatting.name_formatted(call.customer_name)
 
     def get_formatted_customer_name_or_phone_number(self, call: Call) -> str | None:
-        return attribution.name_formatted(call.customer_name) or attribution.phone_dashed(call.customer_phone_number)
+        return formatting.name_formatted(call.customer_name) or dashed(call.customer_phone_number)
 
     def get_formatted_customer_phone_number(self, call: Call) -> str | None:
-        return attribution.phone_dashed(call.customer_phone_number)
+        return dashed(call.customer_phone_number)
 
     def get_formatted_duration(self, call: Call) -> str | None:
         if call.call_type == "abandonded":
             return "(abandoned)"
-        return attribution.duration_formatted(call.duration) if call.duration is not None else None
+        return formatting.duration_formatted(call.duration) if call.duration is not None else None
 
     def get_formatted_tracking_phone_number(self, call: Call) -> str | None:
-        return attribution.phone_dashed(call.tracking_phone_number)
+        return dashed(call.tracking_phone_number)
 
     def get_formatted_tracking_source(self, call: Call) -> str:
-        return attribution.source_formatted(call.source) or "Unknown Source"
+        return formatting.source_formatted(call.source) or "Unknown Source"
 
     def get_formatted_value(self, call: Call) -> str:
-        return attribution.value_formatted(call.value)
+        return formatting.value_formatted(call.value)
 
     def _good_lead_call(self, call: Call) -> tuple[int, Any] | None:
         if hasattr(call, "_good_lead"):
@@ -354,7 +296,7 @@ class CallSerializer(V3Serializer):
         return _blank(call.note)
 
     def get_source(self, call: Call) -> str | None:
-        return attribution.source_display(call.source)
+        return formatting.source_display(call.source)
 
     def get_source_name(self, call: Call) -> str | None:
         if call.source_name:
@@ -366,11 +308,13 @@ class CallSerializer(V3Serializer):
         return sorted(tag.name for tag in call.tags.all())
 
     def get_total_calls(self, call: Call) -> int:
-        total = getattr(call, "_total_calls", None)
+        total = getattr(call, "total_calls", None)  # set by ``CallQuerySet.with_total_calls``
         if total is None:
-            total = Call.objects.filter(
-                company_id=call.company_id, customer_phone_number=call.customer_phone_number, spam=False
-            ).count()
+            total = (
+                Call.objects.from_caller(company_id=call.company_id, customer_phone_number=call.customer_phone_number)
+                .not_spam()
+                .count()
+            )
         return total
 
     def get_value(self, call: Call) -> int | float | None:
@@ -405,7 +349,7 @@ class CallSerializer(V3Serializer):
         return _blank(call.last_requested_url)
 
     def get_referrer_domain(self, call: Call) -> str | None:
-        return attribution.referrer_domain(call.referring_url)
+        return formatting.referrer_domain(call.referring_url)
 
     def get_utm_source(self, call: Call) -> str | None:
         return _blank(call.utm_source)
@@ -423,22 +367,22 @@ class CallSerializer(V3Serializer):
         return _blank(call.utm_campaign)
 
     def get_utma(self, call: Call) -> str | None:
-        return attribution.cookie_value(call.cookies, "utma")
+        return formatting.cookie_value(call.cookies, "utma")
 
     def get_utmb(self, call: Call) -> str | None:
-        return attribution.cookie_value(call.cookies, "utmb")
+        return formatting.cookie_value(call.cookies, "utmb")
 
     def get_utmc(self, call: Call) -> str | None:
-        return attribution.cookie_value(call.cookies, "utmc")
+        return formatting.cookie_value(call.cookies, "utmc")
 
     def get_utmv(self, call: Call) -> str | None:
-        return attribution.cookie_value(call.cookies, "utmv")
+        return formatting.cookie_value(call.cookies, "utmv")
 
     def get_utmz(self, call: Call) -> str | None:
-        return attribution.cookie_value(call.cookies, "utmz")
+        return formatting.cookie_value(call.cookies, "utmz")
 
     def get_ga(self, call: Call) -> str | None:
-        return attribution.cookie_value(call.cookies, "ga")
+        return formatting.cookie_value(call.cookies, "ga")
 
     def get_gclid(self, call: Call) -> str | None:
         return _blank(call.gclid)
@@ -452,12 +396,12 @@ class CallSerializer(V3Serializer):
     def get_milestones(self, call: Call) -> dict[str, Any]:
         builder = self.context.get("milestones")
         if builder is None:
-            builder = attribution.MilestoneBuilder([call], self.tz or ZoneInfo("UTC"))
+            builder = milestones.MilestoneBuilder([call], self.tz or ZoneInfo("UTC"))
         return builder.build(call)
 
     def get_timeline_url(self, call: Call) -> str | None:
         account = self.context.get("account") or call.account
-        return attribution.timeline_url(account, call.person if call.person_id else None)
+        return formatting.timeline_url(account, call.person if call.person_id else None)
 
     def get_person_id(self, call: Call) -> str | None:
         return call.person.public_id if call.person_id and call.person else None
@@ -487,8 +431,6 @@ class CallSerializer(V3Serializer):
     def get_integration_data(self, call: Call) -> list[dict[str, Any]]:
         integrations = self.context.get("integrations")
         if integrations is None:
-            from api.models import Integration
-
             integrations = list(Integration.objects.filter(company_id=call.company_id, state="active"))
         data = []
         for integration in integrations:

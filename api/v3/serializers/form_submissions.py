@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
-from api.v3 import attribution
-from api.v3.serializers.base import V3Serializer, iso8601
+from accounts.phone import dashed
+from api.v3 import formatting, milestones
+from api.v3.serializers.base import V3Serializer
 from api.v3.serializers.calls import money
+from integrations.v3_shapes import iso8601
 from tracking.models import FormSubmission
 
 DEFAULT_FIELDS = (
@@ -130,13 +132,13 @@ class FormSubmissionSerializer(V3Serializer):
         return _blank(form.customer_email)
 
     def get_formatted_customer_phone_number(self, form: FormSubmission) -> str | None:
-        return attribution.phone_dashed(form.customer_phone_number)
+        return dashed(form.customer_phone_number)
 
     def get_formatted_customer_name(self, form: FormSubmission) -> str | None:
-        return attribution.name_formatted(form.customer_name)
+        return formatting.name_formatted(form.customer_name)
 
     def get_source(self, form: FormSubmission) -> str | None:
-        return attribution.source_display(form.source or form.referrer)
+        return formatting.source_display(form.source or form.referrer)
 
     def get_keywords(self, form: FormSubmission) -> str | None:
         return _blank(form.keywords)
@@ -170,11 +172,11 @@ class FormSubmissionSerializer(V3Serializer):
 
     def get_timeline_url(self, form: FormSubmission) -> str | None:
         account = self.context.get("account") or form.account
-        return attribution.timeline_url(account, form.person if form.person_id else None)
+        return formatting.timeline_url(account, form.person if form.person_id else None)
 
     def get_milestones(self, form: FormSubmission) -> dict[str, Any]:
         builder = self.context.get("milestones")
         if builder is None:
             zone = self.context.get("time_zone") or "UTC"
-            builder = attribution.MilestoneBuilder([form], ZoneInfo(zone) if isinstance(zone, str) else zone)
+            builder = milestones.MilestoneBuilder([form], ZoneInfo(zone) if isinstance(zone, str) else zone)
         return builder.build(form)

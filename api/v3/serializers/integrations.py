@@ -2,8 +2,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.models import Integration, IntegrationTrigger
 from api.v3.serializers.base import RelatedIdField, V3ModelSerializer
+from integrations.models import Integration, IntegrationTrigger
 
 
 class IntegrationSerializer(V3ModelSerializer):

@@ -2,8 +2,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import Notification
 from api.v3.serializers.base import RelatedIdField, V3ModelSerializer
+from integrations.models import Notification
 
 CALL_ALERT_NAMES = {
     "all": "All Calls",

@@ -2,9 +2,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import SummaryEmail
-from accounts.services import SUMMARY_EMAIL_FREQUENCIES, SUMMARY_EMAIL_LEAD_STATUSES, SUMMARY_EMAIL_SECTIONS
 from api.v3.serializers.base import V3ModelSerializer
+from integrations.models import SummaryEmail
+from integrations.services import SUMMARY_EMAIL_FREQUENCIES, SUMMARY_EMAIL_LEAD_STATUSES, SUMMARY_EMAIL_SECTIONS
 
 
 class SummaryEmailSerializer(V3ModelSerializer):

@@ -9,7 +9,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.v3 import attribution
+from accounts.phone import dashed
+from api.v3 import formatting
 from api.v3.serializers.base import TimestampField, V3Serializer
 from telephony.models import TextConversation, TextMessage
 
@@ -78,16 +79,16 @@ class TextConversationSerializer(V3Serializer):
         return _blank(conversation.customer_name)
 
     def get_formatted_customer_phone_number(self, conversation: TextConversation) -> str | None:
-        return attribution.phone_dashed(conversation.customer_phone_number)
+        return dashed(conversation.customer_phone_number)
 
     def get_formatted_initial_tracking_number(self, conversation: TextConversation) -> str | None:
-        return attribution.phone_dashed(conversation.initial_tracking_number)
+        return dashed(conversation.initial_tracking_number)
 
     def get_formatted_current_tracking_number(self, conversation: TextConversation) -> str | None:
-        return attribution.phone_dashed(conversation.current_tracking_number)
+        return dashed(conversation.current_tracking_number)
 
     def get_formatted_customer_name(self, conversation: TextConversation) -> str | None:
-        return attribution.name_formatted(conversation.customer_name)
+        return formatting.name_formatted(conversation.customer_name)
 
     def get_recent_messages(self, conversation: TextConversation) -> list[dict[str, Any]]:
         recent = getattr(conversation, "recent", None)
@@ -98,23 +99,4 @@ class TextConversationSerializer(V3Serializer):
     def get_lead_status(self, conversation: TextConversation) -> str | None:
         # A conversation only ever shows that its lead was scored good on another
         # interaction (the reference's enum: previously_marked_good_lead or null).
-        marked = getattr(conversation, "_good_lead", None)
-        if marked is None:
-            marked = conversation_has_good_lead(conversation)
-        return "previously_marked_good_lead" if marked else None
-
-
-def conversation_has_good_lead(conversation: TextConversation) -> bool:
-    from telephony.models import Call
-    from tracking.models import FormSubmission
-
-    calls = Call.objects.filter(
-        company_id=conversation.company_id,
-        customer_phone_number=conversation.customer_phone_number,
-        lead_status=Call.LeadStatus.GOOD_LEAD,
-    )
-    if calls.exists():
-        return True
-    if conversation.person_id:
-        return FormSubmission.objects.filter(person_id=conversation.person_id, lead_status="good_lead").exists()
-    return False
+        return "previously_marked_good_lead" if conversation.has_good_lead() else None

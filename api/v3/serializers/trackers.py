@@ -11,7 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.phone import is_us_or_canada
-from api.v3.serializers.base import TimestampField, V3Serializer, iso8601
+from api.v3.serializers.base import TimestampField, V3Serializer
+from integrations.v3_shapes import iso8601
 from telephony.callflows import fallback_destination
 from tracking.models import Tracker, TrackingNumber
 from tracking.pools import pool_status

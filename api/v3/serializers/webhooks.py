@@ -8,8 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.models import WebhookDelivery, WebhookEvent
 from api.v3.serializers.base import RelatedIdField, TimestampField, V3Serializer
+from integrations.models import WebhookDelivery, WebhookEvent
 
 
 class WebhookEventSerializer(V3Serializer):

@@ -9,7 +9,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -21,14 +21,19 @@ from rest_framework.response import Response
 from accounts.fields import parse_public_or_numeric
 from accounts.models import User
 from accounts.phone import is_us_or_canada, to_e164
-from api.v3 import attribution, reports
+from api.v3 import milestones, reports
 from api.v3.dates import date_window, zone_resolve
 from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool
 from api.v3.pagination import OffsetPagination, RelativePagination
 from api.v3.serializers.calls import DEFAULT_FIELDS, WRITE_RESPONSE_FIELDS, CallSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
-from telephony.models import Call
-from tracking.models import PageView, VisitorSession
+from integrations.models import Integration
+from integrations.v3_shapes import iso8601
+from telephony import recording_links
+from telephony.links import absolute_url
+from telephony.models import Call, CallQuerySet, OutboundCallerId
+from telephony.services import call_update, outbound_call_start
+from tracking.models import PageView, TrackingNumber, VisitorSession
 
 CALL_TYPES = ("first_call", "missed", "voicemails", "inbound", "outbound")
 
@@ -185,7 +190,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     def time_zone(self) -> Any:
         return zone_resolve(self.request.query_params.get("time_zone"), self.user)[0]
 
-    def with_related(self, queryset: QuerySet, fields: set[str]) -> QuerySet:
+    def with_related(self, queryset: CallQuerySet, fields: set[str]) -> CallQuerySet:
         related = ["agent"]
         if fields & {"company_id", "company_name", "company_time_zone"}:
             related.append("company")
@@ -197,29 +202,16 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         if "tags" in fields:
             queryset = queryset.prefetch_related("tags")
         if "total_calls" in fields:
-            totals = (
-                Call.objects.filter(
-                    company_id=OuterRef("company_id"),
-                    customer_phone_number=OuterRef("customer_phone_number"),
-                    spam=False,
-                )
-                .order_by()
-                .values("company_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            )
-            queryset = queryset.annotate(_total_calls=Subquery(totals, output_field=IntegerField()))
+            queryset = queryset.with_total_calls()
         return queryset
 
     def page_context(self, rows: list[Call], fields: set[str], many: bool) -> dict[str, Any]:
         context = {**self.get_serializer_context(), "time_zone": self.time_zone(), "many": many}
         if "milestones" in fields and rows:
-            context["milestones"] = attribution.MilestoneBuilder(rows, context["time_zone"])
+            context["milestones"] = milestones.MilestoneBuilder(rows, context["time_zone"])
         if fields & {"good_lead_call_id", "good_lead_call_time"} and rows:
             _good_leads_attach(rows)
         if "integration_data" in fields and rows:
-            from api.models import Integration
-
             context["integrations"] = list(
                 Integration.objects.filter(company_id__in={row.company_id for row in rows}, state="active")
             )
@@ -258,8 +250,6 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Place an outbound call: ring the business first, then bridge the customer."""
-        from telephony.services import outbound_call_start
-
         body = self.request_body()
         numbers = {}
         for name in ("caller_id", "customer_phone_number", "business_phone_number"):
@@ -299,9 +289,6 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def _company_of_caller_id(self, caller_id: str) -> Any:
         """The company a caller id belongs to: its tracking number's, or its verified caller id's."""
-        from telephony.models import OutboundCallerId
-        from tracking.models import TrackingNumber
-
         companies = self.user.visible_companies()
         number = (
             TrackingNumber.objects.filter(account=self.account, number=caller_id, status="active")
@@ -322,8 +309,6 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         )
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from telephony.services import call_update
-
         call = self.get_object()
         body = self.request_body()
         allowed = ("tags", "append_tags", "note", "value", "lead_status", "customer_name", "spam")
@@ -401,8 +386,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         call = self.get_object()
         if not (call.recording_url or call.recording_sid):
             raise exceptions.NotFound("This call has no recording")
-        expires = attribution.recording_link_expiry(self.account)
-        return Response({"url": attribution.public_url(attribution.recording_redirect_path(call.public_id, expires))})
+        expires = recording_links.recording_link_expiry(self.account)
+        return Response({"url": absolute_url(recording_links.recording_redirect_path(call.public_id, expires))})
 
     @action(detail=True, methods=["get"])
     def page_views(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -427,7 +412,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
             {
                 "referrer_url": row.referrer_url or None,
                 "page_url": row.page_url,
-                "created_at": attribution.iso8601(row.created_at, tz),
+                "created_at": iso8601(row.created_at, tz),
             }
             for row in rows
         ]

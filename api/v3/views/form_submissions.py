@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Account, Company, Tag, User
-from api.v3 import attribution, reports
+from api.v3 import milestones, reports
 from api.v3.dates import date_window, zone_resolve
 from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool, query_list
 from api.v3.serializers.form_submissions import (
@@ -197,7 +197,7 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         tz = zone_resolve(self.request.query_params.get("time_zone"), self.user)[0]
         context = {**self.get_serializer_context(), "time_zone": tz, **extra}
         if "milestones" in self.requested_fields() and rows:
-            context["milestones"] = attribution.MilestoneBuilder(rows, tz)
+            context["milestones"] = milestones.MilestoneBuilder(rows, tz)
         return context
 
     def get_queryset(self) -> QuerySet:

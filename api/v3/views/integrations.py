@@ -10,15 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Company
-from api.integrations import (
-    IntegrationRuleError,
-    integration_create,
-    integration_disable,
-    integration_trigger_create,
-    integration_trigger_update,
-    integration_update,
-)
-from api.models import Integration, IntegrationTrigger
 from api.v3.exceptions import Unprocessable
 from api.v3.serializers.integrations import (
     IntegrationCreateInputSerializer,
@@ -29,6 +20,15 @@ from api.v3.serializers.integrations import (
     IntegrationUpdateInputSerializer,
 )
 from api.v3.viewsets import V3DestroyMixin, V3ViewSet
+from integrations.models import Integration, IntegrationTrigger
+from integrations.services import (
+    IntegrationRuleError,
+    integration_create,
+    integration_disable,
+    integration_trigger_create,
+    integration_trigger_update,
+    integration_update,
+)
 from tracking.models import Tracker
 
 COMPANY_ID_PARAMETER = OpenApiParameter(

@@ -9,8 +9,7 @@ from rest_framework.mixins import RetrieveModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Notification, User
-from accounts.services import UserRuleError, notification_create, notification_update
+from accounts.models import User
 from api.v3.filters import user_lookup
 from api.v3.serializers.notifications import (
     NAME_FIELDS,
@@ -19,6 +18,8 @@ from api.v3.serializers.notifications import (
     NotificationUpdateInputSerializer,
 )
 from api.v3.viewsets import ALL_ROLES, V3DestroyMixin, V3ViewSet
+from integrations.models import Notification
+from integrations.services import AlertRuleError, notification_create, notification_update
 from tracking.models import Tracker
 
 # notification_type filter values: the reference's, and the short forms some clients send.
@@ -147,7 +148,7 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
         settings_.update(self._scope(values))
         try:
             notification = notification_create(account=self.account, user=recipient, email=email, values=settings_)
-        except UserRuleError as exc:
+        except AlertRuleError as exc:
             raise exceptions.ValidationError(str(exc)) from exc
         return self.render(notification, status.HTTP_201_CREATED, fields=NAME_FIELDS)
 
@@ -161,7 +162,7 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
         settings_.update(self._scope(values, current=notification))
         try:
             notification = notification_update(notification=notification, values=settings_)
-        except UserRuleError as exc:
+        except AlertRuleError as exc:
             raise exceptions.ValidationError(str(exc)) from exc
         return self.render(notification, fields=NAME_FIELDS)
 

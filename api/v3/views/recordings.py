@@ -14,7 +14,7 @@ from html import escape
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from api.v3 import attribution
+from telephony import recording_links
 from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
 
@@ -27,7 +27,7 @@ def _expires(request: HttpRequest) -> int | None:
 def _call_for(request: HttpRequest, call_id: str, purpose: str) -> Call:
     key = request.GET.get("access_key", "")
     expires = _expires(request)
-    if not attribution.recording_access_key_valid(call_id, key, purpose, expires):
+    if not recording_links.recording_access_key_valid(call_id, key, purpose, expires):
         raise Http404("No such recording")
     if expires is not None and expires < time.time():
         raise Http404("This recording link has expired")
@@ -59,7 +59,7 @@ def recording_player(request: HttpRequest, call_id: str) -> HttpResponse:
     """A bare page that plays one call's recording."""
     call = _call_for(request, call_id, "player")
     # The audio link lives no longer than the page's own (HIPAA pages carry an expiry).
-    source = escape(attribution.recording_redirect_path(call.public_id, _expires(request)))
+    source = escape(recording_links.recording_redirect_path(call.public_id, _expires(request)))
     page = (
         "<!doctype html><html lang=en><meta charset=utf-8>"
         f"<title>Call recording {escape(call.public_id)}</title>"

@@ -10,8 +10,7 @@ from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import SummaryEmail, User
-from accounts.services import SUMMARY_EMAIL_FREQUENCIES, UserRuleError, summary_email_create, summary_email_update
+from accounts.models import User
 from api.v3.filters import ArrayFilter, CompanyIdFilter, V3FilterSet, user_lookup
 from api.v3.serializers.summary_emails import (
     SummaryEmailCreateInputSerializer,
@@ -19,6 +18,13 @@ from api.v3.serializers.summary_emails import (
     SummaryEmailUpdateInputSerializer,
 )
 from api.v3.viewsets import ALL_ROLES, V3DestroyMixin, V3ViewSet
+from integrations.models import SummaryEmail
+from integrations.services import (
+    SUMMARY_EMAIL_FREQUENCIES,
+    AlertRuleError,
+    summary_email_create,
+    summary_email_update,
+)
 
 
 class FrequencyFilter(ArrayFilter):
@@ -99,7 +105,7 @@ class SummaryEmailViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3
                 config=values["config"],
                 lead_status=values.get("filters", {}).get("lead_status", "All"),
             )
-        except UserRuleError as exc:
+        except AlertRuleError as exc:
             raise exceptions.ValidationError(str(exc)) from exc
         return self.render(summary, status.HTTP_201_CREATED, fields=("filters",))
 

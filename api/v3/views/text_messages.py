@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from rest_framework import exceptions, status
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
@@ -18,8 +18,8 @@ from api.v3.filters import CompanyIdFilter, V3FilterSet
 from api.v3.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, positive_int
 from api.v3.serializers.text_messages import TextConversationSerializer, TextMessageSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
-from telephony.models import Call, TextConversation, TextMessage
-from tracking.models import FormSubmission
+from telephony.models import TextConversation, TextMessage
+from telephony.services import text_message_send
 
 
 class TextConversationFilterSet(V3FilterSet):
@@ -39,17 +39,6 @@ def _recent_messages() -> Prefetch:
     return Prefetch("messages", queryset=ranked.order_by("-created_at", "-id"), to_attr="recent")
 
 
-def _good_lead_annotation() -> Exists:
-    called = Call.objects.filter(
-        company_id=OuterRef("company_id"),
-        customer_phone_number=OuterRef("customer_phone_number"),
-        lead_status=Call.LeadStatus.GOOD_LEAD,
-    )
-    return Exists(called) | Exists(
-        FormSubmission.objects.filter(person_id=OuterRef("person_id"), lead_status="good_lead")
-    )
-
-
 class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     resource_name = "conversations"
     queryset = TextConversation.objects.all()
@@ -66,7 +55,7 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset().select_related("company", "initial_tracker", "current_tracker")
         if "lead_status" in self.requested_fields():
-            queryset = queryset.annotate(_good_lead=_good_lead_annotation())
+            queryset = queryset.with_good_lead()
         return queryset
 
     def object_lookup(self, value: str) -> dict[str, Any]:
@@ -106,8 +95,6 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         return Response(body)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from telephony.services import text_message_send
-
         body = self.request_body()
         company = self.company_param(body.get("company_id"), include_disabled=False)
         for name in ("customer_phone_number", "content"):

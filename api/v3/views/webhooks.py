@@ -24,7 +24,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Company
-from api.models import WebhookDelivery, WebhookEvent
 from api.v3.filters import BooleanStringFilter, CompanyIdFilter, V3FilterSet
 from api.v3.serializers.webhooks import (
     WebhookDeliverySerializer,
@@ -32,8 +31,9 @@ from api.v3.serializers.webhooks import (
     WebhookSigningKeySerializer,
 )
 from api.v3.viewsets import ADMIN_AND_MANAGER, ADMIN_ONLY, V3ViewSet
-from api.webhooks.delivery import webhook_event_redeliver
-from api.webhooks.signing import signing_key_rotate
+from integrations.models import WebhookDelivery, WebhookEvent
+from integrations.webhooks.delivery import webhook_event_redeliver
+from integrations.webhooks.signing import signing_key_rotate
 
 
 class UUIDFilter(django_filters.CharFilter):

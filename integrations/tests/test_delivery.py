@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from api.models import Integration, WebhookDelivery, WebhookEvent
-from api.tests.webhooks.conftest import Answer, complete_call, deliver_due, make_call, webhooks_integration
-from api.webhooks.delivery import (
+from integrations.models import Integration, WebhookDelivery, WebhookEvent
+from integrations.tests.conftest import Answer, complete_call, deliver_due, make_call, webhooks_integration
+from integrations.webhooks.delivery import (
     RESPONSE_BODY_LIMIT,
     retry_delay,
     webhook_event_deliver,
@@ -76,7 +76,7 @@ def test_500_twice_then_200_is_received_three_times_with_one_id(pre_call, receiv
 def test_retries_are_scheduled_on_the_task_with_the_backoff(pre_call, receiver, django_capture_on_commit_callbacks):
     receiver.answer(503)
     with (
-        mock.patch("api.tasks.webhook_event_deliver.apply_async") as apply_async,
+        mock.patch("integrations.tasks.webhook_event_deliver.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         webhook_event_deliver(event_pk=pre_call.pk)
@@ -192,7 +192,7 @@ def test_a_finished_event_releases_the_next_one(company, tracker, receiver, djan
     signals.call_completed.send(sender=None, call=complete_call(call))
     pre, post = WebhookEvent.objects.order_by("id")
     with (
-        mock.patch("api.tasks.webhook_event_deliver.apply_async") as apply_async,
+        mock.patch("integrations.tasks.webhook_event_deliver.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         webhook_event_deliver(event_pk=pre.pk)
@@ -219,7 +219,7 @@ def test_names_resolving_to_private_addresses_are_refused(company, tracker, rece
     signals.call_started.send(sender=None, call=make_call(tracker))
     event = WebhookEvent.objects.get()
     with mock.patch(
-        "api.webhooks.safety.socket.getaddrinfo",
+        "integrations.webhooks.safety.socket.getaddrinfo",
         return_value=[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))],
     ):
         delivery = webhook_event_deliver(event_pk=event.pk)
@@ -247,7 +247,7 @@ def test_consecutive_failures_disable_the_integration_and_tell_the_admins(
     integration.refresh_from_db()
     assert integration.state == Integration.State.ACTIVE
     with (
-        mock.patch("api.tasks.webhook_event_deliver.apply_async"),
+        mock.patch("integrations.tasks.webhook_event_deliver.apply_async"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         webhook_event_deliver(event_pk=events[2].pk)
@@ -284,7 +284,7 @@ def test_the_sweeper_resends_what_a_killed_worker_was_delivering(pre_call, recei
     # Still locked: neither a redelivered message nor the sweeper touch it.
     assert webhook_event_deliver(event_pk=pre_call.pk, now=claimed_at + timedelta(seconds=30)) is None
 
-    with mock.patch("api.webhooks.outbox.webhook_events_enqueue") as enqueue:
+    with mock.patch("integrations.webhooks.outbox.webhook_events_enqueue") as enqueue:
         assert webhook_outbox_sweep() == 1
     enqueue.assert_called_once_with([pre_call.pk])
     deliver_due()
@@ -307,7 +307,7 @@ def test_the_sweeper_enqueues_due_events_nobody_picked_up(company, tracker, rece
     pre, post, fresh = WebhookEvent.objects.order_by("id")
     WebhookEvent.objects.filter(pk__in=[pre.pk, post.pk]).update(next_attempt_at=timezone.now() - timedelta(minutes=5))
 
-    with mock.patch("api.webhooks.outbox.webhook_events_enqueue") as enqueue:
+    with mock.patch("integrations.webhooks.outbox.webhook_events_enqueue") as enqueue:
         webhook_outbox_sweep()
     # The post-call waits for the pre-call; the fresh event still has its own task coming.
     enqueue.assert_called_once_with([pre.pk])
@@ -362,20 +362,20 @@ def test_late_retries_are_left_to_the_sweeper(pre_call, receiver, django_capture
         pre_call.refresh_from_db()
         moment = pre_call.next_attempt_at
     with (
-        mock.patch("api.tasks.webhook_event_deliver.apply_async") as apply_async,
+        mock.patch("integrations.tasks.webhook_event_deliver.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         webhook_event_deliver(event_pk=pre_call.pk, now=moment)  # next wait: 320 s
     assert not apply_async.called
     pre_call.refresh_from_db()
-    with mock.patch("api.webhooks.outbox.webhook_events_enqueue") as enqueue:
+    with mock.patch("integrations.webhooks.outbox.webhook_events_enqueue") as enqueue:
         webhook_outbox_sweep(now=pre_call.next_attempt_at + timedelta(seconds=61))
     enqueue.assert_called_once_with([pre_call.pk])
 
 
 def test_the_sweeper_does_not_resend_what_it_just_handed_out(pre_call):
     later = timezone.now() + timedelta(minutes=2)
-    with mock.patch("api.webhooks.outbox.webhook_events_enqueue") as enqueue:
+    with mock.patch("integrations.webhooks.outbox.webhook_events_enqueue") as enqueue:
         assert webhook_outbox_sweep(now=later) == 1
         assert webhook_outbox_sweep(now=later + timedelta(minutes=1)) == 0
         assert webhook_outbox_sweep(now=later + timedelta(minutes=6)) == 1

@@ -1,8 +1,8 @@
 import pytest
 
 from accounts.models import User
-from api.models import WebhookEvent
-from api.tests.webhooks.conftest import deliver_due, make_call, webhooks_integration
+from integrations.models import WebhookEvent
+from integrations.tests.conftest import deliver_due, make_call, webhooks_integration
 from telephony import signals
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +22,13 @@ def test_operators_see_events_with_their_attempts_and_can_resend(staff_client, c
     deliver_due()
     event = WebhookEvent.objects.get()
 
-    assert staff_client.get("/admin/api/webhookevent/").status_code == 200
-    page = staff_client.get(f"/admin/api/webhookevent/{event.pk}/change/")
+    assert staff_client.get("/admin/integrations/webhookevent/").status_code == 200
+    page = staff_client.get(f"/admin/integrations/webhookevent/{event.pk}/change/")
     assert page.status_code == 200 and b"HTTP 404" in page.content
-    assert staff_client.get("/admin/api/webhookdelivery/").status_code == 200
+    assert staff_client.get("/admin/integrations/webhookdelivery/").status_code == 200
 
     response = staff_client.post(
-        "/admin/api/webhookevent/", {"action": "redeliver", "_selected_action": [event.pk]}, follow=True
+        "/admin/integrations/webhookevent/", {"action": "redeliver", "_selected_action": [event.pk]}, follow=True
     )
     assert b"1 event(s) queued" in response.content
     deliver_due()

@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from accounts.models import Company, SummaryEmail, User
-from api.notifications import summary_emails_send, summary_period
-from api.tests.webhooks.conftest import complete_call, make_call
+from accounts.models import Company, User
+from callrail.celery import app
+from integrations.emails import summary_emails_send, summary_period
+from integrations.models import SummaryEmail
+from integrations.tests.conftest import complete_call, make_call
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +150,6 @@ def test_inactive_users_get_nothing(account, company, admin_user):
 
 
 def test_the_beat_task_runs_hourly(account, company):
-    from callrail.celery import app
-
     entry = app.conf.beat_schedule["summary-emails-send"]
     assert entry["task"] == "api.tasks.summary_emails_send"
     assert entry["schedule"].minute == {7} and len(entry["schedule"].hour) == 24

@@ -5,11 +5,11 @@ from unittest import mock
 
 import pytest
 
-from api import tasks
-from api.models import WebhookEvent
-from api.tests.webhooks.conftest import Answer, webhooks_integration
-from api.webhooks.payloads import CALL_KEYS, FORM_KEYS, TEXT_RECEIVED_KEYS, TEXT_SENT_KEYS
-from api.webhooks.signing import signature_valid
+from integrations import tasks
+from integrations.models import WebhookEvent
+from integrations.tests.conftest import ALL_CONFIG_KEYS, Answer, webhooks_integration
+from integrations.webhooks.payloads import CALL_KEYS, FORM_KEYS, TEXT_RECEIVED_KEYS, TEXT_SENT_KEYS
+from integrations.webhooks.signing import signature_valid
 from telephony.models import Call, SimulatedCarrierRequest
 from telephony.tests.conftest import voice_params
 from tracking.models import CallFlow, Tracker, TrackingNumber
@@ -44,8 +44,6 @@ def number(company) -> TrackingNumber:
 
 @pytest.fixture
 def every_event(company, receiver):
-    from api.tests.webhooks.conftest import ALL_CONFIG_KEYS
-
     return webhooks_integration(company, {key: [receiver.url(f"/{key}")] for key in ALL_CONFIG_KEYS})
 
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company
-from api.models import Integration, WebhookEvent
-from api.webhooks.events import (
+from integrations.models import Integration, WebhookEvent
+from integrations.webhooks.events import (
     CALL_EVENTS,
     ENDED_CALL_EVENTS,
     active_integrations,
@@ -26,7 +26,7 @@ from api.webhooks.events import (
     trigger_for,
     webhooks_integration,
 )
-from api.webhooks.payloads import body_encode, call_payload, form_submission_payload, text_message_payload
+from integrations.webhooks.payloads import body_encode, call_payload, form_submission_payload, text_message_payload
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 
@@ -37,7 +37,8 @@ Event = WebhookEvent.Event
 
 def webhook_events_enqueue(event_pks: list[int]) -> None:
     """Hand events to Celery. A broker outage only delays them: the sweeper finds them."""
-    from api.tasks import webhook_event_deliver as webhook_event_deliver_task
+    # Imported here: the tasks module imports this one (through delivery).
+    from integrations.tasks import webhook_event_deliver as webhook_event_deliver_task
 
     for pk in event_pks:
         try:

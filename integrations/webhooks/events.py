@@ -6,8 +6,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import Company
-from api.models import Integration, IntegrationTrigger, WebhookEvent
 from callrail.versioned_cache import VersionedCache
+from integrations.models import Integration, IntegrationTrigger, WebhookEvent
 from telephony.models import Call
 
 Event = WebhookEvent.Event

@@ -24,10 +24,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Account, Company, Notification, SummaryEmail, User
+from accounts.models import Account, Company, User
 from accounts.phone import formatted
-from api.models import NotificationEmail
+from integrations.models import Notification, NotificationEmail, SummaryEmail
+from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
+from tracking import signals as tracking_signals
 from tracking.models import FormSubmission
 
 logger = logging.getLogger(__name__)
@@ -396,7 +398,8 @@ def summary_emails_send(*, now: datetime | None = None) -> int:
 
 def _enqueue_after_commit(task_name: str, pk: int) -> None:
     def enqueue() -> None:
-        from api import tasks
+        # Imported here: the tasks module imports this one.
+        from integrations import tasks
 
         try:
             getattr(tasks, task_name).apply_async((pk,), retry=False)
@@ -422,9 +425,6 @@ def on_form_submitted(sender: object, *, submission: FormSubmission, **kwargs: o
 
 
 def connect() -> None:
-    from telephony import signals as telephony_signals
-    from tracking import signals as tracking_signals
-
     telephony_signals.call_completed.connect(on_call_completed, dispatch_uid="notifications.call_completed")
     telephony_signals.text_message_received.connect(
         on_text_message_received, dispatch_uid="notifications.text_received"

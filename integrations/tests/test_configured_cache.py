@@ -6,10 +6,10 @@ import pytest
 import redis
 from django.db import transaction
 
-from api.models import Integration, WebhookEvent
-from api.tests.webhooks.conftest import make_call, make_conversation, make_form_submission, make_text
-from api.webhooks.events import CONFIGURED_VERSION_KEY, configured_events
 from callrail.redis import get_redis
+from integrations.models import Integration, WebhookEvent
+from integrations.tests.conftest import make_call, make_conversation, make_form_submission, make_text
+from integrations.webhooks.events import CONFIGURED_VERSION_KEY, configured_events
 from telephony import signals
 from tracking import signals as tracking_signals
 

@@ -4,8 +4,15 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from api.models import Integration, IntegrationTrigger, WebhookDelivery, WebhookEvent
-from api.webhooks.delivery import webhook_event_redeliver
+from integrations.models import (
+    Integration,
+    IntegrationTrigger,
+    Notification,
+    SummaryEmail,
+    WebhookDelivery,
+    WebhookEvent,
+)
+from integrations.webhooks.delivery import webhook_event_redeliver
 
 
 @admin.register(Integration)
@@ -60,3 +67,15 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("numeric_id", "user", "email", "company", "alert_type", "send_email", "call_enabled", "sms_enabled")
+    list_filter = ("alert_type", "account")
+
+
+@admin.register(SummaryEmail)
+class SummaryEmailAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "user", "email", "company", "frequency", "account")
+    list_filter = ("account",)

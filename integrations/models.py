@@ -1,14 +1,15 @@
-"""Configuration of the outward-facing integrations: webhooks, custom cookie capture,
-and the triggers that decide which calls reach an integration; the webhook outbox
-and its delivery log; the log of alert emails sent."""
+"""What the platform sends out when something happens, and its configuration:
+integrations (webhook receivers, custom cookie capture) and the triggers that
+decide which calls reach them; the webhook outbox and its delivery log; users'
+alert rules and summary email subscriptions, and the log of alert emails sent."""
 
 import uuid
 
 from django.db import models
 from django.utils import timezone
 
-from accounts.fields import NumericIdField, TimeStampedModel
-from accounts.models import Account, AccountScopedQuerySet, Company, Notification
+from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
+from accounts.models import Account, AccountScopedQuerySet, Company, User
 
 
 class Integration(TimeStampedModel):
@@ -188,6 +189,62 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.attempt} of {self.webhook_event_id}"
+
+
+class Notification(TimeStampedModel):
+    """A user's alert rule: which calls or texts trigger an email/desktop/push alert."""
+
+    class AlertType(models.TextChoices):
+        ALL = "all"
+        FIRST_CALL = "first_call"
+        MISSED_AND_VM = "missed_and_vm"
+        VM_ONLY = "vm_only"
+
+    numeric_id = NumericIdField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    # An email-only recipient (no login).
+    email = models.EmailField(blank=True, default="")
+    agent = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    # The tracker's public id, not a foreign key: a rule scoped to a deleted tracker stays (and matches nothing).
+    tracker_public_id = models.CharField(max_length=40, blank=True, default="")
+    call_enabled = models.BooleanField(default=True)
+    sms_enabled = models.BooleanField(default=False)
+    alert_type = models.CharField(max_length=16, choices=AlertType.choices, default=AlertType.ALL)
+    send_desktop = models.BooleanField(default=False)
+    send_email = models.BooleanField(default=True)
+    send_push = models.BooleanField(default=False)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return f"notification {self.numeric_id}"
+
+
+class SummaryEmail(TimeStampedModel):
+    """A scheduled digest (daily/weekly/monthly) of calls for a company or the whole account."""
+
+    public_id = PublicIdField("CSS")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="summary_emails")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="summary_emails")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="summary_emails")
+    email = models.EmailField(blank=True, default="")
+    frequency = models.JSONField(default=list)  # subset of daily, weekly, monthly
+    config = models.JSONField(default=dict)  # summary_statistics, top_sources, top_keywords, call_log
+    lead_status_filter = models.CharField(max_length=16, default="All")
+    last_sent_at = models.JSONField(default=dict, blank=True)  # frequency -> ISO time, for idempotent sends
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self) -> str:
+        return self.public_id
 
 
 class NotificationEmail(models.Model):

@@ -27,10 +27,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company, User
-from api.models import Integration, WebhookDelivery, WebhookEvent
-from api.webhooks.events import CONFIG_KEYS
-from api.webhooks.safety import UnsafeDestination, guarded_session, webhook_url_validate
-from api.webhooks.signing import signature
+from integrations.models import Integration, WebhookDelivery, WebhookEvent
+from integrations.webhooks import outbox
+from integrations.webhooks.events import CONFIG_KEYS
+from integrations.webhooks.safety import UnsafeDestination, guarded_session, webhook_url_validate
+from integrations.webhooks.signing import signature
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +268,8 @@ def _record(event_pk: int, attempt: int, result: AttemptResult, now: datetime) -
 
 
 def _schedule(event_pk: int, countdown: float) -> None:
-    from api.tasks import webhook_event_deliver as webhook_event_deliver_task
+    # Imported here: the tasks module imports this one.
+    from integrations.tasks import webhook_event_deliver as webhook_event_deliver_task
 
     try:
         webhook_event_deliver_task.apply_async((event_pk,), countdown=countdown, retry=False)
@@ -277,8 +279,6 @@ def _schedule(event_pk: int, countdown: float) -> None:
 
 def _release_next(event: WebhookEvent) -> None:
     """Send the next event owed to the same receiver about the same call, now that this one is done."""
-    from api.webhooks.outbox import webhook_events_enqueue
-
     following = (
         WebhookEvent.objects.filter(
             ordering_key=event.ordering_key,
@@ -292,7 +292,7 @@ def _release_next(event: WebhookEvent) -> None:
         .first()
     )
     if following is not None:
-        webhook_events_enqueue([following])
+        outbox.webhook_events_enqueue([following])
 
 
 def _disable_if_failing(event: WebhookEvent) -> None:
@@ -361,8 +361,6 @@ def webhook_outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> in
     died mid-request: their attempt is logged as interrupted and they are sent
     again (same event id). Due rows nobody picked up are enqueued.
     """
-    from api.webhooks.outbox import webhook_events_enqueue
-
     now = now or timezone.now()
     with transaction.atomic():
         stuck = list(
@@ -395,7 +393,7 @@ def webhook_outbox_sweep(*, now: datetime | None = None, limit: int = 500) -> in
     pks = [event.pk for event in stuck] + due
     # On a pending row, locked_until marks "handed to Celery at": not re-sent before then.
     WebhookEvent.objects.filter(pk__in=pks, state=State.PENDING).update(locked_until=now + SWEEP_RESEND_AFTER)
-    webhook_events_enqueue(pks)
+    outbox.webhook_events_enqueue(pks)
     return len(pks)
 
 
@@ -422,7 +420,5 @@ def webhook_event_redeliver(*, event: WebhookEvent, now: datetime | None = None)
     locked.finished_at = None
     locked.save(update_fields=["state", "next_attempt_at", "retry_until", "finished_at"])
     pk = locked.pk
-    from api.webhooks.outbox import webhook_events_enqueue
-
-    transaction.on_commit(lambda: webhook_events_enqueue([pk]), robust=True)
+    transaction.on_commit(lambda: outbox.webhook_events_enqueue([pk]), robust=True)
     return locked

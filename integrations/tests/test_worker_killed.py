@@ -15,13 +15,13 @@ from django.conf import settings
 from django.db import connection
 from kombu import Connection
 
-from api import tasks
-from api.models import WebhookEvent
-from api.tests.webhooks.conftest import Answer, make_call, webhooks_integration
-from api.webhooks.delivery import webhook_event_deliver, webhook_outbox_sweep
+from integrations import tasks
+from integrations.models import WebhookEvent
+from integrations.tests.conftest import Answer, make_call, webhooks_integration
+from integrations.webhooks.delivery import webhook_event_deliver, webhook_outbox_sweep
 from telephony import signals
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -1,48 +1,22 @@
-"""How calls and form submissions show where a lead came from: source names,
-display formats, and the four attribution milestones built from the lead's real
-visitor sessions (reference: Calls "milestones", Form Submissions "milestones").
-"""
+"""The four attribution milestones of a call or form submission (reference: Calls
+"milestones", Form Submissions "milestones"), built from the lead's real visitor sessions."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import phonenumbers
-from django.conf import settings
 from django.db.models import Q
 
-from api.v3.serializers.base import iso8601
+from api.v3.formatting import source_display
+from integrations.v3_shapes import iso8601
+from telephony.models import Call
 from tracking.models import FormSubmission, VisitorSession
-
-# Classified source codes (tracking/ stores them on sessions, calls and forms) and the
-# marketing names the API shows in `source` and milestones ("Google Ads", as the
-# reference's examples print them).
-SOURCE_NAMES = {
-    "google_paid": "Google Ads",
-    "google_organic": "Google Organic",
-    "google_local": "Google Local",
-    "google_my_business": "Google My Business",
-    "google_ad_extension": "Google Ads Call Extension",
-    "mobile_ad_extension": "Mobile Ad Extension",
-    "bing_paid": "Bing Ads",
-    "bing_organic": "Bing Organic",
-    "yahoo_paid": "Yahoo Ads",
-    "yahoo_organic": "Yahoo Organic",
-    "facebook_paid": "Facebook Ads",
-    "direct": "Direct",
-    "offline": "Offline",
-    "referral": "Referral",
-}
 
 MILESTONES = ("first_touch", "lead_created", "qualified", "last_touch")
 MILESTONE_KEYS = (
@@ -62,124 +36,6 @@ MILESTONE_KEYS = (
     "source",
 )
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-
-
-def source_display(code: str | None) -> str | None:
-    """``google_paid`` → ``Google Ads``; a referring domain stays a domain."""
-    return SOURCE_NAMES.get(code or "") or source_formatted(code)
-
-
-def source_formatted(code: str | None) -> str | None:
-    """``formatted_tracking_source``: ``google_paid`` → ``Google Paid`` (the webhook sample's form)."""
-    if not code:
-        return None
-    if "." in code:
-        return code
-    return code.replace("_", " ").title()
-
-
-def phone_dashed(e164: str | None) -> str | None:
-    """``+14045558514`` → ``404-555-8514``: the ``formatted_*`` numbers in the reference."""
-    if not e164:
-        return None
-    try:
-        parsed = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    national = str(parsed.national_number)
-    if parsed.country_code == 1 and len(national) == 10:
-        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def duration_formatted(seconds: int | float | None) -> str:
-    """``179`` → ``2m 59s``; ``45`` → ``45s``; ``None``/``0`` → ``0s``."""
-    total = int(round(seconds or 0))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m {secs}s"
-    if minutes:
-        return f"{minutes}m {secs}s"
-    return f"{secs}s"
-
-
-def value_formatted(value: Decimal | None) -> str:
-    return f"${value:,.2f}" if value is not None else "--"
-
-
-def referrer_domain(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = urlsplit(url if "//" in url else f"//{url}").hostname
-    return host or None
-
-
-def name_formatted(name: str | None) -> str | None:
-    """Caller-ID names arrive shouted (``MANN KEVIN``); display them title-cased."""
-    if not name:
-        return None
-    return name.title() if name.isupper() else name
-
-
-def cookie_value(cookies: dict[str, Any] | None, name: str) -> str | None:
-    """GA cookies as swap.js sends them (``__utma``, ``_ga``...), under any common spelling."""
-    if not cookies:
-        return None
-    for key in (f"__{name}", f"_{name}", name):
-        if cookies.get(key):
-            return str(cookies[key])
-    return None
-
-
-def _signature(message: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()[:20]
-
-
-def recording_access_key(call_public_id: str, purpose: str = "redirect", expires: int | None = None) -> str:
-    """Unguessable key that lets a browser fetch one call's recording without an API key."""
-    return _signature(f"recording:{purpose}:{call_public_id}:{expires or ''}")
-
-
-def recording_access_key_valid(call_public_id: str, key: str, purpose: str, expires: int | None = None) -> bool:
-    return hmac.compare_digest(recording_access_key(call_public_id, purpose, expires), key or "")
-
-
-# HIPAA accounts only ever get short-lived recording links, which clients must not store.
-HIPAA_RECORDING_LINK_SECONDS = 24 * 3600
-_RECORDING_PATHS = {"redirect": "/calls/{}/recording/redirect", "player": "/calls/{}/recording"}
-
-
-def recording_link_expiry(account: Any) -> int | None:
-    """When a recording link made now for ``account`` stops working (None: never)."""
-    return int(time.time()) + HIPAA_RECORDING_LINK_SECONDS if account.hipaa_account else None
-
-
-def recording_path(call_public_id: str, purpose: str, expires: int | None = None) -> str:
-    """The key-signed path of one call's recording audio (``redirect``) or player page
-    (``player``), expiring when ``expires`` is set."""
-    key = recording_access_key(call_public_id, purpose, expires)
-    query = f"access_key={key}" + (f"&expires={expires}" if expires else "")
-    return _RECORDING_PATHS[purpose].format(call_public_id) + "?" + query
-
-
-def recording_redirect_path(call_public_id: str, expires: int | None = None) -> str:
-    """The key-signed path that serves one call's recording audio (expiring when ``expires`` is set)."""
-    return recording_path(call_public_id, "redirect", expires)
-
-
-def public_url(path: str) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
-
-
-def timeline_url(account: Any, person: Any) -> str | None:
-    """Where a lead's touchpoints are listed: their calls, newest first, through the API."""
-    if person is None:
-        return None
-    return public_url(f"/v3/a/{account.numeric_id}/calls.json?person_id={person.public_id}&date_range=all_time")
-
-
-# --- milestones -------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=2048)
@@ -395,8 +251,6 @@ class MilestoneBuilder:
     """
 
     def __init__(self, rows: Iterable[Any], tz: Any) -> None:
-        from telephony.models import Call
-
         self.tz = tz
         self.rows = {(type(row).__name__, row.pk): interaction_of(row) for row in rows}
         interactions = list(self.rows.values())

@@ -5,14 +5,15 @@ from unittest import mock
 import pytest
 from django.core import mail
 
-from accounts.models import Company, Notification, User
-from api.models import NotificationEmail
-from api.notifications import (
+from accounts.models import Company, User
+from integrations import tasks
+from integrations.emails import (
     call_notifications_send,
     form_submission_notifications_send,
     text_message_notifications_send,
 )
-from api.tests.webhooks.conftest import (
+from integrations.models import Notification, NotificationEmail
+from integrations.tests.conftest import (
     complete_call,
     make_call,
     make_conversation,
@@ -127,7 +128,7 @@ def test_an_alert_is_sent_once_per_rule_and_call(account, company, tracker):
 def test_a_failed_send_leaves_no_mark_so_the_retry_sends(account, company, tracker):
     rule(account)
     call = complete_call(make_call(tracker))
-    with mock.patch("api.notifications.send_mail", side_effect=OSError("smtp down")), pytest.raises(OSError):
+    with mock.patch("integrations.emails.send_mail", side_effect=OSError("smtp down")), pytest.raises(OSError):
         call_notifications_send(call=call)
     assert not NotificationEmail.objects.exists()
     assert call_notifications_send(call=call) == 1
@@ -159,9 +160,9 @@ def test_forms_alert_lead_rules(account, company):
 def test_signals_enqueue_alerts_after_commit(account, company, tracker, django_capture_on_commit_callbacks):
     rule(account, sms_enabled=True)
     with (
-        mock.patch("api.tasks.call_notifications_send.apply_async") as call_task,
-        mock.patch("api.tasks.text_message_notifications_send.apply_async") as text_task,
-        mock.patch("api.tasks.form_submission_notifications_send.apply_async") as form_task,
+        mock.patch("integrations.tasks.call_notifications_send.apply_async") as call_task,
+        mock.patch("integrations.tasks.text_message_notifications_send.apply_async") as text_task,
+        mock.patch("integrations.tasks.form_submission_notifications_send.apply_async") as form_task,
         django_capture_on_commit_callbacks(execute=True),
     ):
         call = complete_call(make_call(tracker))
@@ -177,8 +178,6 @@ def test_signals_enqueue_alerts_after_commit(account, company, tracker, django_c
 
 
 def test_the_tasks_send_the_alerts(account, company, tracker):
-    from api import tasks
-
     rule(account, sms_enabled=True)
     call = complete_call(make_call(tracker))
     tasks.call_notifications_send(call.pk)

@@ -1,4 +1,4 @@
-"""Domain signals → outbox rows. Connected in ``ApiConfig.ready``.
+"""Domain signals → outbox rows. Connected in ``IntegrationsConfig.ready``.
 
 The signals are sent inside the transaction that records the change. Each
 receiver swallows its own errors, and writes (or reads the database) only in a
@@ -13,9 +13,9 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from api.models import Integration, WebhookEvent
-from api.webhooks.events import configured_events_forget
-from api.webhooks.outbox import call_event_record, form_submission_event_record, text_message_event_record
+from integrations.models import Integration, WebhookEvent
+from integrations.webhooks.events import configured_events_forget
+from integrations.webhooks.outbox import call_event_record, form_submission_event_record, text_message_event_record
 from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
 from tracking import signals as tracking_signals

@@ -1,6 +1,6 @@
 """Webhook bodies, in the reference's shapes (checklist §3.2).
 
-Call events send the v3 call object (every field) followed by the legacy keys
+Call events send the v3 call object (every field but a few) followed by the legacy keys
 CallRail still sends; the key list and its order are the reference's signature
 test body. Text and form events have their own small shapes. Every body carries
 ``timestamp``, the moment the event happened, in the company's time zone, so a
@@ -8,89 +8,37 @@ receiver can refuse replays.
 """
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from api.models import Integration
-from api.v3.attribution import phone_dashed
-from api.v3.serializers.base import iso8601
-from api.v3.serializers.calls import CallSerializer
-from api.v3.serializers.form_submissions import FormSubmissionSerializer
-from api.v3.serializers.text_messages import conversation_has_good_lead
+from accounts.phone import dashed
+from integrations.models import Integration
+from integrations.v3_shapes import CALL_FIELDS, iso8601, v3_renderers
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 
-# The v3 call fields in a call webhook, in the reference's order.
-CALL_API_KEYS: tuple[str, ...] = (
-    "answered",
-    "business_phone_number",
-    "call_type",
-    "company_id",
-    "company_name",
-    "company_time_zone",
-    "created_at",
-    "customer_city",
-    "customer_country",
-    "customer_name",
-    "customer_phone_number",
-    "customer_state",
-    "device_type",
-    "direction",
-    "duration",
-    "first_call",
-    "formatted_call_type",
-    "formatted_customer_location",
-    "formatted_business_phone_number",
-    "formatted_customer_name",
-    "prior_calls",
-    "formatted_customer_name_or_phone_number",
-    "formatted_customer_phone_number",
-    "formatted_duration",
-    "formatted_tracking_phone_number",
-    "formatted_tracking_source",
-    "formatted_value",
-    "good_lead_call_id",
-    "good_lead_call_time",
-    "id",
-    "lead_status",
-    "note",
-    "recording",
-    "recording_duration",
-    "source_name",
-    "start_time",
-    "tags",
-    "total_calls",
-    "tracking_phone_number",
-    "transcription",
-    "value",
-    "voicemail",
-    "tracker_id",
-    "keywords",
-    "medium",
-    "referring_url",
-    "landing_page_url",
-    "last_requested_url",
-    "referrer_domain",
-    "conversational_transcript",
-    "utm_source",
-    "utm_medium",
-    "utm_term",
-    "utm_content",
-    "utm_campaign",
-    "utma",
-    "utmb",
-    "utmc",
-    "utmv",
-    "utmz",
-    "ga",
-    "gclid",
-    "integration_data",
-    "keywords_spotted",
-    "recording_player",
-    "speaker_percent",
-    "call_highlights",
+# The v3 call fields a call webhook leaves out: the reference's webhook body has none of them.
+CALL_FIELDS_NOT_SENT = frozenset(
+    {
+        "agent_email",
+        "call_summary",
+        "campaign",
+        "fbclid",
+        "keypad_entries",
+        "milestones",
+        "msclkid",
+        "person_id",
+        "sentiment",
+        "source",
+        "timeline_url",
+        "waveforms",
+        "zip_code",
+    }
 )
+# The v3 call fields in a call webhook, in the reference's order.
+CALL_API_KEYS = tuple(name for name in CALL_FIELDS if name not in CALL_FIELDS_NOT_SENT)
 # Keys CallRail's legacy API sent, still part of every call webhook.
 CALL_LEGACY_KEYS: tuple[str, ...] = (
     "callercity",
@@ -183,21 +131,17 @@ def _json_default(value: Any) -> Any:
 
 def call_api_representation(
     call: Call, time_zone: str, integrations: list[Integration] | None = None
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """The v3 call object, every field the webhook carries, as the call endpoints render it.
 
     ``integrations`` (the company's active ones, when the caller has them) saves a query.
     """
-    context: dict[str, Any] = {"all_fields": True, "only_fields": CALL_API_KEYS, "time_zone": time_zone}
-    if integrations is not None:
-        context["integrations"] = integrations
-    return CallSerializer(call, context=context).data
+    return v3_renderers().call(call, fields=CALL_API_KEYS, time_zone=time_zone, integrations=integrations)
 
 
-def form_submission_api_representation(submission: FormSubmission, time_zone: str) -> dict[str, Any]:
+def form_submission_api_representation(submission: FormSubmission, time_zone: str) -> Mapping[str, Any]:
     """The v3 form submission object, as the form submission endpoints render it."""
-    context = {"all_fields": True, "only_fields": FORM_KEYS, "time_zone": time_zone}
-    return FormSubmissionSerializer(submission, context=context).data
+    return v3_renderers().form_submission(submission, fields=FORM_KEYS, time_zone=time_zone)
 
 
 def _lead_score(lead_status: str | None) -> int | str:
@@ -273,8 +217,8 @@ def text_message_payload(message: TextMessage, *, occurred_at: datetime) -> dict
     conversation = message.conversation
     company = conversation.company
     incoming = message.direction == TextMessage.Direction.INCOMING
-    customer = phone_dashed(conversation.customer_phone_number) or ""
-    tracking = phone_dashed(conversation.current_tracking_number) or ""
+    customer = dashed(conversation.customer_phone_number) or ""
+    tracking = dashed(conversation.current_tracking_number) or ""
     payload: dict[str, Any] = {
         "id": message.numeric_id,
         "resource_id": message.public_id,
@@ -288,7 +232,7 @@ def text_message_payload(message: TextMessage, *, occurred_at: datetime) -> dict
             "content": message.content,
             "timestamp": iso8601(occurred_at, company.time_zone),
             # The conversation's lead status, as the text message endpoints show it.
-            "lead_status": "previously_marked_good_lead" if conversation_has_good_lead(conversation) else None,
+            "lead_status": "previously_marked_good_lead" if conversation.has_good_lead() else None,
             "conversation_id": conversation.public_id,
             "company_resource_id": company.public_id,
             "person_resource_id": conversation.person.public_id if conversation.person_id else None,

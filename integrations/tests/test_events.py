@@ -5,8 +5,8 @@ from datetime import datetime
 import pytest
 from django.db import transaction
 
-from api.models import IntegrationTrigger, WebhookEvent
-from api.tests.webhooks.conftest import (
+from integrations.models import IntegrationTrigger, WebhookEvent
+from integrations.tests.conftest import (
     complete_call,
     deliver_due,
     make_call,
@@ -15,8 +15,8 @@ from api.tests.webhooks.conftest import (
     make_text,
     webhooks_integration,
 )
-from api.webhooks.payloads import CALL_KEYS, FORM_KEYS, TEXT_RECEIVED_KEYS, TEXT_SENT_KEYS
-from api.webhooks.signing import signature_valid
+from integrations.webhooks.payloads import CALL_KEYS, FORM_KEYS, TEXT_RECEIVED_KEYS, TEXT_SENT_KEYS
+from integrations.webhooks.signing import signature_valid
 from telephony import signals
 from telephony.models import Call
 from tracking import signals as tracking_signals
@@ -240,7 +240,7 @@ def test_delivery_is_enqueued_only_after_commit(company, integration, tracker, d
     from unittest import mock
 
     with (
-        mock.patch("api.tasks.webhook_event_deliver.apply_async") as apply_async,
+        mock.patch("integrations.tasks.webhook_event_deliver.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         signals.call_started.send(sender=None, call=make_call(tracker))
@@ -254,7 +254,7 @@ def test_a_broken_payload_never_breaks_the_call(company, integration, tracker, m
     def explode(*args, **kwargs):
         raise ValueError("bad payload")
 
-    monkeypatch.setattr("api.webhooks.outbox.call_payload", explode)
+    monkeypatch.setattr("integrations.webhooks.outbox.call_payload", explode)
     with transaction.atomic():
         call = make_call(tracker)
         signals.call_started.send(sender=None, call=call)

@@ -1,0 +1,91 @@
+"""How the v3 API displays values: source names, durations, money, names, referrer
+domains, GA cookies and lead timelines (the ``formatted_*`` and related fields)."""
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from accounts.models import Account
+from telephony.links import absolute_url
+from tracking.models import Person
+
+# Classified source codes (tracking/ stores them on sessions, calls and forms) and the
+# marketing names the API shows in `source` and milestones ("Google Ads", as the
+# reference's examples print them).
+SOURCE_NAMES = {
+    "google_paid": "Google Ads",
+    "google_organic": "Google Organic",
+    "google_local": "Google Local",
+    "google_my_business": "Google My Business",
+    "google_ad_extension": "Google Ads Call Extension",
+    "mobile_ad_extension": "Mobile Ad Extension",
+    "bing_paid": "Bing Ads",
+    "bing_organic": "Bing Organic",
+    "yahoo_paid": "Yahoo Ads",
+    "yahoo_organic": "Yahoo Organic",
+    "facebook_paid": "Facebook Ads",
+    "direct": "Direct",
+    "offline": "Offline",
+    "referral": "Referral",
+}
+
+
+def source_display(code: str | None) -> str | None:
+    """``google_paid`` → ``Google Ads``; a referring domain stays a domain."""
+    return SOURCE_NAMES.get(code or "") or source_formatted(code)
+
+
+def source_formatted(code: str | None) -> str | None:
+    """``formatted_tracking_source``: ``google_paid`` → ``Google Paid`` (the webhook sample's form)."""
+    if not code:
+        return None
+    if "." in code:
+        return code
+    return code.replace("_", " ").title()
+
+
+def duration_formatted(seconds: int | float | None) -> str:
+    """``179`` → ``2m 59s``; ``45`` → ``45s``; ``None``/``0`` → ``0s``."""
+    total = int(round(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m {secs}s"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def value_formatted(value: Decimal | None) -> str:
+    return f"${value:,.2f}" if value is not None else "--"
+
+
+def referrer_domain(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else f"//{url}").hostname
+    return host or None
+
+
+def name_formatted(name: str | None) -> str | None:
+    """Caller-ID names arrive shouted (``MANN KEVIN``); display them title-cased."""
+    if not name:
+        return None
+    return name.title() if name.isupper() else name
+
+
+def cookie_value(cookies: dict[str, Any] | None, name: str) -> str | None:
+    """GA cookies as swap.js sends them (``__utma``, ``_ga``...), under any common spelling."""
+    if not cookies:
+        return None
+    for key in (f"__{name}", f"_{name}", name):
+        if cookies.get(key):
+            return str(cookies[key])
+    return None
+
+
+def timeline_url(account: Account, person: Person | None) -> str | None:
+    """Where a lead's touchpoints are listed: their calls, newest first, through the API."""
+    if person is None:
+        return None
+    return absolute_url(f"/v3/a/{account.numeric_id}/calls.json?person_id={person.public_id}&date_range=all_time")
