@@ -129,14 +129,17 @@ def context(browser: Any, live_server: Any, browser_log: BrowserLog) -> Iterator
 def page(context: Any, browser_log: BrowserLog) -> Any:
     page = context.new_page()
     page.on("pageerror", lambda error: browser_log.errors.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: message.type == "error" and browser_log.errors.append(f"console: {message.text}"),
-    )
+
+    def on_console(message: Any) -> None:
+        # A failed load is logged without its URL; on_response below names the ones that matter.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            browser_log.errors.append(f"console: {message.text}")
+
+    page.on("console", on_console)
 
     def on_response(response: Any) -> None:
         # Static files must all load; pages may answer 4xx on purpose (404 and 403 tests).
-        if response.status >= 400 and "/static/" in response.url:
+        if response.status >= 400 and ("/static/" in response.url or response.url.endswith("/favicon.ico")):
             browser_log.errors.append(f"{response.status} {response.url}")
 
     page.on("response", on_response)
@@ -144,15 +147,16 @@ def page(context: Any, browser_log: BrowserLog) -> Any:
 
 
 @pytest.fixture
-def sign_in(context: Any, live_server: Any) -> Callable[[User], None]:
-    """Sign ``user`` in without the form: a session made by Django's test client, handed to
-    the browser as its cookie (the sign-in form has its own tests)."""
+def sign_in(context: Any, live_server: Any) -> Callable[..., None]:
+    """``sign_in(user)``: signs ``user`` in without the form (the sign-in form has its own
+    tests): a session made by Django's test client, handed to the browser as its cookie.
+    ``sign_in(user, other_context)`` does it for a browser context a test made itself."""
 
-    def do(user: User) -> None:
+    def do(user: User, into: Any = None) -> None:
         client = Client()
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+        (into or context).add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
     return do
 

@@ -11,10 +11,29 @@
     }
   }
 
+  // A GET form of the shell leaves its empty fields out of the URL ("company=" means the
+  // same as no company, and shared links stay short).
+  function cleanGet(form) {
+    form.addEventListener("submit", function (event) {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (value, name) {
+        if (value !== "") {
+          params.append(name, value);
+        }
+      });
+      event.preventDefault();
+      var query = params.toString();
+      window.location.assign((form.getAttribute("action") || window.location.pathname) + (query ? "?" + query : ""));
+    });
+  }
+
   // Forms marked data-autosubmit (the company switcher) submit as soon as a select changes.
   function autosubmit(form) {
     form.querySelectorAll("[data-autosubmit-hide]").forEach(function (button) {
       button.hidden = true;
+    });
+    window.addEventListener("pageshow", function () {
+      form.reset();
     });
     form.addEventListener("change", function (event) {
       if (event.target.matches("select")) {
@@ -41,6 +60,12 @@
     }
 
     showCustom(select.value === "custom");
+    // Back and forward show the page's own state, not what was picked before leaving it
+    // (the browser restores changed controls, or the whole page from its cache).
+    window.addEventListener("pageshow", function () {
+      form.reset();
+      showCustom(select.value === "custom");
+    });
     select.addEventListener("change", function () {
       if (select.value === "custom") {
         showCustom(true);
@@ -84,6 +109,7 @@
   }
 
   function init() {
+    document.querySelectorAll("form[data-autosubmit], form[data-date-range]").forEach(cleanGet);
     document.querySelectorAll("form[data-autosubmit]").forEach(autosubmit);
     document.querySelectorAll("form[data-date-range]").forEach(dateRange);
     menus();
