@@ -136,3 +136,18 @@ def test_sign_out_refuses_get(client, manager_user):
     assert client.get(reverse("dashboard:sign-out")).status_code == 405
     assert client.post(reverse("dashboard:sign-out")).status_code == 302
     assert client.get("/").status_code == 302
+
+
+def test_the_shell_costs_the_same_queries_however_many_companies(
+    client, account, manager_user, django_assert_num_queries
+):
+    from accounts.models import Company
+
+    client.force_login(manager_user)
+    client.get("/")  # the session row, warmed
+    with django_assert_num_queries(4) as first:
+        client.get("/")
+    for index in range(10):
+        manager_user.companies.add(Company.objects.create(account=account, name=f"Branch {index}"))
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert client.get("/").status_code == 200

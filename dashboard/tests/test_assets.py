@@ -53,7 +53,11 @@ def test_make_run_test_and_the_image_build_the_assets():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^run: .*\$\(ASSETS\)", makefile, re.MULTILINE)
     assert re.search(r"^test: .*\$\(ASSETS\)", makefile, re.MULTILINE)
-    assert re.search(r"^\$\(ASSETS\): node_modules/\.installed bin/build-assets\.mjs\n\tnode bin/build-assets\.mjs$", makefile, re.MULTILINE)
+    assert re.search(
+        r"^\$\(ASSETS\): node_modules/\.installed bin/build-assets\.mjs\n\tnode bin/build-assets\.mjs$",
+        makefile,
+        re.MULTILINE,
+    )
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "RUN npm ci --omit=dev" in dockerfile
     assert "RUN node bin/build-assets.mjs" in dockerfile
