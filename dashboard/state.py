@@ -92,7 +92,7 @@ class DashboardState:
             pairs = [(key, _clean(value)) for key, value in query.items()]
         # Empty values are what a GET form sends for an unused field: the same as absent.
         pairs = [(key, value) for key, value in pairs if value]
-        first = {}
+        first: dict[str, str] = {}
         for key, value in pairs:
             first.setdefault(key, value)
         notices: list[str] = []
@@ -117,11 +117,18 @@ class DashboardState:
             date_range, start, end = DEFAULT_PRESET, None, None
         else:
             start = end = None
-        if date_range != CUSTOM:
-            # Dates left over from a custom range would otherwise follow every link.
-            pairs = [(key, value) for key, value in pairs if key not in (START_DATE, END_DATE)]
-
+        dropped: set[str] = set()
+        if notices:
+            # What could not be read is not carried into the page's links.
+            dropped |= {DATE_RANGE, START_DATE, END_DATE}
+        elif date_range != CUSTOM:
+            # Nor are dates left over from a custom range.
+            dropped |= {START_DATE, END_DATE}
         sort = first.get(SORT, "")
+        if not _SORT.match(sort):
+            dropped.add(SORT)
+        pairs = [(key, value) for key, value in pairs if key not in dropped]
+
         return cls(
             params=tuple(pairs),
             company=company,
@@ -129,7 +136,7 @@ class DashboardState:
             start_date=start,
             end_date=end,
             compare=first.get(COMPARE) == COMPARE_PREVIOUS,
-            sort=sort if _SORT.match(sort) else "",
+            sort=sort if SORT not in dropped else "",
             page=first.get(PAGE, ""),
             notices=tuple(notices),
         )

@@ -111,3 +111,8 @@ def test_blank_and_oversized_values_are_harmless():
     assert found.date_range == DEFAULT_PRESET
     assert found.sort == ""
     assert len(found.page) == 200
+
+
+def test_what_could_not_be_read_is_not_carried_into_links():
+    found = state("date_range=fortnight&sort=DROP%20TABLE&company=COMa")
+    assert found.query() == "?company=COMa"
