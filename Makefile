@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint fmt migrate shell bench deps clean
+.PHONY: run test lint fmt migrate shell bench deps assets clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,15 +12,23 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	./bin/system-deps assets
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The dashboard's CSS, JS and fonts, copied from node_modules into its static files (git-ignored).
+ASSETS := dashboard/static/vendor/.built
+$(ASSETS): node_modules/.installed bin/build-assets.mjs
+	node bin/build-assets.mjs
+
+assets: $(ASSETS)
+
 deps: $(VENV)/.installed
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(ASSETS)
 	$(PY) -m callrail.run all
 
-test: $(VENV)/.installed node_modules/.installed
+test: $(VENV)/.installed $(ASSETS)
 	./bin/system-deps
 	$(PY) -m callrail.testenv $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -41,4 +49,4 @@ shell: $(VENV)/.installed
 	DEBUG=true $(PY) manage.py shell
 
 clean:
-	rm -rf $(VENV) node_modules var staticfiles
+	rm -rf $(VENV) node_modules var staticfiles dashboard/static/vendor

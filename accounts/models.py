@@ -116,6 +116,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
 
+    @property
+    def can_edit(self) -> bool:
+        """Admins and managers change things in the dashboard; reporting users only read."""
+        return self.role in (self.Role.ADMIN, self.Role.MANAGER)
+
     def visible_companies(self) -> "models.QuerySet[Company]":
         """The companies this user may see, inside their own account only."""
         companies = Company.objects.filter(account_id=self.account_id)

@@ -6,5 +6,4 @@ app_name = "accounts"
 
 urlpatterns = [
     path("invitation/<uidb64>/<token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
-    path("invitation/done/", views.InvitationDoneView.as_view(), name="invitation-done"),
 ]

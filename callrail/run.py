@@ -157,7 +157,7 @@ def print_banner(demo: dict) -> None:
     lines = [
         "",
         "Call tracking is running.",
-        f"  Dashboard / admin : {base}/admin/",
+        f"  Dashboard         : {base}/",
         f"  Login             : {demo['email']}",
         f"  Password          : {demo['password']}",
         f"  Account id        : {demo['account_id']}",

@@ -6,7 +6,7 @@ from api.v3.views.recordings import recording_player, recording_redirect
 from callrail import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("dashboard.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),

@@ -2,45 +2,21 @@
 ``time_zone`` and the 25-month retention rule (reference: "Filtering Data by Date",
 "Time Zones", "Working with Time Zones").
 
-Every window is half-open in UTC terms, ``start <= t < end``, computed in the
-effective time zone. The reference's inclusive wording maps onto that:
-``end_date=2016-10-17`` means "up to 23:59:59 that day", so the exclusive end is
-the next midnight; ``end_date=2015-09-05T10:00`` means "before 10 AM", so the
-exclusive end is that instant.
+The computation lives in ``callrail/dates.py``, shared with the dashboard so both agree;
+this module resolves the API's ``time_zone`` parameter and answers errors the API's way
+(400, ``{"error": ...}``).
 """
 
 from __future__ import annotations
 
-import calendar
-import re
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from rest_framework import exceptions
 
-DATE_RANGES = (
-    "recent",
-    "today",
-    "yesterday",
-    "last_7_days",
-    "last_30_days",
-    "this_month",
-    "last_month",
-    "this_year",
-    "last_year",
-    "all_time",
-)
-DEFAULT_DATE_RANGE = "recent"
-RETENTION_MONTHS = 25
-RETENTION_MESSAGE = (
-    "Communication records are kept for 25 months. The requested dates fall outside that window: "
-    "please revise your date range."
-)
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from callrail import dates
+from callrail.dates import DEFAULT_DATE_RANGE, DateWindow
 
 
 class DateRangeError(exceptions.ValidationError):
@@ -56,100 +32,9 @@ def zone_resolve(name: str | None, user: Any = None) -> tuple[ZoneInfo, str]:
     if not name or name == "user":
         name = user.effective_time_zone if user is not None else "UTC"
     try:
-        return ZoneInfo(name), name
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise DateRangeError(f"Invalid time_zone '{name}'.") from exc
-
-
-def months_before(day: date, months: int) -> date:
-    year, month_index = divmod(day.year * 12 + (day.month - 1) - months, 12)
-    month = month_index + 1
-    # The 31st of a shorter month is that month's last day.
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def retention_start(tz: ZoneInfo, now: datetime | None = None) -> datetime:
-    """The oldest instant whose records are still kept: midnight, 25 months ago."""
-    today = timezone.localtime(now or timezone.now(), tz).date()
-    return datetime.combine(months_before(today, RETENTION_MONTHS), time.min, tzinfo=tz)
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    start: datetime  # inclusive, aware
-    end: datetime  # exclusive, aware
-    tz: ZoneInfo
-    tz_name: str
-
-    @property
-    def last_second(self) -> datetime:
-        """The inclusive end the summaries echo (``…T23:59:59``)."""
-        return (self.end - timedelta(seconds=1)).astimezone(self.tz).replace(microsecond=0)
-
-    def echo(self) -> dict[str, str]:
-        """``start_date``/``end_date``/``time_zone`` as the summary endpoints print them."""
-        return {
-            "start_date": self.start.astimezone(self.tz).strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "end_date": self.last_second.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "time_zone": self.tz_name,
-        }
-
-    def lookups(self, field: str) -> dict[str, datetime]:
-        return {f"{field}__gte": self.start, f"{field}__lt": self.end}
-
-
-def _midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def _named_range(name: str, today: date, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
-    tomorrow = _midnight(today + timedelta(days=1), tz)
-    midnight = _midnight(today, tz)
-    if name == "recent":  # the prior 30 days including today
-        return _midnight(today - timedelta(days=29), tz), tomorrow
-    if name == "today":
-        return midnight, tomorrow
-    if name == "yesterday":
-        return _midnight(today - timedelta(days=1), tz), midnight
-    if name == "last_7_days":  # excluding today
-        return _midnight(today - timedelta(days=7), tz), midnight
-    if name == "last_30_days":
-        return _midnight(today - timedelta(days=30), tz), midnight
-    if name == "this_month":
-        return _midnight(today.replace(day=1), tz), tomorrow
-    if name == "last_month":
-        first = today.replace(day=1)
-        return _midnight((first - timedelta(days=1)).replace(day=1), tz), _midnight(first, tz)
-    if name == "this_year":
-        return _midnight(today.replace(month=1, day=1), tz), tomorrow
-    if name == "last_year":
-        return _midnight(date(today.year - 1, 1, 1), tz), _midnight(date(today.year, 1, 1), tz)
-    # all_time: everything still kept. The reference says all_time can also meet the
-    # retention error; clients (reporting connectors) use it to mean "everything", so it
-    # is read as "everything inside the retention window" rather than always failing.
-    return retention_start(tz, now), tomorrow
-
-
-def parse_date_param(value: str, tz: ZoneInfo, *, is_end: bool, name: str) -> datetime:
-    """``2016-10-17`` or ``2015-09-05T14:00`` (offset optional) → an aware instant.
-
-    A date-only ``end_date`` covers that whole day (the exclusive end is the next midnight).
-    """
-    text = value.strip()
-    if _DATE.match(text):
-        try:
-            day = date.fromisoformat(text)
-        except ValueError as exc:
-            raise DateRangeError(f"Invalid {name} '{value}': use YYYY-MM-DD or YYYY-MM-DDThh:mm.") from exc
-        return _midnight(day + timedelta(days=1) if is_end else day, tz)
-    try:
-        # A '+' in an offset arrives as a space when the client did not escape it.
-        moment = datetime.fromisoformat(text.replace(" ", "+") if "T" in text else text)
-    except ValueError as exc:
-        raise DateRangeError(f"Invalid {name} '{value}': use YYYY-MM-DD or YYYY-MM-DDThh:mm.") from exc
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=tz)
-    return moment
+        return dates.zone_get(name), name
+    except dates.DateRangeError as exc:
+        raise DateRangeError(str(exc)) from exc
 
 
 def date_window(
@@ -159,40 +44,10 @@ def date_window(
     now: datetime | None = None,
     default_range: str | None = DEFAULT_DATE_RANGE,
 ) -> DateWindow | None:
-    """The window a request asks for, checked against the retention rule.
-
-    Explicit ``start_date``/``end_date`` win over ``date_range`` (the reference does not
-    say; dates are the more specific request). A lone ``start_date`` runs to the end of
-    today; a lone ``end_date`` starts at the retention limit. With no date parameter the
-    default range applies (``recent``); ``default_range=None`` means "no date filter".
-    """
+    """The window a request asks for, checked against the retention rule
+    (``callrail.dates.window_from_params``, in the zone ``time_zone`` names)."""
     tz, tz_name = zone_resolve(params.get("time_zone"), user)
-    now = now or timezone.now()
-    today = timezone.localtime(now, tz).date()
-    oldest = retention_start(tz, now)
-    start_raw, end_raw = params.get("start_date"), params.get("end_date")
-    range_name = params.get("date_range")
-
-    if start_raw or end_raw:
-        start = parse_date_param(start_raw, tz, is_end=False, name="start_date") if start_raw else oldest
-        end = (
-            parse_date_param(end_raw, tz, is_end=True, name="end_date")
-            if end_raw
-            else _midnight(today + timedelta(days=1), tz)
-        )
-        if end <= start:
-            raise DateRangeError("end_date must be after start_date.")
-        if start < oldest:
-            raise DateRangeError(RETENTION_MESSAGE)
-        return DateWindow(start, end, tz, tz_name)
-
-    if not range_name:
-        if default_range is None:
-            return None
-        range_name = default_range
-    if range_name not in DATE_RANGES:
-        raise DateRangeError(f"Invalid date_range '{range_name}'. Valid values: {', '.join(DATE_RANGES)}.")
-    start, end = _named_range(range_name, today, tz, now)
-    if start < oldest:
-        raise DateRangeError(RETENTION_MESSAGE)
-    return DateWindow(start, end, tz, tz_name)
+    try:
+        return dates.window_from_params(params, tz, tz_name, now=now, default_range=default_range)
+    except dates.DateRangeError as exc:
+        raise DateRangeError(str(exc)) from exc

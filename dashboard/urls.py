@@ -1,0 +1,19 @@
+from django.urls import path
+
+from dashboard.views import auth, pages
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", pages.OverviewView.as_view(), name="overview"),
+    path("live/", pages.LiveView.as_view(), name="live"),
+    path("calls/", pages.CallsView.as_view(), name="calls"),
+    path("forms/", pages.FormsView.as_view(), name="forms"),
+    path("texts/", pages.TextsView.as_view(), name="texts"),
+    path("reports/", pages.ReportsView.as_view(), name="reports"),
+    path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", auth.PasswordResetSentView.as_view(), name="password-reset-sent"),
+    path("password-reset/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+]

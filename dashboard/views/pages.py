@@ -1,0 +1,49 @@
+"""The dashboard's reading pages. Each is the shell (navigation, company, period) around
+its own content."""
+
+from typing import Any
+
+from django.views.generic import TemplateView
+
+from dashboard.access import DashboardMixin
+
+
+class PageView(DashboardMixin, TemplateView):
+    """A dashboard page: ``title`` is its heading and, unless ``nav`` says otherwise, the
+    navigation entry it lights up."""
+
+    title = ""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        self.nav = self.nav or self.title
+        return {**super().get_context_data(**kwargs), "title": self.title}
+
+
+class OverviewView(PageView):
+    template_name = "dashboard/overview.html"
+    title = "Overview"
+
+
+class LiveView(PageView):
+    template_name = "dashboard/live.html"
+    title = "Live"
+
+
+class CallsView(PageView):
+    template_name = "dashboard/calls.html"
+    title = "Calls"
+
+
+class FormsView(PageView):
+    template_name = "dashboard/forms.html"
+    title = "Forms"
+
+
+class TextsView(PageView):
+    template_name = "dashboard/texts.html"
+    title = "Texts"
+
+
+class ReportsView(PageView):
+    template_name = "dashboard/reports.html"
+    title = "Reports"
