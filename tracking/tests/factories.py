@@ -4,7 +4,7 @@ from accounts.tests.factories import CompanyFactory
 from tracking.models import CallFlow, Tracker, TrackingNumber, VisitorSession
 
 
-class CallFlowFactory(factory.django.DjangoModelFactory):
+class CallFlowFactory(factory.django.DjangoModelFactory[CallFlow]):
     class Meta:
         model = CallFlow
 
@@ -21,7 +21,7 @@ class CallFlowFactory(factory.django.DjangoModelFactory):
     )
 
 
-class TrackerFactory(factory.django.DjangoModelFactory):
+class TrackerFactory(factory.django.DjangoModelFactory[Tracker]):
     class Meta:
         model = Tracker
 
@@ -44,7 +44,7 @@ def fictional_number() -> str:
     return f"+1{200 + n // 100 % 700}5550{100 + n % 100}"
 
 
-class TrackingNumberFactory(factory.django.DjangoModelFactory):
+class TrackingNumberFactory(factory.django.DjangoModelFactory[TrackingNumber]):
     class Meta:
         model = TrackingNumber
 
@@ -53,7 +53,7 @@ class TrackingNumberFactory(factory.django.DjangoModelFactory):
     number = factory.LazyFunction(fictional_number)
 
 
-class VisitorSessionFactory(factory.django.DjangoModelFactory):
+class VisitorSessionFactory(factory.django.DjangoModelFactory[VisitorSession]):
     class Meta:
         model = VisitorSession
 
