@@ -325,7 +325,7 @@ def main() -> None:
     finally:
         stop(server)
     # Returning visitors' page views wait in Redis for a worker; write them as it would.
-    from tracking.services import page_views_flush
+    from tracking.page_views import page_views_flush
 
     started = time.perf_counter()
     written = page_views_flush(scope=tracker_id, limit=10**7)

@@ -291,8 +291,8 @@ def _hold_pools(world: World) -> None:
 
     from callrail.redis import get_redis
     from tracking import pools
+    from tracking.assignments import assignment_open
     from tracking.models import VisitorSession
-    from tracking.services import assignment_open
 
     client = get_redis()
     now = timezone.now()

@@ -30,8 +30,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from accounts.models import Company
+from callrail.redis import get_redis
+from tracking.config_cache import CompanyConfig, company_config
 from tracking.forms_capture import FormCapture, form_submission_capture
-from tracking.selectors import CompanyConfig, company_config
 from tracking.tasks import page_views_flush_task
 from tracking.visits import VisitReport, visit_report
 
@@ -283,15 +285,11 @@ def swap_js(request: HttpRequest, company_id: str, token: str | None = None) -> 
 
 
 def _token_matches(config: CompanyConfig, token: str) -> bool:
-    from accounts.models import Company
-
     return Company.objects.filter(pk=config.id, script_token=token).exists()
 
 
 def baseline(request: HttpRequest) -> JsonResponse:
     """Benchmark baseline: a minimal view doing one Redis round trip (enabled by DNI_BENCH_BASELINE)."""
-    from callrail.redis import get_redis
-
     value = get_redis().incr("dni:bench:baseline")
     response = JsonResponse({"n": value})
     response["Cache-Control"] = "no-store"

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.phone import to_e164_or_none
 from tracking.classification import Visit, classify
+from tracking.config_cache import CompanyConfig
 from tracking.models import FormSubmission, Person, VisitorSession
-from tracking.selectors import CompanyConfig
 from tracking.services import person_for_phone
 from tracking.signals import form_submitted
 from tracking.visits import VisitReport, session_fields

@@ -38,8 +38,8 @@ from callrail.group_commit import GroupCommit
 from callrail.redis import get_redis
 from tracking import pools
 from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
+from tracking.config_cache import CompanyConfig, TrackerConfig, company_config_forget
 from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
-from tracking.selectors import CompanyConfig, TrackerConfig, company_config_forget
 from tracking.signals import pool_exhausted
 
 logger = logging.getLogger(__name__)

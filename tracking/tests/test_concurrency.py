@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from tracking import pools
+from tracking import pools, visits
+from tracking.config_cache import company_config
 from tracking.models import NumberAssignment
-from tracking.selectors import company_config
 from tracking.tests.factories import session_tracker
 from tracking.visits import VisitReport, visit_report
 
@@ -120,8 +120,6 @@ def test_the_allocation_script_alone_under_many_threads(redis_client, company):
 def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
     """Group commit: while the writer is busy, new visits queue up and go in one statement;
     each visitor is answered only once their rows are in the database."""
-    from tracking import visits
-
     tracker = session_tracker(company=company, size=POOL)
     writer = visits.visits_writer
     written = writer.write
@@ -168,8 +166,6 @@ def test_a_database_that_fails_the_shared_write_leaves_nothing_half_done(company
     """The writer's error reaches the visitor (503, the page keeps its numbers) and the number
     taken in Redis for them goes back to the pool."""
     from django.db import OperationalError
-
-    from tracking import visits
 
     tracker = session_tracker(company=company, size=2)
 

@@ -5,8 +5,8 @@ from unittest import mock
 
 import pytest
 
-from tracking import selectors
-from tracking.selectors import company_config, company_config_forget
+from tracking import config_cache
+from tracking.config_cache import company_config, company_config_forget
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +19,7 @@ def _empty_cache():
 
 
 def _slow_reader(release: threading.Event, started: threading.Event):
-    real = selectors._config_read
+    real = config_cache._config_read
     calls = []
 
     def read(company_id):
@@ -37,7 +37,7 @@ def test_an_expired_config_is_reloaded_by_one_thread_while_others_use_it(company
     release, started = threading.Event(), threading.Event()
     read, calls = _slow_reader(release, started)
     answers = []
-    with mock.patch.object(selectors, "_config_read", side_effect=read):
+    with mock.patch.object(config_cache, "_config_read", side_effect=read):
         reloader = threading.Thread(target=lambda: answers.append(company_config(company.public_id)))
         reloader.start()
         assert started.wait(10)
@@ -54,7 +54,7 @@ def test_with_nothing_cached_threads_wait_for_a_single_load(company):
     release, started = threading.Event(), threading.Event()
     read, calls = _slow_reader(release, started)
     answers = []
-    with mock.patch.object(selectors, "_config_read", side_effect=read):
+    with mock.patch.object(config_cache, "_config_read", side_effect=read):
         threads = [threading.Thread(target=lambda: answers.append(company_config(company.public_id))) for _ in range(4)]
         for thread in threads:
             thread.start()
@@ -68,7 +68,7 @@ def test_with_nothing_cached_threads_wait_for_a_single_load(company):
 
 def test_unknown_companies_are_remembered_as_unknown(db):
     assert company_config("COM" + "0" * 32) is None
-    with mock.patch.object(selectors, "_config_read", side_effect=AssertionError("read again")):
+    with mock.patch.object(config_cache, "_config_read", side_effect=AssertionError("read again")):
         assert company_config("COM" + "0" * 32) is None
 
 
@@ -77,10 +77,10 @@ def test_a_reload_that_fails_keeps_the_cached_config(company, settings):
 
     first = company_config(company.public_id)
     settings.DNI_CONFIG_TTL = 0
-    with mock.patch.object(selectors, "_config_read", side_effect=OperationalError("database down")):
+    with mock.patch.object(config_cache, "_config_read", side_effect=OperationalError("database down")):
         assert company_config(company.public_id) == first
     with (
-        mock.patch.object(selectors, "_config_read", side_effect=OperationalError("database down")),
+        mock.patch.object(config_cache, "_config_read", side_effect=OperationalError("database down")),
         pytest.raises(OperationalError),
     ):
         company_config("COM" + "1" * 32)  # nothing cached to fall back on

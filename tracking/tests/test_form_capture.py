@@ -3,7 +3,14 @@ import uuid
 
 import pytest
 
-from tracking.forms_capture import clean_fields, customer_details, looks_like_card_number
+from tracking.config_cache import company_config
+from tracking.forms_capture import (
+    FormCapture,
+    clean_fields,
+    customer_details,
+    form_submission_capture,
+    looks_like_card_number,
+)
 from tracking.models import FormSubmission, Person, VisitorSession
 from tracking.signals import form_submitted
 from tracking.tests.factories import session_tracker
@@ -148,9 +155,6 @@ def test_clean_fields_and_customer_details():
 
 
 def test_a_form_without_a_prior_visit_records_the_session_as_a_visit_would(company):
-    from tracking.forms_capture import FormCapture, form_submission_capture
-    from tracking.selectors import company_config
-
     landing = "https://shop.example/?utm_source=google&utm_medium=cpc&gbraid=GB123&" + "x=" + "y" * 5000
     capture = FormCapture(
         visitor_id=ident(),

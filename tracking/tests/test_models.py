@@ -4,8 +4,8 @@ parent rows carry no database constraint."""
 import pytest
 from django.utils import timezone
 
+from tracking.assignments import assignment_open
 from tracking.models import NumberAssignment, PageView, VisitorSession
-from tracking.services import assignment_open
 from tracking.tests.factories import TrackingNumberFactory, VisitorSessionFactory, session_tracker
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from tracking.models import FormSubmission, NumberAssignment, PageView, VisitorSession
-from tracking.services import page_views_flush
+from tracking.page_views import page_views_flush
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory, session_tracker
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -9,9 +9,11 @@ import pytest
 from django.db.models import F
 
 from tracking import visits
+from tracking.attribution import session_for_number
+from tracking.config_cache import company_config
 from tracking.models import NumberAssignment, PageView, VisitorSession
-from tracking.selectors import company_config
-from tracking.services import page_views_flush, session_for_number
+from tracking.page_views import page_views_flush
+from tracking.pools import pool_sync
 from tracking.tests.factories import session_tracker
 
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
@@ -117,8 +119,6 @@ def test_a_number_that_left_the_pool_is_not_shown(write_path, company, redis_cli
 
 
 def test_a_session_that_lost_its_number_moves_to_another_in_the_log(write_path, company):
-    from tracking.pools import pool_sync
-
     tracker = session_tracker(company=company, size=3)
     config = company_config(company.public_id)
     r = report()
