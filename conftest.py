@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account, Company, User
 from accounts.services import api_key_create
+from tracking.visits import visits_writer
 
 
 @pytest.fixture(autouse=True)
@@ -20,8 +21,6 @@ def _fast_hasher(settings) -> None:
 def _group_commit_stopped(django_db_setup, django_db_blocker):
     """The DNI visit writer keeps a connection of its own: closed before the test database is dropped."""
     yield
-    from tracking.visits import visits_writer
-
     with django_db_blocker.unblock():
         visits_writer.stop()
 

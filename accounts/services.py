@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, ApiKey, Company, Notification, SummaryEmail, Tag, User
+from accounts.tasks import user_invitation_send as user_invitation_send_task
 
 
 @transaction.atomic
@@ -188,8 +189,6 @@ def user_invite(
     user.save(update_fields=["accepted"])
     if role != User.Role.ADMIN:
         user.companies.set(companies)
-    from accounts.tasks import user_invitation_send as user_invitation_send_task
-
     user_invitation_send_task.delay_on_commit(user.pk)
     return user
 

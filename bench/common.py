@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from callrail.embedded import free_port
-from callrail.run import WebShape
+from callrail.run import WebShape, gunicorn_command
 
 __all__ = [
     "Result",
@@ -53,8 +53,6 @@ def django_setup(name: str) -> None:
 def start_gunicorn(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
     """gunicorn with the launcher's own command line (gthread, 2 workers x 4 threads by default),
     production settings, and the minimal baseline view switched on."""
-    from callrail.run import gunicorn_command
-
     server_env = dict(os.environ)
     server_env.update(
         DEBUG="false",

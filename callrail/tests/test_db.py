@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 
-from callrail.db import insert, prepared_cursor
+from callrail.db import from_row, insert, prepared_cursor, select_columns
 from telephony.models import Call
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +60,6 @@ def test_insert_raises_integrity_error_and_writes_nothing(company):
 
 def test_from_row_reads_what_the_orm_reads(company):
     from django.db import connection
-
-    from callrail.db import from_row, select_columns
 
     stored = _call(company, call_sid="CA" + "4" * 32, value=Decimal("3.10"), cookies={"a": [1]}, answered=True)
     insert(stored)
