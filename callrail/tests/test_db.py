@@ -1,17 +1,19 @@
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 
+from accounts.models import Company
 from callrail.db import from_row, insert, prepared_cursor, select_columns
 from telephony.models import Call
 
 pytestmark = pytest.mark.django_db
 
 
-def _call(company, **fields) -> Call:
+def _call(company: Company, **fields: Any) -> Call:
     return Call(
         account_id=company.account_id,
         company=company,
@@ -23,7 +25,7 @@ def _call(company, **fields) -> Call:
 
 
 def test_insert_stores_what_save_stores(company):
-    fields = {
+    fields: dict[str, Any] = {
         "call_sid": "CA" + "1" * 32,
         "answered": None,
         "value": Decimal("12.50"),
