@@ -48,8 +48,7 @@ def session_for_number(*, tracking_number: TrackingNumber, at: datetime) -> Visi
         held = pools.holder(client, scope=tracker.public_id, number=tracking_number.number)
         buffered = held.buffered_page_views
         # The current holder answers only for a moment inside its own hold.
-        live = held.session_key and held.expiry is not None and held.since is not None
-        if live and held.since <= at.timestamp() <= held.expiry + grace:
+        if held.held_at(at.timestamp(), grace=grace):
             session = _session_by_key(tracker.company_id, held.session_key)
             if session is not None:
                 if buffered:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
-from functools import cache, lru_cache
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +59,10 @@ class DniResponse(JsonResponse):
     (asking a worker to write buffered page views) does not delay the visitor.
     """
 
-    def __init__(self, data: Any, *, after: list[Callable[[], None]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, data: Any, *, after: Sequence[Callable[[], object]] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self["Cache-Control"] = "no-store"
-        self._after = after or []
+        self._after = list(after)
 
     def close(self) -> None:
         for step in self._after:
@@ -183,7 +183,7 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
     if answer.debug is not None:
         body["debug"] = answer.debug
     # Buffered page views are written by a worker, never on a visitor's request.
-    after = [lambda scope=scope: page_views_flush_task.delay(scope) for scope in answer.flush]
+    after = [partial(page_views_flush_task.delay, scope) for scope in answer.flush]
     return DniResponse(body, after=after)
 
 

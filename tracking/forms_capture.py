@@ -116,6 +116,7 @@ class FormCapture:
 
 
 def _person(config: CompanyConfig, phone: str, email: str, name: str) -> Person | None:
+    person: Person | None
     if phone:
         # The same caller may be created at this moment by a call or another form.
         person = person_for_phone(

@@ -95,12 +95,12 @@ def _page_views_write_orm(rows: list[tuple[int, str, datetime, str, str]]) -> tu
         by_company.setdefault(company_id, set()).add(key)
     sessions: dict[tuple[int, str], VisitorSession] = {}
     for company_id, keys in by_company.items():
-        for session in VisitorSession.objects.filter(company_id=company_id, session_key__in=keys).only(
+        for found in VisitorSession.objects.filter(company_id=company_id, session_key__in=keys).only(
             "id", "account_id", "session_key", "last_seen_at", "last_url"
         ):
-            sessions[(company_id, session.session_key)] = session
-    views = []
-    unmatched = []
+            sessions[(company_id, found.session_key)] = found
+    views: list[PageView] = []
+    unmatched: list[int] = []
     touched: dict[int, VisitorSession] = {}
     for position, (company_id, key, created, url, referrer) in enumerate(rows):
         session = sessions.get((company_id, key))

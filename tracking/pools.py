@@ -439,6 +439,12 @@ class Holder:
     since: float | None  # when the session took the number
     buffered_page_views: int
 
+    def held_at(self, moment: float, *, grace: float) -> bool:
+        """Whether this holder held the number at ``moment`` (or within ``grace`` after its hold)."""
+        if not self.session_key or self.since is None or self.expiry is None:
+            return False
+        return self.since <= moment <= self.expiry + grace
+
 
 def holder(client: redis.Redis, *, scope: str, number: str) -> Holder:
     """The session holding ``number`` in this pool now, per Redis."""

@@ -1,6 +1,10 @@
+from typing import Any
+
 import factory
 
+from accounts.models import Company
 from accounts.tests.factories import CompanyFactory
+from tracking.config_cache import CompanyConfig, company_config
 from tracking.models import CallFlow, Tracker, TrackingNumber, VisitorSession
 
 
@@ -64,9 +68,16 @@ class VisitorSessionFactory(factory.django.DjangoModelFactory[VisitorSession]):
     landing_url = "https://example.com/"
 
 
-def session_tracker(*, company, size: int = 4, **kwargs) -> Tracker:
+def session_tracker(*, company: Company, size: int = 4, **kwargs: Any) -> Tracker:
     """A session tracker with ``size`` active pool numbers."""
     tracker = TrackerFactory(company=company, pool_size=size, **kwargs)
     for _ in range(size):
         TrackingNumberFactory(tracker=tracker)
     return tracker
+
+
+def dni_config(company: Company) -> CompanyConfig:
+    """The company's DNI configuration as the endpoint reads it (cached per process)."""
+    config = company_config(company.public_id)
+    assert config is not None, "no such company"
+    return config

@@ -11,9 +11,8 @@ import pytest
 from django.db import connection
 
 from tracking import pools, visits
-from tracking.config_cache import company_config
 from tracking.models import NumberAssignment
-from tracking.tests.factories import session_tracker
+from tracking.tests.factories import dni_config, session_tracker
 from tracking.visits import VisitReport, visit_report
 
 THREADS = 12
@@ -34,7 +33,7 @@ def test_concurrent_visitors_never_share_a_live_number(company):
     def visitor_thread(seed: int) -> None:
         rng = random.Random(seed)
         try:
-            config = company_config(company.public_id)
+            config = dni_config(company)
             keys = [uuid.uuid4().hex for _ in range(SESSIONS_PER_THREAD)]
             start.wait()
             for _ in range(SESSIONS_PER_THREAD * 3):
@@ -134,7 +133,7 @@ def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
         written(rows)
 
     monkeypatch.setattr(writer, "write", slow_write)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     keys = [uuid.uuid4().hex for _ in range(8)]
     seen: dict[str, tuple[str, bool]] = {}
 

@@ -1,12 +1,13 @@
 """The per-process DNI configuration cache: one reload at a time, stale while it runs."""
 
 import threading
+from collections.abc import Callable
 from unittest import mock
 
 import pytest
 
 from tracking import config_cache
-from tracking.config_cache import company_config, company_config_forget
+from tracking.config_cache import CompanyConfig, company_config, company_config_forget
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,11 +19,13 @@ def _empty_cache():
     company_config_forget()
 
 
-def _slow_reader(release: threading.Event, started: threading.Event):
+def _slow_reader(
+    release: threading.Event, started: threading.Event
+) -> tuple[Callable[[str], CompanyConfig | None], list[str]]:
     real = config_cache._config_read
-    calls = []
+    calls: list[str] = []
 
-    def read(company_id):
+    def read(company_id: str) -> CompanyConfig | None:
         calls.append(company_id)
         started.set()
         assert release.wait(10)

@@ -2,6 +2,7 @@ import json
 import time
 import uuid
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,7 +26,7 @@ def ident() -> str:
     return uuid.uuid4().hex
 
 
-def post(client: Client, company, body, path="session", **headers):
+def post(client: Client, company: Company | str, body: Any, path: str = "session", **headers: str) -> Any:
     company_id = company if isinstance(company, str) else company.public_id
     return client.post(
         f"/dni/{company_id}/{path}",
@@ -271,7 +272,7 @@ def test_an_ad_click_overrides_the_earlier_source(client, company, tracker):
 
 
 def test_a_worker_is_asked_to_write_buffered_page_views(client, company, tracker, monkeypatch):
-    asked = []
+    asked: list[str] = []
     monkeypatch.setattr("tracking.dni.page_views_flush_task.delay", asked.append)
     body = visit()
     post(client, company, body)

@@ -2,6 +2,7 @@
 
 import socket
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -294,7 +295,7 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def script_errors(page) -> list[str]:
+def script_errors(page: Any) -> list[str]:
     """Console errors other than the browser's own report of the unreachable server
     ("Failed to load resource: net::ERR_CONNECTION_REFUSED"), which no page script can silence."""
     return [
