@@ -53,7 +53,9 @@ from bench.common import (
     start_gunicorn,
     stop,
 )
+from callrail.redis import get_redis
 from callrail.run import WebShape
+from tracking.tests.browser import CHROMIUM_ARGS
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 TARGET = "+14045551234"
@@ -116,7 +118,6 @@ def _visit(port: int, company_id: str, session: str, page: str, first: bool = Fa
 
 def _redis_figures(n: int) -> dict[str, float]:
     """Operations/s of the allocation and touch scripts and of SET, one client, in this run."""
-    from callrail.redis import get_redis
     from tracking import pools
 
     client = get_redis()
@@ -198,8 +199,6 @@ def _swap_figures(port: int, company_id: str) -> dict[str, float] | None:
         print(f"(no {chromium}: swap.js timing skipped)")
         return None
     from playwright.sync_api import sync_playwright
-
-    from tracking.tests.browser import CHROMIUM_ARGS
 
     paragraphs = []
     formats = ["(404) 555-1234", "404-555-1234", "404.555.1234", "+1 404 555 1234"]

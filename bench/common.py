@@ -1,6 +1,9 @@
 """What every benchmark shares: Django set-up on PostgreSQL, a gunicorn started as
 ``make run`` and compose start it, HTTP load from wrk (a C load generator that costs the
-shared cores little; ``bin/system-deps bench`` installs it), percentiles."""
+shared cores little; ``bin/system-deps bench`` installs it), percentiles.
+
+A benchmark module is imported before ``django_setup()`` runs, so it imports models (and
+modules that load them) inside its functions."""
 
 from __future__ import annotations
 
