@@ -1,38 +1,38 @@
 """Personas shared by every app's tests: ``account`` (Alice's agency) and
 ``other_account`` (Bob's, whose rows must stay invisible), and API clients."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from pytest_django import DjangoDbBlocker, Settings
 from rest_framework.test import APIClient
 
 from accounts.models import Account, Company, User
 from accounts.services import api_key_create
+from tracking.visits import visits_writer
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings) -> None:
+def _fast_hasher(settings: Settings) -> None:
     # Password hashing is not under test; PBKDF2 rounds would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _group_commit_stopped(django_db_setup, django_db_blocker):
+def _group_commit_stopped(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """The DNI visit writer keeps a connection of its own: closed before the test database is dropped."""
     yield
-    from tracking.visits import visits_writer
-
     with django_db_blocker.unblock():
         visits_writer.stop()
 
 
 @pytest.fixture
-def account(db) -> Account:
+def account(db: None) -> Account:
     return Account.objects.create(name="Alice Agency", time_zone="America/New_York")
 
 
 @pytest.fixture
-def other_account(db) -> Account:
+def other_account(db: None) -> Account:
     return Account.objects.create(name="Bob Agency")
 
 
@@ -54,7 +54,7 @@ def other_company(other_account: Account) -> Company:
 
 
 @pytest.fixture
-def make_api_client() -> Callable[[User], APIClient]:
+def make_api_client() -> Callable[..., APIClient]:
     def make(user: User, quoted: bool = True) -> APIClient:
         _, plain = api_key_create(user=user)
         client = APIClient()
@@ -67,12 +67,12 @@ def make_api_client() -> Callable[[User], APIClient]:
 
 
 @pytest.fixture
-def api_client(admin_user: User, make_api_client) -> APIClient:
+def api_client(admin_user: User, make_api_client: Callable[..., APIClient]) -> APIClient:
     """An admin of ``account``."""
     return make_api_client(admin_user)
 
 
 @pytest.fixture
-def other_api_client(other_account: Account, make_api_client) -> APIClient:
+def other_api_client(other_account: Account, make_api_client: Callable[..., APIClient]) -> APIClient:
     bob = User.objects.create_user(email="bob@example.com", password="pw", account=other_account, role=User.Role.ADMIN)
     return make_api_client(bob)

@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import Account, ApiKey, Company, Tag, User
 
@@ -38,13 +41,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ("prefix", "digest", "user", "account", "created_at", "last_used_at")
     actions = ("revoke",)
 
-    def has_add_permission(self, request: object) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.action(description="Revoke selected keys")
-    def revoke(self, request: object, queryset: object) -> None:
-        from django.utils import timezone
-
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 

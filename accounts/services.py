@@ -189,7 +189,8 @@ def user_invite(
     user.save(update_fields=["accepted"])
     if role != User.Role.ADMIN:
         user.companies.set(companies)
-    user_invitation_send_task.delay_on_commit(user.pk)
+    # Celery's Django fixup makes every task a DjangoTask; the stubs type shared_task as a plain Task.
+    user_invitation_send_task.delay_on_commit(user.pk)  # type: ignore[attr-defined]
     return user
 
 

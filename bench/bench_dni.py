@@ -36,7 +36,11 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import redis
 
 from bench.common import (
     Result,
@@ -49,7 +53,9 @@ from bench.common import (
     start_gunicorn,
     stop,
 )
+from callrail.redis import get_redis
 from callrail.run import WebShape
+from tracking.tests.browser import CHROMIUM_ARGS
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 TARGET = "+14045551234"
@@ -112,7 +118,6 @@ def _visit(port: int, company_id: str, session: str, page: str, first: bool = Fa
 
 def _redis_figures(n: int) -> dict[str, float]:
     """Operations/s of the allocation and touch scripts and of SET, one client, in this run."""
-    from callrail.redis import get_redis
     from tracking import pools
 
     client = get_redis()
@@ -157,27 +162,31 @@ def _redis_figures(n: int) -> dict[str, float]:
         ),
     )
     # Pipelined x16: what Redis itself spends, without the round trip.
-    for name, make in (
-        ("SET, pipelined x16", lambda p, i: p.set(f"bench:set:{i}", sessions[i], ex=1800)),
-        (
-            "allocate, pipelined x16",
-            lambda p, i: allocate(keys=alloc_keys("p" + sessions[i]), args=alloc_args("p" + sessions[i]), client=p),
-        ),
-    ):
-        if name.startswith("allocate"):
-            client.delete(*keys.pool)
-            load_pool()
-        started = time.perf_counter()
-        for start in range(0, n, 16):
-            with client.pipeline(transaction=False) as pipe:
-                for i in range(start, min(n, start + 16)):
-                    make(pipe, i)
-                pipe.execute()
-        figures[name] = n / (time.perf_counter() - started)
+    figures["SET, pipelined x16"] = _pipelined_rate(
+        client, n, lambda p, i: p.set(f"bench:set:{i}", sessions[i], ex=1800)
+    )
+    client.delete(*keys.pool)
+    load_pool()
+    figures["allocate, pipelined x16"] = _pipelined_rate(
+        client,
+        n,
+        lambda p, i: allocate(keys=alloc_keys("p" + sessions[i]), args=alloc_args("p" + sessions[i]), client=p),
+    )
     client.delete(*keys.pool, *[f"bench:set:{i}" for i in range(n)])
     for session in sessions:
         client.delete(keys.session(session), keys.session("p" + session))
     return figures
+
+
+def _pipelined_rate(client: redis.Redis, n: int, make: Callable[[Any, int], object]) -> float:
+    """Operations/s of ``make(pipeline, i)`` for every ``i`` below ``n``, sent 16 at a time."""
+    started = time.perf_counter()
+    for start in range(0, n, 16):
+        with client.pipeline(transaction=False) as pipe:
+            for i in range(start, min(n, start + 16)):
+                make(pipe, i)
+            pipe.execute()
+    return n / (time.perf_counter() - started)
 
 
 # --- swap.js in Chromium -------------------------------------------------------------------------
@@ -190,8 +199,6 @@ def _swap_figures(port: int, company_id: str) -> dict[str, float] | None:
         print(f"(no {chromium}: swap.js timing skipped)")
         return None
     from playwright.sync_api import sync_playwright
-
-    from tracking.tests.browser import CHROMIUM_ARGS
 
     paragraphs = []
     formats = ["(404) 555-1234", "404-555-1234", "404.555.1234", "+1 404 555 1234"]
@@ -249,6 +256,101 @@ def _swap_figures(port: int, company_id: str) -> dict[str, float] | None:
 # --- main -----------------------------------------------------------------------------------------
 
 
+class _Visitors:
+    """The requests wrk sends: new sessions, returning ones, and the baseline view's."""
+
+    def __init__(self, port: int, company_id: str, connections: int) -> None:
+        self.port = port
+        self.company_id = company_id
+        self.connections = connections
+        self.made: list[str] = []  # the sessions of the new-session requests built for one run of wrk
+        self.sent: list[str] = []  # those wrk sent, over all runs
+        self.returning: list[str] = []  # the sessions returning visits cycle through
+        self.pages = 0
+
+    def kinds(self) -> dict[str, Callable[..., Result]]:
+        return {
+            "baseline: Django view + 1 Redis call": self.fire_base,
+            "DNI, new sessions": self.fire_new,
+            RETURNING: self.fire_returning,
+        }
+
+    def new_session(self) -> bytes:
+        session = uuid.uuid4().hex
+        self.made.append(session)
+        return _visit(self.port, self.company_id, session, "landing", first=True)
+
+    def fire_new(self, seconds: float, connections: int | None = None) -> Result:
+        self.made.clear()
+        result = fire(self.port, self.new_session, HAS_NUMBER, seconds, connections or self.connections, rate=RATE)
+        self.sent.extend(self.made[i] for i in result.sent)
+        return result
+
+    def returning_session(self) -> bytes:
+        self.pages += 1
+        session = self.returning[self.pages % len(self.returning)]
+        return _visit(self.port, self.company_id, session, f"page{self.pages % 50}")
+
+    def fire_returning(self, seconds: float, connections: int | None = None) -> Result:
+        return fire(
+            self.port,
+            self.returning_session,
+            HAS_NUMBER,
+            seconds,
+            connections or self.connections,
+            rate=RATE,
+            repeat=True,
+        )
+
+    def fire_base(self, seconds: float, connections: int | None = None) -> Result:
+        return fire_baseline(self.port, seconds, connections or self.connections, rate=RATE)
+
+    def return_latest(self) -> None:
+        """Returning visits from now on are those of the last 4,000 new sessions sent."""
+        self.returning = self.sent[-4000:]
+
+
+RETURNING = "DNI, returning sessions"
+
+
+@dataclass
+class _WebFigures:
+    rows: list[tuple[str, Result]]  # each kind over all rounds, the baseline first
+    per_round: dict[str, list[float]]  # each kind's req/s in each round
+    short_queue: dict[str, Result]  # each kind at one connection per server thread
+    threads: int
+
+    def round_ratios(self, name: str) -> list[float]:
+        """This kind's req/s over the baseline's, round by round, sorted."""
+        base_rounds = self.per_round[self.rows[0][0]]
+        return sorted(rate / base for rate, base in zip(self.per_round[name], base_rounds, strict=True))
+
+
+def _web_figures(visitors: _Visitors, rounds: int, seconds: float) -> _WebFigures:
+    """The three kinds in interleaved rounds, then again at one connection per server thread."""
+    kinds = visitors.kinds()
+    visitors.fire_base(1.0)  # warm up: every thread's connections, prepared statements and caches
+    visitors.fire_new(2.0)
+    visitors.return_latest()
+    visitors.fire_returning(0.5)
+    totals = {name: Result() for name in kinds}
+    per_round: dict[str, list[float]] = {name: [] for name in kinds}
+    for _ in range(rounds):
+        for name, run in kinds.items():
+            if name == RETURNING:
+                visitors.return_latest()
+            part = run(seconds / rounds)
+            per_round[name].append(part.rate)
+            totals[name].add(part)
+    # The same at as many connections as the server has threads: its own latency, without
+    # the wait of 64 connections queuing for 8 threads.
+    shape = WebShape.configured()
+    threads = shape.workers * shape.threads
+    visitors.return_latest()
+    short_queue = {name: run(3.0, threads) for name, run in kinds.items()}
+    return _WebFigures(list(totals.items()), per_round, short_queue, threads)
+
+
 def main() -> None:
     django_setup("dni")
     import logging
@@ -265,124 +367,78 @@ def main() -> None:
 
     port = free_port()
     server = start_gunicorn(port)
-    made: list[str] = []  # the sessions of the new-session requests built for one run of wrk
-    sent: list[str] = []  # those wrk sent, over all runs
-
-    def new_session() -> bytes:
-        session = uuid.uuid4().hex
-        made.append(session)
-        return _visit(port, company_id, session, "landing", first=True)
-
-    def fire_new(seconds: float, connections: int = connections) -> Result:
-        made.clear()
-        result = fire(port, new_session, HAS_NUMBER, seconds, connections, rate=RATE)
-        sent.extend(made[i] for i in result.sent)
-        return result
-
-    page_counter = [0]
-
-    def returning_session() -> bytes:
-        page_counter[0] += 1
-        return _visit(port, company_id, returning[page_counter[0] % len(returning)], f"page{page_counter[0] % 50}")
-
-    def fire_returning(seconds: float, connections: int = connections) -> Result:
-        return fire(port, returning_session, HAS_NUMBER, seconds, connections, rate=RATE, repeat=True)
-
-    def fire_base(seconds: float, connections: int = connections) -> Result:
-        return fire_baseline(port, seconds, connections, rate=RATE)
-
-    kinds = {
-        "baseline: Django view + 1 Redis call": fire_base,
-        "DNI, new sessions": fire_new,
-        "DNI, returning sessions": fire_returning,
-    }
     try:
-        fire_base(1.0)  # warm up: every thread's connections, prepared statements and caches
-        fire_new(2.0)
-        returning = sent[-4000:]
-        fire_returning(0.5)
-        totals = {name: Result() for name in kinds}
-        per_round: dict[str, list[float]] = {name: [] for name in kinds}  # each round's req/s
-        for _ in range(rounds):
-            for name, run in kinds.items():
-                if name == "DNI, returning sessions":
-                    returning = sent[-4000:]
-                part = run(seconds / rounds)
-                per_round[name].append(part.rate)
-                total = totals[name]
-                total.requests += part.requests
-                total.errors += part.errors
-                total.seconds += part.seconds
-                total.latencies += part.latencies
-        rows = list(totals.items())
-        # The same at as many connections as the server has threads: its own latency, without
-        # the wait of 64 connections queuing for 8 threads.
-        shape = WebShape.configured()
-        threads = shape.workers * shape.threads
-        returning = sent[-4000:]
-        short_queue = {name: run(3.0, threads) for name, run in kinds.items()}
+        web = _web_figures(_Visitors(port, company_id, connections), rounds, seconds)
         swap = _swap_figures(port, company_id)
     finally:
         stop(server)
     # Returning visitors' page views wait in Redis for a worker; write them as it would.
-    from tracking.services import page_views_flush
+    from tracking.page_views import page_views_flush
 
     started = time.perf_counter()
     written = page_views_flush(scope=tracker_id, limit=10**7)
     flush_rate = written / max(time.perf_counter() - started, 1e-9)
     redis_ops = _redis_figures(int(os.environ.get("BENCH_DNI_REDIS_OPS", "20000")))
 
-    baseline = rows[0][1].rate
-    base_rounds = per_round[rows[0][0]]
-
-    def round_ratios(name: str) -> list[float]:
-        return sorted(rate / base for rate, base in zip(per_round[name], base_rounds, strict=True))
-
     print(
         f"{gunicorn_shape()}, {connections} connections, {seconds:.0f} s per measurement"
         f" in {rounds} rounds, pool of {pool_size:,}"
     )
-    print(
-        f"{'measurement':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12}"
-        f" {'rounds: median (range)':>24}"
-    )
-    for name, result in rows:
-        ratios = round_ratios(name)
-        print(
-            f"{name:40} {result.rate:8.0f} {result.pct(50):8.1f} {result.pct(99):8.1f} {result.errors:7d}"
-            f" {result.rate / baseline:11.0%}"
-            f" {statistics.median(ratios):12.0%} ({ratios[0]:.0%}-{ratios[-1]:.0%})"
-        )
-    print(f"\nat {threads} connections (one per server thread):")
-    for name, result in short_queue.items():
-        print(f"{name:40} {result.rate:8.0f} {result.pct(50):8.1f} {result.pct(99):8.1f} {result.errors:7d}")
-    if any(result.errors for _, result in [*rows, *short_queue.items()]):
-        print("errors: answers other than a 200 with the pool number (did the pool run out? raise BENCH_DNI_POOL)")
-    print(f"\n{'Redis, one client':40} {'ops/s':>8} {'vs SET':>8}")
-    for name in ("SET", "allocate (new session)", "touch (returning session)"):
-        print(f"{name:40} {redis_ops[name]:8.0f} {redis_ops[name] / redis_ops['SET']:8.0%}")
-    for name in ("SET, pipelined x16", "allocate, pipelined x16"):
-        print(f"{name:40} {redis_ops[name]:8.0f} {redis_ops[name] / redis_ops['SET, pipelined x16']:8.0%}")
+    _print_web(web)
+    _print_redis(redis_ops)
     print(f"\npage views buffered by returning visits, written by the worker: {written:,} at {flush_rate:,.0f} rows/s")
     if swap:
         print(
             f"\nswap.js, {swap['nodes']:,}-node page in Chromium: median {swap['median_ms']:.2f} ms, "
             f"max {swap['max_ms']:.2f} ms (15 runs)"
         )
-    new, returning_result = rows[1][1], rows[2][1]
+    _print_targets(web, redis_ops, swap)
+
+
+def _print_web(web: _WebFigures) -> None:
+    baseline = web.rows[0][1].rate
+    print(
+        f"{'measurement':40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs baseline':>12}"
+        f" {'rounds: median (range)':>24}"
+    )
+    for name, result in web.rows:
+        ratios = web.round_ratios(name)
+        print(
+            f"{name:40} {result.rate:8.0f} {result.pct(50):8.1f} {result.pct(99):8.1f} {result.errors:7d}"
+            f" {result.rate / baseline:11.0%}"
+            f" {statistics.median(ratios):12.0%} ({ratios[0]:.0%}-{ratios[-1]:.0%})"
+        )
+    print(f"\nat {web.threads} connections (one per server thread):")
+    for name, result in web.short_queue.items():
+        print(f"{name:40} {result.rate:8.0f} {result.pct(50):8.1f} {result.pct(99):8.1f} {result.errors:7d}")
+    if any(result.errors for _, result in [*web.rows, *web.short_queue.items()]):
+        print("errors: answers other than a 200 with the pool number (did the pool run out? raise BENCH_DNI_POOL)")
+
+
+def _print_redis(redis_ops: dict[str, float]) -> None:
+    print(f"\n{'Redis, one client':40} {'ops/s':>8} {'vs SET':>8}")
+    for name in ("SET", "allocate (new session)", "touch (returning session)"):
+        print(f"{name:40} {redis_ops[name]:8.0f} {redis_ops[name] / redis_ops['SET']:8.0%}")
+    for name in ("SET, pipelined x16", "allocate, pipelined x16"):
+        print(f"{name:40} {redis_ops[name]:8.0f} {redis_ops[name] / redis_ops['SET, pipelined x16']:8.0%}")
+
+
+def _print_targets(web: _WebFigures, redis_ops: dict[str, float], swap: dict[str, float] | None) -> None:
+    baseline = web.rows[0][1].rate
+    (new_name, new), (returning_name, returning_result) = web.rows[1], web.rows[2]
     print(
         "\ntargets: returning >= 70% of baseline: {:.0%} (rounds' median {:.0%}); new >= 40%: {:.0%} "
         "(rounds' median {:.0%}); p99 <= 25 ms: {:.1f} / {:.1f} ms ({:.1f} / {:.1f} ms at {} connections); allocate >= 50% of SET: {:.0%}; "
         "swap <= 10 ms: {}".format(
             returning_result.rate / baseline,
-            statistics.median(round_ratios(rows[2][0])),
+            statistics.median(web.round_ratios(returning_name)),
             new.rate / baseline,
-            statistics.median(round_ratios(rows[1][0])),
+            statistics.median(web.round_ratios(new_name)),
             new.pct(99),
             returning_result.pct(99),
-            short_queue[rows[1][0]].pct(99),
-            short_queue[rows[2][0]].pct(99),
-            threads,
+            web.short_queue[new_name].pct(99),
+            web.short_queue[returning_name].pct(99),
+            web.threads,
             redis_ops["allocate (new session)"] / redis_ops["SET"],
             f"{swap['median_ms']:.2f} ms" if swap else "n/a",
         )

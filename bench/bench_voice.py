@@ -39,6 +39,8 @@ from bench.common import (
     start_gunicorn,
     stop,
 )
+from callrail.redis import get_redis
+from telephony.twilio import signature_compute
 
 COMPANIES = 40
 WARM_UP_SECONDS = 5.0
@@ -289,10 +291,9 @@ def _hold_pools(world: World) -> None:
     """Every pool number held by a visit that is live now (Redis + the assignment log)."""
     from django.utils import timezone
 
-    from callrail.redis import get_redis
     from tracking import pools
+    from tracking.assignments import assignment_open
     from tracking.models import VisitorSession
-    from tracking.services import assignment_open
 
     client = get_redis()
     now = timezone.now()
@@ -335,8 +336,6 @@ BASELINE_RATE = 12_000
 
 def _voice_requests(world: World, port: int) -> Any:
     """A generator of signed voice webhooks: a random pool number, a caller who may have called before."""
-    from telephony.twilio import signature_compute
-
     url = f"http://127.0.0.1:{port}/telephony/twilio/voice"
     rng = random.Random(7)
     lock = threading.Lock()

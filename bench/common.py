@@ -1,6 +1,9 @@
 """What every benchmark shares: Django set-up on PostgreSQL, a gunicorn started as
 ``make run`` and compose start it, HTTP load from wrk (a C load generator that costs the
-shared cores little; ``bin/system-deps bench`` installs it), percentiles."""
+shared cores little; ``bin/system-deps bench`` installs it), percentiles.
+
+A benchmark module is imported before ``django_setup()`` runs, so it imports models (and
+modules that load them) inside its functions."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from callrail.embedded import free_port
-from callrail.run import WebShape
+from callrail.run import WebShape, gunicorn_command
 
 __all__ = [
     "Result",
@@ -53,8 +56,6 @@ def django_setup(name: str) -> None:
 def start_gunicorn(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
     """gunicorn with the launcher's own command line (gthread, 2 workers x 4 threads by default),
     production settings, and the minimal baseline view switched on."""
-    from callrail.run import gunicorn_command
-
     server_env = dict(os.environ)
     server_env.update(
         DEBUG="false",
@@ -129,6 +130,13 @@ class Result:
 
     def pct(self, p: float) -> float:
         return percentile(self.latencies, p)
+
+    def add(self, other: Result) -> None:
+        """Count ``other``'s requests, errors, time and latencies in this total."""
+        self.requests += other.requests
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.latencies += other.latencies
 
 
 # Each wrk thread reads the requests file in init() and keeps every THREADS-th request from its
@@ -282,24 +290,35 @@ def fire(
         )
         command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{math.ceil(seconds) + 5}s", "--timeout", "10s"]
         command += ["-s", str(script_path), f"http://127.0.0.1:{port}/"]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            # wrk only takes whole seconds: it is stopped with SIGINT, which it handles as the end
-            # of the run (its report and done() follow), ``seconds`` after its last thread is ready.
-            first = process.stderr.readline()
-            if first.strip() == b"ready":
-                time.sleep(seconds)
-                process.send_signal(signal.SIGINT)
-                first = b""
-            stdout, stderr = process.communicate(timeout=seconds + 60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        if process.returncode or not out_path.exists():
-            output = (first + stderr + stdout).decode(errors="replace")
-            raise RuntimeError(f"wrk failed ({process.returncode}): {output}")
-        lines = out_path.read_text().splitlines()
+        lines = _wrk_run(command, seconds, out_path)
+    return _wrk_result(lines, seconds=seconds, count=count, threads=threads, connections=connections)
+
+
+def _wrk_run(command: list[str], seconds: float, out_path: Path) -> list[str]:
+    """Run wrk for ``seconds`` and return the lines its ``done()`` wrote."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stderr is not None  # stderr=PIPE
+    try:
+        # wrk only takes whole seconds: it is stopped with SIGINT, which it handles as the end
+        # of the run (its report and done() follow), ``seconds`` after its last thread is ready.
+        first = process.stderr.readline()
+        if first.strip() == b"ready":
+            time.sleep(seconds)
+            process.send_signal(signal.SIGINT)
+            first = b""
+        stdout, stderr = process.communicate(timeout=seconds + 60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    if process.returncode or not out_path.exists():
+        output = (first + stderr + stdout).decode(errors="replace")
+        raise RuntimeError(f"wrk failed ({process.returncode}): {output}")
+    return out_path.read_text().splitlines()
+
+
+def _wrk_result(lines: list[str], *, seconds: float, count: int, threads: int, connections: int) -> Result:
+    """The totals, per-thread counters and latency histogram ``done()`` wrote, as a Result."""
     duration_us, requests, *socket_errors = (int(x) for x in lines[0].split()[1:])
     result = Result(requests=requests, seconds=duration_us / 1e6, prepared=count, errors=sum(socket_errors))
     ran_out = False

@@ -55,16 +55,24 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator[CursorWrapper]:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
-    with connection._prepare_cursor(raw) as cursor:
+        # A psycopg Cursor bound to the connection; the stubs declare the class without that base.
+        raw = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
+    # Django's own wrapping of a new cursor (logging, execute wrappers), private and not in the stubs.
+    with connection._prepare_cursor(raw) as cursor:  # type: ignore[attr-defined]
         yield cursor
+
+
+def column_name(field: models.Field) -> str:
+    """A concrete field's column (None only for fields that have none, which these never are)."""
+    assert field.column is not None
+    return field.column
 
 
 @cache
 def select_columns(model: type[models.Model], alias: str) -> str:
     """Every concrete column of ``model``, in the order ``from_row`` expects (``alias.col, ...``)."""
     quote = connections["default"].ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(column_name(field))}" for field in model._meta.concrete_fields)
 
 
 @cache
@@ -124,11 +132,11 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 def _statement(model: type[models.Model]) -> str:
     quote = connections["default"].ops.quote_name
     table = quote(model._meta.db_table)
-    columns = [quote(field.column) for field in _fields(model)]
+    columns = [quote(column_name(field)) for field in _fields(model)]
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) "
         f"SELECT {', '.join('r.' + c for c in columns)} FROM jsonb_populate_record(NULL::{table}, %s::jsonb) AS r "
-        f"RETURNING {quote(model._meta.pk.column)}"
+        f"RETURNING {quote(column_name(model._meta.pk))}"
     )
 
 

@@ -113,11 +113,11 @@ class GroupCommit(Generic[T]):
         """Let the writer finish what is queued, close its connection and end (the next
         ``submit`` starts a new one). For tests, which drop their database afterwards."""
         with self._ready:
-            if not self._running or self._pid != os.getpid():
+            thread = self._thread
+            if not self._running or self._pid != os.getpid() or thread is None:
                 return
             self._running = False
             self._ready.notify()
-            thread = self._thread
         thread.join()
 
     def _start(self) -> None:

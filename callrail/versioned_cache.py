@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis
 from django.conf import settings
@@ -55,7 +55,8 @@ request_finished.connect(_request_end, dispatch_uid="versioned_cache.request_fin
 
 def _versions_read(keys: list[str]) -> dict[str, bytes | None]:
     try:
-        values = get_redis().mget(keys)
+        # The client does not decode responses: versions are bytes.
+        values = cast("list[bytes | None]", get_redis().mget(keys))
     except redis.RedisError:
         return dict.fromkeys(keys)
     return {key: value or b"0" for key, value in zip(keys, values, strict=True)}

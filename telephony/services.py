@@ -217,7 +217,7 @@ def source_for_tracker(tracker: Tracker) -> tuple[str, str]:
 def call_attribute(*, call: Call, tracking_number: TrackingNumber) -> VisitorSession | None:
     """Copy the first touch of the visit behind the call onto it (source trackers: the
     tracker's own source). Returns the session, if one held the number."""
-    from tracking.services import session_for_number
+    from tracking.attribution import session_for_number
 
     tracker = tracking_number.tracker
     call.source_name = tracker.name

@@ -27,11 +27,11 @@ or given to Google, and a web visitor must not see them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 ENGINES = ("google", "bing", "yahoo")
@@ -119,6 +119,10 @@ def classify_cached(visit: Visit) -> Touch:
     return classify(visit)
 
 
+_UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+_CLICK_ID_KEYS = ("gclid", "gbraid", "wbraid", "fbclid", "msclkid")
+
+
 def classify(visit: Visit) -> Touch:
     """Source and medium of a visit, from its landing URL and referrer.
 
@@ -128,45 +132,61 @@ def classify(visit: Visit) -> Touch:
     site as the landing page counts as direct: the visit began on this site.
     """
     params = visit.params
-    utm = {
-        k: params[k][:255]
-        for k in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-        if params.get(k)
-    }
-    click_ids = {k: params[k][:255] for k in ("gclid", "gbraid", "wbraid", "fbclid", "msclkid") if params.get(k)}
+    utm = {k: params[k][:255] for k in _UTM_KEYS if params.get(k)}
+    click_ids = {k: params[k][:255] for k in _CLICK_ID_KEYS if params.get(k)}
     referrer = host_of(visit.referrer_url)
-    landing = host_of(visit.landing_url)
-    if referrer and referrer == landing:
+    if referrer and referrer == host_of(visit.landing_url):
         referrer = ""
     utm_source = utm.get("utm_source", "").lower()
     utm_medium = utm.get("utm_medium", "").lower()
-    common = {"referrer_domain": referrer, "utm": utm, "click_ids": click_ids}
+    origin = _engine_origin(click_ids, utm_source, utm_medium, referrer) or _other_origin(
+        click_ids, utm_source, utm_medium, referrer
+    )
+    return Touch(*origin, referrer_domain=referrer, utm=utm, click_ids=click_ids)
 
-    def search(engine: str, paid: bool) -> Touch:
-        kind = "paid" if paid else "organic"
-        return Touch(f"{engine}_{kind}", "cpc" if paid else "organic", engine, kind, **common)
 
+class _Origin(NamedTuple):
+    """The first four fields of a Touch."""
+
+    source: str
+    medium: str
+    engine: str = ""
+    search_type: str = ""
+
+
+def _search(engine: str, paid: bool) -> _Origin:
+    kind = "paid" if paid else "organic"
+    return _Origin(f"{engine}_{kind}", "cpc" if paid else "organic", engine, kind)
+
+
+def _engine_origin(click_ids: dict[str, str], utm_source: str, utm_medium: str, referrer: str) -> _Origin | None:
+    """The origin told by an ad click id, or by UTM tags or a referrer naming a search engine."""
     if click_ids.keys() & {"gclid", "gbraid", "wbraid"}:
-        return search("google", True)
+        return _search("google", True)
     if "msclkid" in click_ids:
-        return search("bing", True)
+        return _search("bing", True)
     for engine, spellings in _ENGINE_UTM:
         if any(s in utm_source for s in spellings):
             if utm_medium in PAID_MEDIUMS:
-                return search(engine, True)
+                return _search(engine, True)
             if utm_medium in ORGANIC_MEDIUMS:
-                return search(engine, False)
-            return Touch(utm_source, utm_medium, **common)
+                return _search(engine, False)
+            return _Origin(utm_source, utm_medium)
     for engine, pattern in _ENGINE_HOSTS:
         if referrer and pattern.search(referrer):
-            return search(engine, bool(_PAID_HOSTS.search(referrer)) or utm_medium in PAID_MEDIUMS)
+            return _search(engine, bool(_PAID_HOSTS.search(referrer)) or utm_medium in PAID_MEDIUMS)
+    return None
+
+
+def _other_origin(click_ids: dict[str, str], utm_source: str, utm_medium: str, referrer: str) -> _Origin:
+    """Any other origin: UTM tags, a Facebook click, a referring site, else direct."""
     if utm_source:
-        return Touch(utm_source, utm_medium or "referral", **common)
+        return _Origin(utm_source, utm_medium or "referral")
     if "fbclid" in click_ids and not referrer:
-        return Touch("facebook.com", "social", **common)
+        return _Origin("facebook.com", "social")
     if referrer:
-        return Touch(referrer, "referral", **common)
-    return Touch("direct", "direct", **common)
+        return _Origin(referrer, "referral")
+    return _Origin("direct", "direct")
 
 
 def _contains_any(text: str, needles: Iterable[Any]) -> bool:
@@ -235,47 +255,63 @@ def source_rule_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier |
     if not isinstance(rule, dict):
         return None
     kind = rule.get("type")
-    if kind in NEVER_ON_WEB or not kind:
+    if kind in NEVER_ON_WEB or not isinstance(kind, str):
         return None
-    if kind == "all":
-        return Tier.CATCHALL
-    if kind == "landing_url":
-        host, path, params = _norm_url(str(rule.get("landing") or ""))
-        if not host and not path:
-            return None
-        v_host, v_path, v_params = _norm_url(visit.landing_url)
-        if (host and host != v_host) or path != v_path:
-            return None
-        return Tier.LANDING if _params_match(params, v_params) else None
-    if kind == "landing_params":
-        wanted = dict(parse_qsl(str(rule.get("landing") or "").lstrip("?"), keep_blank_values=True))
-        if not wanted:
-            return None
-        return Tier.LANDING if _params_match(wanted, visit.params) else None
-    if kind == "web_referrer":
-        wanted = str(rule.get("referrer") or "").strip().lower()
-        if not wanted or not visit.referrer_url:
-            return None
-        wanted_host = host_of(wanted if "//" in wanted else "//" + wanted)
-        host = host_of(visit.referrer_url)
-        if (
-            host == wanted_host
-            or host.endswith("." + wanted_host)
-            or ("/" in wanted and wanted in visit.referrer_url.lower())
-        ):
-            return Tier.REFERRER
+    tier_of = _SOURCE_KINDS.get(kind)
+    return tier_of(rule, touch, visit) if tier_of else None
+
+
+def _landing_url_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier | None:
+    host, path, params = _norm_url(str(rule.get("landing") or ""))
+    if not host and not path:
         return None
-    if kind == "direct":
-        return Tier.REFERRER if touch.is_direct else None
-    if kind == "search":
-        if not touch.engine:
-            return None
-        engine = str(rule.get("search_engine") or "all")
-        search_type = str(rule.get("search_type") or "all")
-        if engine not in ("all", touch.engine) or search_type not in ("all", touch.search_type):
-            return None
-        return Tier.REFERRER if engine != "all" and search_type != "all" else Tier.GROUP
+    v_host, v_path, v_params = _norm_url(visit.landing_url)
+    if (host and host != v_host) or path != v_path:
+        return None
+    return Tier.LANDING if _params_match(params, v_params) else None
+
+
+def _landing_params_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier | None:
+    wanted = dict(parse_qsl(str(rule.get("landing") or "").lstrip("?"), keep_blank_values=True))
+    if not wanted:
+        return None
+    return Tier.LANDING if _params_match(wanted, visit.params) else None
+
+
+def _web_referrer_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier | None:
+    wanted = str(rule.get("referrer") or "").strip().lower()
+    if not wanted or not visit.referrer_url:
+        return None
+    wanted_host = host_of(wanted if "//" in wanted else "//" + wanted)
+    host = host_of(visit.referrer_url)
+    if (
+        host == wanted_host
+        or host.endswith("." + wanted_host)
+        or ("/" in wanted and wanted in visit.referrer_url.lower())
+    ):
+        return Tier.REFERRER
     return None
+
+
+def _search_tier(rule: dict[str, Any], touch: Touch, visit: Visit) -> Tier | None:
+    if not touch.engine:
+        return None
+    engine = str(rule.get("search_engine") or "all")
+    search_type = str(rule.get("search_type") or "all")
+    if engine not in ("all", touch.engine) or search_type not in ("all", touch.search_type):
+        return None
+    return Tier.REFERRER if engine != "all" and search_type != "all" else Tier.GROUP
+
+
+# A source tracker's rule type -> the tier at which it serves a visit.
+_SOURCE_KINDS: dict[str, Callable[[dict[str, Any], Touch, Visit], Tier | None]] = {
+    "all": lambda rule, touch, visit: Tier.CATCHALL,
+    "landing_url": _landing_url_tier,
+    "landing_params": _landing_params_tier,
+    "web_referrer": _web_referrer_tier,
+    "direct": lambda rule, touch, visit: Tier.REFERRER if touch.is_direct else None,
+    "search": _search_tier,
+}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Company
-from tracking.selectors import company_config, target_key
+from tracking.config_cache import company_config, target_key
 
 
 def demo_company() -> Company | None:

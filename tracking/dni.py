@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
-from functools import cache, lru_cache
+from collections.abc import Callable, Sequence
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from accounts.models import Company
+from callrail.redis import get_redis
+from tracking.config_cache import CompanyConfig, company_config
 from tracking.forms_capture import FormCapture, form_submission_capture
-from tracking.selectors import CompanyConfig, company_config
 from tracking.tasks import page_views_flush_task
 from tracking.visits import VisitReport, visit_report
 
@@ -57,10 +59,10 @@ class DniResponse(JsonResponse):
     (asking a worker to write buffered page views) does not delay the visitor.
     """
 
-    def __init__(self, data: Any, *, after: list[Callable[[], None]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, data: Any, *, after: Sequence[Callable[[], object]] = (), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self["Cache-Control"] = "no-store"
-        self._after = after or []
+        self._after = list(after)
 
     def close(self) -> None:
         for step in self._after:
@@ -181,7 +183,7 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
     if answer.debug is not None:
         body["debug"] = answer.debug
     # Buffered page views are written by a worker, never on a visitor's request.
-    after = [lambda scope=scope: page_views_flush_task.delay(scope) for scope in answer.flush]
+    after = [partial(page_views_flush_task.delay, scope) for scope in answer.flush]
     return DniResponse(body, after=after)
 
 
@@ -283,15 +285,11 @@ def swap_js(request: HttpRequest, company_id: str, token: str | None = None) -> 
 
 
 def _token_matches(config: CompanyConfig, token: str) -> bool:
-    from accounts.models import Company
-
     return Company.objects.filter(pk=config.id, script_token=token).exists()
 
 
 def baseline(request: HttpRequest) -> JsonResponse:
     """Benchmark baseline: a minimal view doing one Redis round trip (enabled by DNI_BENCH_BASELINE)."""
-    from callrail.redis import get_redis
-
     value = get_redis().incr("dni:bench:baseline")
     response = JsonResponse({"n": value})
     response["Cache-Control"] = "no-store"

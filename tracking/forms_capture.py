@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.phone import to_e164_or_none
 from tracking.classification import Visit, classify
+from tracking.config_cache import CompanyConfig
 from tracking.models import FormSubmission, Person, VisitorSession
-from tracking.selectors import CompanyConfig
 from tracking.services import person_for_phone
 from tracking.signals import form_submitted
 from tracking.visits import VisitReport, session_fields
@@ -116,6 +116,7 @@ class FormCapture:
 
 
 def _person(config: CompanyConfig, phone: str, email: str, name: str) -> Person | None:
+    person: Person | None
     if phone:
         # The same caller may be created at this moment by a call or another form.
         person = person_for_phone(

@@ -29,7 +29,7 @@ class DniFastPath:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path_info.startswith("/dni/"):
             try:
-                match = resolve(request.path_info, dni_routes)
+                match = resolve(request.path_info, dni_routes.__name__)
             except Resolver404:
                 pass
             else:

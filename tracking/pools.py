@@ -41,6 +41,7 @@ from typing import Any
 import redis
 
 from callrail.redis import get_redis
+from tracking.assignments import assignments_close, latest_assignments
 from tracking.models import Tracker, TrackingNumber
 
 logger = logging.getLogger(__name__)
@@ -438,6 +439,12 @@ class Holder:
     since: float | None  # when the session took the number
     buffered_page_views: int
 
+    def held_at(self, moment: float, *, grace: float) -> bool:
+        """Whether this holder held the number at ``moment`` (or within ``grace`` after its hold)."""
+        if not self.session_key or self.since is None or self.expiry is None:
+            return False
+        return self.since <= moment <= self.expiry + grace
+
 
 def holder(client: redis.Redis, *, scope: str, number: str) -> Holder:
     """The session holding ``number`` in this pool now, per Redis."""
@@ -470,8 +477,6 @@ def pool_rebuild(client: redis.Redis, *, scope: str, now: float | None = None) -
     the live hold by up to half a timeout (it is extended lazily), so a hold is
     restored with that much slack: a possibly live visitor keeps their number.
     """
-    from tracking.services import latest_assignments  # services imports this module
-
     now = now if now is not None else time.time()
     tracker = Tracker.objects.filter(public_id=scope).only("id", "session_timeout", "status", "type").first()
     keys = PoolKeys.of(scope)
@@ -522,8 +527,6 @@ def pool_sync(tracker: Tracker) -> None:
     too, so a later call to a released number is not tied to an old visit.
     Never raises on Redis failure: the pool is rebuilt on next use anyway.
     """
-    from tracking.services import assignments_close  # services imports this module
-
     keys = PoolKeys.of(tracker.public_id)
     active = (
         tracker.status == Tracker.Status.ACTIVE
@@ -593,5 +596,5 @@ def pool_status(tracker: Tracker, *, now: float | None = None) -> PoolStatus:
 
 
 def page_view_entry(*, company_id: int, session_key: str, url: str, referrer: str, at: float) -> str:
-    """A buffered page view, as the ``pv`` list stores it (see ``services.page_views_flush``)."""
+    """A buffered page view, as the ``pv`` list stores it (see ``page_views.page_views_flush``)."""
     return json.dumps([company_id, session_key, at, url[:2000], referrer[:2000]], separators=(",", ":"))

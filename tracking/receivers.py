@@ -9,14 +9,13 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.models import Company
+from tracking.config_cache import company_config_forget
 from tracking.models import CallFlow, Tracker, TrackingNumber
-from tracking.selectors import company_config_forget
+from tracking.pools import pool_sync
 
 
 def _sync_later(tracker_id: int) -> None:
     def run() -> None:
-        from tracking.pools import pool_sync
-
         tracker = Tracker.objects.filter(pk=tracker_id).select_related("company").first()
         if tracker is not None:
             pool_sync(tracker)

@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from callrail.redis import get_redis
-from tracking.services import page_views_flush, visitor_data_prune
+from tracking.page_views import page_views_flush
+from tracking.retention import visitor_data_prune
 
 
 @shared_task(ignore_result=True)

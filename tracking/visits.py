@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from django.conf import settings
@@ -38,8 +38,8 @@ from callrail.group_commit import GroupCommit
 from callrail.redis import get_redis
 from tracking import pools
 from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
+from tracking.config_cache import CompanyConfig, TrackerConfig, company_config_forget
 from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
-from tracking.selectors import CompanyConfig, TrackerConfig, company_config_forget
 from tracking.signals import pool_exhausted
 
 logger = logging.getLogger(__name__)
@@ -120,22 +120,10 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
     """
     client = client or pools_client()
     now = time.time()
-    visit = Visit(report.landing_url or report.page_url, report.landing_referrer)
-    touch = classify_cached(visit)
-    matches = choose_trackers(config.trackers, touch, visit)
-    scopes = _scopes(config, matches)
+    seen = _classified(config, Visit(report.landing_url or report.page_url, report.landing_referrer))
+    scopes = _scopes(config, seen.matches)
     answer = VisitAnswer(numbers={}, ttl=config.session_timeout)
-    page_view = (
-        pools.page_view_entry(
-            company_id=config.id,
-            session_key=report.session_key,
-            url=report.page_url,
-            referrer=report.page_referrer,
-            at=now,
-        )
-        if report.page_view
-        else ""
-    )
+    page_view = _page_view_entry(config, report, now)
     # Returning session: renew in Redis only.
     if report.first_contact:
         touched = [pools.Touch(status="miss") for _ in scopes]
@@ -143,6 +131,75 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
         touched = _touch_all(client, config, report, scopes, page_view, now)
     missing = [tracker for tracker, result in zip(scopes, touched, strict=True) if result.status != "ok"]
     page_view_buffered = bool(page_view) and touched[0].status == "ok"
+    outcomes, extend = _renewals(scopes, touched, answer)
+    if missing:
+        earlier = (
+            _inherited_visit(config, report, seen.touch, now)
+            if len(missing) == len(scopes) and report.returning_visitor
+            else None
+        )
+        if earlier is not None:
+            seen = _classified(config, earlier)
+            scopes = missing = _scopes(config, seen.matches)
+            answer.first_touch = {"l": earlier.landing_url, "r": earlier.referrer_url}
+        page_view_buffered = _allocate_missing(
+            client, report, missing, scopes, page_view, page_view_buffered, outcomes, answer, now
+        )
+        try:
+            _record(
+                config,
+                report,
+                seen.visit,
+                seen.touch,
+                scopes,
+                outcomes,
+                now,
+                bool(page_view) and not page_view_buffered,
+            )
+        except Exception:
+            _release_new_holds(client, report, outcomes)
+            raise
+    elif extend:
+        _extend_log(config, report, extend, now)
+    if not config.dni_active:
+        Company.objects.filter(pk=config.id).exclude(dni_active=True).update(dni_active=True)
+        config.dni_active = True
+    answer.numbers.update(_numbers_shown(seen.matches, outcomes))
+    if report.debug:
+        answer.debug = _debug(seen.touch, seen.visit, seen.matches, outcomes, answer.numbers)
+    return answer
+
+
+class _Classified(NamedTuple):
+    """A visit, its first touch, and the best tracker for each swap target."""
+
+    visit: Visit
+    touch: Touch
+    matches: dict[str, Match]
+
+
+def _classified(config: CompanyConfig, visit: Visit) -> _Classified:
+    touch = classify_cached(visit)
+    return _Classified(visit, touch, choose_trackers(config.trackers, touch, visit))
+
+
+def _page_view_entry(config: CompanyConfig, report: VisitReport, now: float) -> str:
+    """The page view as the pools buffer it ('' for a heartbeat)."""
+    if not report.page_view:
+        return ""
+    return pools.page_view_entry(
+        company_id=config.id,
+        session_key=report.session_key,
+        url=report.page_url,
+        referrer=report.page_referrer,
+        at=now,
+    )
+
+
+def _renewals(
+    scopes: list[TrackerConfig], touched: list[pools.Touch], answer: VisitAnswer
+) -> tuple[dict[str, _Outcome], list[TrackerConfig]]:
+    """The holds renewed in Redis, and the trackers whose logged expiry is due to be extended."""
     outcomes: dict[str, _Outcome] = {}
     extend: list[TrackerConfig] = []
     for tracker, result in zip(scopes, touched, strict=True):
@@ -152,45 +209,50 @@ def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Re
                 extend.append(tracker)
             if result.flush_page_views:
                 answer.flush.append(tracker.public_id)
-    if missing:
-        if len(missing) == len(scopes) and report.returning_visitor:
-            inherited = _inherited_visit(config, report, touch, now)
-            if inherited is not None:
-                visit = inherited
-                touch = classify_cached(visit)
-                matches = choose_trackers(config.trackers, touch, visit)
-                scopes = missing = _scopes(config, matches)
-                answer.first_touch = {"l": visit.landing_url, "r": visit.referrer_url}
-        for tracker in missing:
-            # The page view waits in Redis with the others (written by a worker).
-            buffer_here = bool(page_view) and not page_view_buffered and tracker is scopes[0]
-            got = _allocate(client, tracker, report, now, page_view if buffer_here else "")
-            page_view_buffered = page_view_buffered or buffer_here
-            if got.flush_page_views:
-                answer.flush.append(tracker.public_id)
-            outcomes[tracker.public_id] = _Outcome(
-                tracker, got.status, got.number, got.first_exhaustion, got.count_exhaustion
-            )
-        try:
-            _record(config, report, visit, touch, scopes, outcomes, now, page_view and not page_view_buffered)
-        except Exception:
-            for outcome in outcomes.values():
-                if outcome.status == "new":
-                    pools.release(client, scope=outcome.tracker.public_id, session_key=report.session_key)
-            raise
-    elif extend:
-        _extend_log(config, report, extend, now)
-    if not config.dni_active:
-        Company.objects.filter(pk=config.id).exclude(dni_active=True).update(dni_active=True)
-        config.dni_active = True
+    return outcomes, extend
+
+
+def _allocate_missing(
+    client: redis.Redis,
+    report: VisitReport,
+    missing: list[TrackerConfig],
+    scopes: list[TrackerConfig],
+    page_view: str,
+    page_view_buffered: bool,
+    outcomes: dict[str, _Outcome],
+    answer: VisitAnswer,
+    now: float,
+) -> bool:
+    """Allocate a hold in each pool the session has none in (into ``outcomes``); returns whether
+    the page view is now buffered in Redis."""
+    for tracker in missing:
+        # The page view waits in Redis with the others (written by a worker).
+        buffer_here = bool(page_view) and not page_view_buffered and tracker is scopes[0]
+        got = _allocate(client, tracker, report, now, page_view if buffer_here else "")
+        page_view_buffered = page_view_buffered or buffer_here
+        if got.flush_page_views:
+            answer.flush.append(tracker.public_id)
+        outcomes[tracker.public_id] = _Outcome(
+            tracker, got.status, got.number, got.first_exhaustion, got.count_exhaustion
+        )
+    return page_view_buffered
+
+
+def _release_new_holds(client: redis.Redis, report: VisitReport, outcomes: dict[str, _Outcome]) -> None:
+    """Give back the numbers this visit was just given: its rows could not be written."""
+    for outcome in outcomes.values():
+        if outcome.status == "new":
+            pools.release(client, scope=outcome.tracker.public_id, session_key=report.session_key)
+
+
+def _numbers_shown(matches: dict[str, Match], outcomes: dict[str, _Outcome]) -> dict[str, str]:
+    """Swap target -> the number to show, for the targets that get one."""
+    numbers = {}
     for target, match in matches.items():
-        outcome = outcomes.get(match.tracker.public_id)
-        shown = _number_shown(match.tracker, outcome)
+        shown = _number_shown(match.tracker, outcomes.get(match.tracker.public_id))
         if shown:
-            answer.numbers[target] = shown
-    if report.debug:
-        answer.debug = _debug(touch, visit, matches, outcomes, answer.numbers)
-    return answer
+            numbers[target] = shown
+    return numbers
 
 
 def _allocate(

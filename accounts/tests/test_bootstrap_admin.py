@@ -1,5 +1,6 @@
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -9,7 +10,7 @@ from accounts.models import Account, ApiKey, User
 pytestmark = pytest.mark.django_db
 
 
-def run(**options) -> dict:
+def run(**options: Any) -> dict[str, Any]:
     out = StringIO()
     call_command("bootstrap_admin", json=True, stdout=out, **options)
     return json.loads(out.getvalue())

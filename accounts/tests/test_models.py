@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from accounts.models import ApiKey, Company, Tag
+from accounts.models import ApiKey, Company, Tag, User
 from accounts.services import api_key_create
 from telephony.models import Call
 from tracking.models import Tracker
@@ -34,8 +34,6 @@ def test_api_keys_are_stored_hashed(admin_user):
 
 
 def test_users_see_only_their_companies(account, company, make_api_client):
-    from accounts.models import User
-
     other = Company.objects.create(account=account, name="Second")
     manager = User.objects.create_user(email="m@example.com", account=account, role=User.Role.MANAGER)
     manager.companies.add(company)

@@ -1,17 +1,19 @@
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 
-from callrail.db import insert, prepared_cursor
+from accounts.models import Company
+from callrail.db import from_row, insert, prepared_cursor, select_columns
 from telephony.models import Call
 
 pytestmark = pytest.mark.django_db
 
 
-def _call(company, **fields) -> Call:
+def _call(company: Company, **fields: Any) -> Call:
     return Call(
         account_id=company.account_id,
         company=company,
@@ -23,7 +25,7 @@ def _call(company, **fields) -> Call:
 
 
 def test_insert_stores_what_save_stores(company):
-    fields = {
+    fields: dict[str, Any] = {
         "call_sid": "CA" + "1" * 32,
         "answered": None,
         "value": Decimal("12.50"),
@@ -60,8 +62,6 @@ def test_insert_raises_integrity_error_and_writes_nothing(company):
 
 def test_from_row_reads_what_the_orm_reads(company):
     from django.db import connection
-
-    from callrail.db import from_row, select_columns
 
     stored = _call(company, call_sid="CA" + "4" * 32, value=Decimal("3.10"), cookies={"a": [1]}, answered=True)
     insert(stored)

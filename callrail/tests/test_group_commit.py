@@ -2,6 +2,8 @@
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import DataError, OperationalError
@@ -33,7 +35,7 @@ class Recorder:
 def writers():
     made: list[GroupCommit] = []
 
-    def make(write, **kwargs) -> GroupCommit:
+    def make(write: Callable[[list[str]], None], **kwargs: Any) -> GroupCommit:
         writer = GroupCommit("test-writer", write, key=lambda item: item.split(":")[0], **kwargs)
         made.append(writer)
         return writer
@@ -137,7 +139,7 @@ def test_a_writer_that_takes_too_long_fails_the_wait_and_skips_the_item(writers)
 
 
 def test_a_stopped_writer_starts_again_on_the_next_submit(writers):
-    written = []
+    written: list[str] = []
     writer = writers(written.extend)
     writer.submit("a")
     writer.stop()
@@ -152,7 +154,7 @@ def test_the_connection_is_checked_only_after_the_writer_was_idle(writers, monke
 
     checks = []
     monkeypatch.setattr(BaseDatabaseWrapper, "close_if_unusable_or_obsolete", lambda self: checks.append(1))
-    written = []
+    written: list[str] = []
     writer = writers(written.extend)
     writer.submit("a")
     writer.submit("b")

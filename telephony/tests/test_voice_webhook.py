@@ -8,8 +8,8 @@ from django.utils import timezone
 from telephony.models import Call
 from telephony.tests.conftest import assert_twiml, base, new_call_sid, voice_params
 from tracking import pools
+from tracking.assignments import assignment_open
 from tracking.models import Person
-from tracking.services import assignment_open
 from tracking.tests.factories import (
     CallFlowFactory,
     TrackerFactory,
@@ -320,7 +320,7 @@ def test_a_source_tracker_call_takes_the_trackers_source(twilio_post, company):
 def test_a_failing_attribution_still_rings_the_destination(twilio_post, company, visit):
     tracker = session_tracker(company=company, size=4)
     number = hold(tracker, visit, timezone.now())
-    with mock.patch("tracking.services.session_for_number", side_effect=RuntimeError("redis and db both down")):
+    with mock.patch("tracking.attribution.session_for_number", side_effect=RuntimeError("redis and db both down")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     call = Call.objects.get()
     assert call.session is None

@@ -1,6 +1,7 @@
 import pytest
 
 from callrail.redis import get_redis
+from tracking.config_cache import company_config_forget
 from tracking.tests.browser import browser, site  # noqa: F401 - fixtures for the browser tests
 
 
@@ -11,8 +12,6 @@ def redis_client():
 
 @pytest.fixture(autouse=True)
 def _fresh_dni_config():
-    from tracking.selectors import company_config_forget
-
     company_config_forget()
     yield
     company_config_forget()

@@ -1,10 +1,14 @@
+from typing import Any
+
 import factory
 
+from accounts.models import Company
 from accounts.tests.factories import CompanyFactory
+from tracking.config_cache import CompanyConfig, company_config
 from tracking.models import CallFlow, Tracker, TrackingNumber, VisitorSession
 
 
-class CallFlowFactory(factory.django.DjangoModelFactory):
+class CallFlowFactory(factory.django.DjangoModelFactory[CallFlow]):
     class Meta:
         model = CallFlow
 
@@ -21,7 +25,7 @@ class CallFlowFactory(factory.django.DjangoModelFactory):
     )
 
 
-class TrackerFactory(factory.django.DjangoModelFactory):
+class TrackerFactory(factory.django.DjangoModelFactory[Tracker]):
     class Meta:
         model = Tracker
 
@@ -44,7 +48,7 @@ def fictional_number() -> str:
     return f"+1{200 + n // 100 % 700}5550{100 + n % 100}"
 
 
-class TrackingNumberFactory(factory.django.DjangoModelFactory):
+class TrackingNumberFactory(factory.django.DjangoModelFactory[TrackingNumber]):
     class Meta:
         model = TrackingNumber
 
@@ -53,7 +57,7 @@ class TrackingNumberFactory(factory.django.DjangoModelFactory):
     number = factory.LazyFunction(fictional_number)
 
 
-class VisitorSessionFactory(factory.django.DjangoModelFactory):
+class VisitorSessionFactory(factory.django.DjangoModelFactory[VisitorSession]):
     class Meta:
         model = VisitorSession
 
@@ -64,9 +68,16 @@ class VisitorSessionFactory(factory.django.DjangoModelFactory):
     landing_url = "https://example.com/"
 
 
-def session_tracker(*, company, size: int = 4, **kwargs) -> Tracker:
+def session_tracker(*, company: Company, size: int = 4, **kwargs: Any) -> Tracker:
     """A session tracker with ``size`` active pool numbers."""
     tracker = TrackerFactory(company=company, pool_size=size, **kwargs)
     for _ in range(size):
         TrackingNumberFactory(tracker=tracker)
     return tracker
+
+
+def dni_config(company: Company) -> CompanyConfig:
+    """The company's DNI configuration as the endpoint reads it (cached per process)."""
+    config = company_config(company.public_id)
+    assert config is not None, "no such company"
+    return config

@@ -10,10 +10,9 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from tracking import pools
+from tracking import pools, visits
 from tracking.models import NumberAssignment
-from tracking.selectors import company_config
-from tracking.tests.factories import session_tracker
+from tracking.tests.factories import dni_config, session_tracker
 from tracking.visits import VisitReport, visit_report
 
 THREADS = 12
@@ -34,7 +33,7 @@ def test_concurrent_visitors_never_share_a_live_number(company):
     def visitor_thread(seed: int) -> None:
         rng = random.Random(seed)
         try:
-            config = company_config(company.public_id)
+            config = dni_config(company)
             keys = [uuid.uuid4().hex for _ in range(SESSIONS_PER_THREAD)]
             start.wait()
             for _ in range(SESSIONS_PER_THREAD * 3):
@@ -120,8 +119,6 @@ def test_the_allocation_script_alone_under_many_threads(redis_client, company):
 def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
     """Group commit: while the writer is busy, new visits queue up and go in one statement;
     each visitor is answered only once their rows are in the database."""
-    from tracking import visits
-
     tracker = session_tracker(company=company, size=POOL)
     writer = visits.visits_writer
     written = writer.write
@@ -136,7 +133,7 @@ def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
         written(rows)
 
     monkeypatch.setattr(writer, "write", slow_write)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     keys = [uuid.uuid4().hex for _ in range(8)]
     seen: dict[str, tuple[str, bool]] = {}
 
@@ -168,8 +165,6 @@ def test_a_database_that_fails_the_shared_write_leaves_nothing_half_done(company
     """The writer's error reaches the visitor (503, the page keeps its numbers) and the number
     taken in Redis for them goes back to the pool."""
     from django.db import OperationalError
-
-    from tracking import visits
 
     tracker = session_tracker(company=company, size=2)
 

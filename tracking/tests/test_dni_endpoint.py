@@ -2,15 +2,20 @@ import json
 import time
 import uuid
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Company
 from callrail.redis import get_redis
-from tracking import pools
+from tracking import page_views, pools
+from tracking.attribution import session_for_number
 from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
-from tracking.services import page_views_flush
+from tracking.page_views import page_views_flush
+from tracking.signals import pool_exhausted
+from tracking.tasks import page_views_flush_all, page_views_flush_task
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory, session_tracker
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
@@ -21,7 +26,7 @@ def ident() -> str:
     return uuid.uuid4().hex
 
 
-def post(client: Client, company, body, path="session", **headers):
+def post(client: Client, company: Company | str, body: Any, path: str = "session", **headers: str) -> Any:
     company_id = company if isinstance(company, str) else company.public_id
     return client.post(
         f"/dni/{company_id}/{path}",
@@ -108,8 +113,6 @@ def test_an_exhausted_pool_without_fallback_keeps_the_page_number(client, compan
 
 
 def test_the_pool_exhausted_event_fires_once_per_episode(client, company, tracker):
-    from tracking.signals import pool_exhausted
-
     seen = []
 
     def receiver(sender, tracker, **kwargs):
@@ -269,9 +272,7 @@ def test_an_ad_click_overrides_the_earlier_source(client, company, tracker):
 
 
 def test_a_worker_is_asked_to_write_buffered_page_views(client, company, tracker, monkeypatch):
-    from tracking.tasks import page_views_flush_task
-
-    asked = []
+    asked: list[str] = []
     monkeypatch.setattr("tracking.dni.page_views_flush_task.delay", asked.append)
     body = visit()
     post(client, company, body)
@@ -288,8 +289,6 @@ def test_a_worker_is_asked_to_write_buffered_page_views(client, company, tracker
 
 
 def test_the_periodic_task_writes_every_buffered_page_view(client, company, tracker, redis_client):
-    from tracking.tasks import page_views_flush_all
-
     body = visit()
     post(client, company, body)
     redis_client.set(pools.PoolKeys.of(tracker.public_id).page_view_flag, "1", ex=60)
@@ -301,10 +300,8 @@ def test_the_periodic_task_writes_every_buffered_page_view(client, company, trac
 
 @pytest.mark.parametrize("orm", [False, True])
 def test_page_views_are_written_on_either_database_path(client, company, tracker, monkeypatch, orm):
-    from tracking import services
-
     if orm:
-        monkeypatch.setattr(services, "connection", SimpleNamespace(vendor="sqlite"))
+        monkeypatch.setattr(page_views, "connection", SimpleNamespace(vendor="sqlite"))
     body = visit()
     post(client, company, body)
     for page in ("a", "b"):
@@ -325,10 +322,6 @@ def test_page_views_are_written_on_either_database_path(client, company, tracker
 
 
 def test_after_a_redis_flush_visitors_keep_their_numbers_and_calls_their_visits(client, company, tracker, redis_client):
-    from django.utils import timezone
-
-    from tracking.services import session_for_number
-
     bodies = [visit() for _ in range(3)]
     shown = [post(client, company, body).json()["numbers"][TARGET] for body in bodies]
     redis_client.flushall()

@@ -3,10 +3,16 @@ import uuid
 
 import pytest
 
-from tracking.forms_capture import clean_fields, customer_details, looks_like_card_number
+from tracking.forms_capture import (
+    FormCapture,
+    clean_fields,
+    customer_details,
+    form_submission_capture,
+    looks_like_card_number,
+)
 from tracking.models import FormSubmission, Person, VisitorSession
 from tracking.signals import form_submitted
-from tracking.tests.factories import session_tracker
+from tracking.tests.factories import dni_config, session_tracker
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
 SITE = "https://www.alice-plumbing.example"
@@ -148,9 +154,6 @@ def test_clean_fields_and_customer_details():
 
 
 def test_a_form_without_a_prior_visit_records_the_session_as_a_visit_would(company):
-    from tracking.forms_capture import FormCapture, form_submission_capture
-    from tracking.selectors import company_config
-
     landing = "https://shop.example/?utm_source=google&utm_medium=cpc&gbraid=GB123&" + "x=" + "y" * 5000
     capture = FormCapture(
         visitor_id=ident(),
@@ -160,7 +163,7 @@ def test_a_form_without_a_prior_visit_records_the_session_as_a_visit_would(compa
         landing_url=landing,
         user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
     )
-    submission = form_submission_capture(company_config(company.public_id), capture)
+    submission = form_submission_capture(dni_config(company), capture)
     session = submission.session
     # An iOS Google Ads click carries gbraid instead of gclid; the session keeps it as its click id.
     assert session.gclid == "GB123"

@@ -4,16 +4,17 @@ parent rows carry no database constraint."""
 import pytest
 from django.utils import timezone
 
-from tracking.models import NumberAssignment, PageView, VisitorSession
-from tracking.services import assignment_open
+from accounts.models import Company
+from tracking.assignments import assignment_open
+from tracking.models import NumberAssignment, PageView, Tracker, TrackingNumber, VisitorSession
 from tracking.tests.factories import TrackingNumberFactory, VisitorSessionFactory, session_tracker
 
 pytestmark = pytest.mark.django_db
 
 
-def _visit(company):
+def _visit(company: Company) -> tuple[Tracker, TrackingNumber, VisitorSession]:
     tracker = session_tracker(company=company, size=1)
-    number = TrackingNumberFactory(tracker=tracker) if not tracker.numbers.exists() else tracker.numbers.first()
+    number = tracker.numbers.first() or TrackingNumberFactory(tracker=tracker)
     session = VisitorSessionFactory(company=company, tracker=tracker)
     PageView.objects.create(account_id=company.account_id, session=session, page_url="https://shop.example/")
     assignment_open(tracker=tracker, tracking_number=number, session=session, at=timezone.now())

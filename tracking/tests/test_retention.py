@@ -6,8 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.tests.factories import CallFactory, FormSubmissionFactory
+from callrail.celery import app
 from tracking.models import NumberAssignment, PageView, VisitorSession
-from tracking.services import visitor_data_prune
+from tracking.retention import visitor_data_prune
+from tracking.tasks import visitor_data_prune_task
 from tracking.tests.factories import VisitorSessionFactory, session_tracker
 
 DAYS = 760
@@ -144,9 +146,6 @@ def test_rows_are_deleted_in_bulk_without_being_read(visit, now):
 
 
 def test_the_nightly_task_is_scheduled_and_prunes(visit):
-    from callrail.celery import app
-    from tracking.tasks import visitor_data_prune_task
-
     entry = app.conf.beat_schedule["dni-visitor-data-prune"]
     assert entry["task"] == visitor_data_prune_task.name == "tracking.tasks.visitor_data_prune_task"
     assert entry["schedule"].hour == {3} and entry["schedule"].minute == {37}

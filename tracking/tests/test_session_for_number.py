@@ -6,7 +6,8 @@ import redis
 from django.utils import timezone
 
 from tracking import pools
-from tracking.services import assignment_open, session_for_number
+from tracking.assignments import assignment_open
+from tracking.attribution import session_for_number
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory, VisitorSessionFactory, session_tracker
 
 T = 1800
@@ -63,7 +64,7 @@ def test_it_falls_back_to_the_log_when_redis_fails(redis_client, tracker, compan
     session = VisitorSessionFactory(company=company)
     number = hold(redis_client, tracker, session, now)
     broken = redis.Redis(unix_socket_path="/nonexistent/redis.sock", socket_connect_timeout=0.1)
-    with mock.patch("tracking.services.get_redis", return_value=broken):
+    with mock.patch("tracking.attribution.get_redis", return_value=broken):
         assert session_for_number(tracking_number=number, at=now + timedelta(seconds=5)) == session
 
 

@@ -2,12 +2,13 @@
 
 import socket
 import time
+from typing import Any
 
 import pytest
 import requests
 
 from tracking.models import FormSubmission, NumberAssignment, PageView, VisitorSession
-from tracking.services import page_views_flush
+from tracking.page_views import page_views_flush
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory, session_tracker
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -294,7 +295,7 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def script_errors(page) -> list[str]:
+def script_errors(page: Any) -> list[str]:
     """Console errors other than the browser's own report of the unreachable server
     ("Failed to load resource: net::ERR_CONNECTION_REFUSED"), which no page script can silence."""
     return [

@@ -9,10 +9,11 @@ import pytest
 from django.db.models import F
 
 from tracking import visits
+from tracking.attribution import session_for_number
 from tracking.models import NumberAssignment, PageView, VisitorSession
-from tracking.selectors import company_config
-from tracking.services import page_views_flush, session_for_number
-from tracking.tests.factories import session_tracker
+from tracking.page_views import page_views_flush
+from tracking.pools import pool_sync
+from tracking.tests.factories import dni_config, session_tracker
 
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
 
@@ -39,7 +40,7 @@ def test_a_new_session_is_written_whole(write_path, company):
         cookies={"_ga": "GA1.1.1", "other": "x"},
         ip="203.0.113.9",
     )
-    answer = visits.visit_report(company_config(company.public_id), r)
+    answer = visits.visit_report(dni_config(company), r)
     session = VisitorSession.objects.get(session_key=r.session_key)
     assert (session.source, session.medium, session.utm_campaign, session.keywords, session.gclid) == (
         "google_paid",
@@ -61,7 +62,7 @@ def test_a_lapsed_hold_given_to_someone_else_is_superseded_in_the_log(write_path
     tracker = session_tracker(company=company, size=1)
     tracker.session_timeout = 60
     tracker.save()
-    config = company_config(company.public_id)
+    config = dni_config(company)
     first, second = report(), report()
     number = visits.visit_report(config, first).numbers["4045551234"]
     later = time.time() + 120
@@ -83,7 +84,7 @@ def test_a_lapsed_hold_given_to_someone_else_is_superseded_in_the_log(write_path
 
 def test_exhaustion_is_counted_once_per_session(write_path, company):
     tracker = session_tracker(company=company, size=1)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     visits.visit_report(config, report())
     late = report()
     assert visits.visit_report(config, late).numbers == {}
@@ -95,7 +96,7 @@ def test_exhaustion_is_counted_once_per_session(write_path, company):
 def test_one_ip_cannot_drain_a_pool(write_path, company, settings):
     session_tracker(company=company, size=6)
     settings.DNI_NEW_HOLDS_PER_IP = 2
-    config = company_config(company.public_id)
+    config = dni_config(company)
     got = [visits.visit_report(config, report(ip="8.8.4.4")).numbers for _ in range(4)]
     assert [bool(n) for n in got] == [True, True, False, False]
     assert visits.visit_report(config, report(ip="8.8.8.8")).numbers
@@ -105,29 +106,27 @@ def test_one_ip_cannot_drain_a_pool(write_path, company, settings):
 
 def test_a_number_that_left_the_pool_is_not_shown(write_path, company, redis_client):
     tracker = session_tracker(company=company, size=2)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     visits.visit_report(config, report())  # loads the pool
     gone = tracker.numbers.order_by("number").first()
     gone.tracker = session_tracker(company=company, size=0)
     gone.save()
     # The pool in Redis was not told (no pool_sync); the visit still only gets a number the tracker owns.
-    config = company_config(company.public_id)
+    config = dni_config(company)
     numbers = {visits.visit_report(config, report()).numbers.get("4045551234") for _ in range(2)}
     assert gone.number not in numbers
 
 
 def test_a_session_that_lost_its_number_moves_to_another_in_the_log(write_path, company):
-    from tracking.pools import pool_sync
-
     tracker = session_tracker(company=company, size=3)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     r = report()
     first = visits.visit_report(config, r).numbers["4045551234"]
     old = tracker.numbers.get(number=first)
     old.status = "released"
     old.save()
     pool_sync(tracker)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     second = visits.visit_report(config, visits.VisitReport(**{**r.__dict__, "first_contact": False})).numbers
     assert second["4045551234"] != first
     rows = {row.tracking_number.number: row for row in NumberAssignment.objects.select_related("tracking_number")}
@@ -138,7 +137,7 @@ def test_a_session_that_lost_its_number_moves_to_another_in_the_log(write_path, 
 
 def test_a_session_moved_by_a_redis_flush_ends_its_older_hold(write_path, company, redis_client):
     session_tracker(company=company, size=3)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     r = report()
     first = visits.visit_report(config, r).numbers["4045551234"]
     # Redis lost the pool and the session's hold lapsed meanwhile: a new number, the old hold ends.
@@ -157,7 +156,7 @@ def test_visits_written_together_come_out_as_if_written_one_by_one(company):
     from datetime import UTC, datetime
 
     tracker = session_tracker(company=company, size=4)
-    config = company_config(company.public_id)
+    config = dni_config(company)
     n1, n2, n3, n4 = (n.id for n in tracker.numbers.order_by("id"))
     start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     later = start + timedelta(minutes=5)
@@ -214,7 +213,7 @@ def test_the_visit_write_is_a_prepared_statement(company):
 
     session_tracker(company=company, size=8)
     for _ in range(6):  # psycopg prepares a statement on its 5th run
-        visits.visit_report(company_config(company.public_id), report())
+        visits.visit_report(dni_config(company), report())
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%tracking_visitorsession%'")
         assert cursor.fetchone()[0] == 1

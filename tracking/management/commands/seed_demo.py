@@ -141,9 +141,9 @@ class Command(BaseCommand):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(saved))
             path.chmod(0o600)
-        company = Company.objects.filter(public_id=saved["company_id"]).first()
-        if company is not None:
-            demo_trackers_ensure(company)
+        demo_company = Company.objects.filter(public_id=saved["company_id"]).first()
+        if demo_company is not None:
+            demo_trackers_ensure(demo_company)
         shown = {**saved, "extra_lines": demo_lines()}
         if options["json"]:
             self.stdout.write(json.dumps(shown))

@@ -1,12 +1,13 @@
 """The per-process DNI configuration cache: one reload at a time, stale while it runs."""
 
 import threading
+from collections.abc import Callable
 from unittest import mock
 
 import pytest
 
-from tracking import selectors
-from tracking.selectors import company_config, company_config_forget
+from tracking import config_cache
+from tracking.config_cache import CompanyConfig, company_config, company_config_forget
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,11 +19,13 @@ def _empty_cache():
     company_config_forget()
 
 
-def _slow_reader(release: threading.Event, started: threading.Event):
-    real = selectors._config_read
-    calls = []
+def _slow_reader(
+    release: threading.Event, started: threading.Event
+) -> tuple[Callable[[str], CompanyConfig | None], list[str]]:
+    real = config_cache._config_read
+    calls: list[str] = []
 
-    def read(company_id):
+    def read(company_id: str) -> CompanyConfig | None:
         calls.append(company_id)
         started.set()
         assert release.wait(10)
@@ -37,7 +40,7 @@ def test_an_expired_config_is_reloaded_by_one_thread_while_others_use_it(company
     release, started = threading.Event(), threading.Event()
     read, calls = _slow_reader(release, started)
     answers = []
-    with mock.patch.object(selectors, "_config_read", side_effect=read):
+    with mock.patch.object(config_cache, "_config_read", side_effect=read):
         reloader = threading.Thread(target=lambda: answers.append(company_config(company.public_id)))
         reloader.start()
         assert started.wait(10)
@@ -54,7 +57,7 @@ def test_with_nothing_cached_threads_wait_for_a_single_load(company):
     release, started = threading.Event(), threading.Event()
     read, calls = _slow_reader(release, started)
     answers = []
-    with mock.patch.object(selectors, "_config_read", side_effect=read):
+    with mock.patch.object(config_cache, "_config_read", side_effect=read):
         threads = [threading.Thread(target=lambda: answers.append(company_config(company.public_id))) for _ in range(4)]
         for thread in threads:
             thread.start()
@@ -68,7 +71,7 @@ def test_with_nothing_cached_threads_wait_for_a_single_load(company):
 
 def test_unknown_companies_are_remembered_as_unknown(db):
     assert company_config("COM" + "0" * 32) is None
-    with mock.patch.object(selectors, "_config_read", side_effect=AssertionError("read again")):
+    with mock.patch.object(config_cache, "_config_read", side_effect=AssertionError("read again")):
         assert company_config("COM" + "0" * 32) is None
 
 
@@ -77,10 +80,10 @@ def test_a_reload_that_fails_keeps_the_cached_config(company, settings):
 
     first = company_config(company.public_id)
     settings.DNI_CONFIG_TTL = 0
-    with mock.patch.object(selectors, "_config_read", side_effect=OperationalError("database down")):
+    with mock.patch.object(config_cache, "_config_read", side_effect=OperationalError("database down")):
         assert company_config(company.public_id) == first
     with (
-        mock.patch.object(selectors, "_config_read", side_effect=OperationalError("database down")),
+        mock.patch.object(config_cache, "_config_read", side_effect=OperationalError("database down")),
         pytest.raises(OperationalError),
     ):
         company_config("COM" + "1" * 32)  # nothing cached to fall back on
