@@ -1,5 +1,5 @@
 """The carrier interface. ``telephony/twilio.py`` implements it for Twilio (the only
-module that imports the Twilio SDK); ``telephony/simulated.py`` implements it for
+module that imports the Twilio SDK); ``telephony/simulated_carrier.py`` implements it for
 the embedded default and the tests. ``get_carrier()`` picks one from settings."""
 
 from dataclasses import dataclass
@@ -67,6 +67,6 @@ def get_carrier() -> Carrier:
         from telephony.twilio import TwilioCarrier
 
         return TwilioCarrier(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
-    from telephony.simulated import SimulatedCarrier
+    from telephony.simulated_carrier import SimulatedCarrier
 
     return SimulatedCarrier()

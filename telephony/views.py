@@ -1,6 +1,8 @@
-"""Twilio webhook views: verify the signature, call a service, answer TwiML fast.
+"""The HTTP requests telephony receives: Twilio's webhooks (verify the signature, call a
+service, answer TwiML fast) and the call recordings served through our own URL.
 
-Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Once the
+Outgoing webhooks (what we send to customers' systems) live elsewhere; everything here
+is inbound. Every Twilio request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Once the
 dialed number is known, no failure of ours (database, Redis, attribution, a bug)
 may drop the call: the answer is then TwiML that rings the destination anyway.
 """
