@@ -26,7 +26,9 @@ from accounts.phone import is_us_or_canada, to_e164_or_none
 from callrail.db import from_row, insert, prepared_cursor, select_columns
 from callrail.versioned_cache import VersionedCache
 from telephony import signals
-from telephony.callflows import FlowRun, call_flows_with_tag_renamed, call_flows_without_tag
+from telephony.callflows.runtime import FlowRun
+from telephony.callflows.tag_rewrite import call_flows_with_tag_renamed, call_flows_without_tag
+from telephony.callflows.validation import flow_steps_forget
 from telephony.carrier import CarrierError, get_carrier
 from telephony.links import public_url
 from telephony.models import Call, OutboundCallerId, TextConversation, TextMessage
@@ -77,9 +79,7 @@ _numbers = VersionedCache(NUMBERS_VERSION_KEY, ttl_setting="TELEPHONY_NUMBER_CAC
 
 
 def numbers_forget(**kwargs: Any) -> None:
-    from telephony import callflows
-
-    callflows._flows.clear()
+    flow_steps_forget()
     _numbers.forget()
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company
 from accounts.phone import is_us_or_canada, to_e164
-from telephony.callflows import call_flow_validate, fallback_destination
+from telephony.callflows.validation import call_flow_validate, fallback_destination
 from telephony.carrier import CarrierError, PurchasedNumber, get_carrier
 from telephony.numbers import number_release, number_request_validate, numbers_provision
 from tracking.models import CallFlow, Tracker, TrackingNumber

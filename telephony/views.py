@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
 from telephony import services
-from telephony.callflows import fallback_destination, fallback_twiml, flow_steps, unknown_number_twiml, whisper_twiml
+from telephony.callflows.runtime import fallback_twiml, unknown_number_twiml, whisper_twiml
+from telephony.callflows.validation import fallback_destination, flow_steps
 from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
 from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import Account, Company, Tag, User
-from telephony.callflows import call_flows_with_tag_renamed, call_flows_without_tag
+from telephony.callflows.tag_rewrite import call_flows_with_tag_renamed, call_flows_without_tag
 from telephony.models import Call
 from telephony.tests.conftest import voice_params
 from telephony.tests.test_call_flows import VOICE, flow_definition
