@@ -34,7 +34,7 @@ from telephony.links import public_url
 from telephony.models import Call, OutboundCallerId, TextConversation, TextMessage
 from telephony.twilio import Dial, Gather, VoiceResponse
 from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
-from tracking.services import person_for_phone, person_insert
+from tracking.people import person_for_phone, person_insert
 
 logger = logging.getLogger(__name__)
 
