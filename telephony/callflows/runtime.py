@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 
 from accounts.models import Tag
+from accounts.services import tag_by_name
 from callrail.redis import get_redis
 from telephony.callflows.validation import WEEKDAYS, flow_steps
 from telephony.links import public_url
@@ -202,14 +203,8 @@ class FlowRun:
     def apply_pending(self, call: Call) -> None:
         """Apply what needed the saved call row (tags from tag steps)."""
         for name in self.pending_tags:
-            tag = (
-                Tag.objects.filter(account_id=call.account_id, name=name, company_id=call.company_id).first()
-                or Tag.objects.filter(account_id=call.account_id, name=name, company__isnull=True).first()
-            )
-            if tag is None:
-                tag, _ = Tag.objects.get_or_create(
-                    account_id=call.account_id, company_id=call.company_id, name=name, defaults={"tag_level": "company"}
-                )
+            tag = tag_by_name(account_id=call.account_id, company_id=call.company_id, name=name)
+            # A disabled tag is not applied; the caller cannot be told, so it is skipped.
             if tag.status == Tag.Status.ENABLED:
                 call.tags.add(tag)
         self.pending_tags = []

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from telephony import signals
 from telephony.carrier import CarrierError
 from telephony.models import SimulatedCarrierRequest, TextConversation, TextMessage
-from telephony.services import text_message_send
+from telephony.services.texts import text_message_send
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory
 
 SMS = "/telephony/twilio/sms"

@@ -1,5 +1,7 @@
+from unittest import mock
+
 from tracking.models import Person
-from tracking.people import person_for_contact
+from tracking.people import person_for_contact, person_for_phone
 
 
 def contact(company, **details):
@@ -40,3 +42,19 @@ def test_what_the_lead_lacks_is_filled_in_and_nothing_is_overwritten(company):
     contact(company, phone="+14045550188", email="ann@example.com", name="Annie")
     person.refresh_from_db()
     assert (person.name, person.email) == ("Ann", "ann@example.com")
+
+
+def test_a_concurrent_first_call_from_the_same_number_shares_the_person(company):
+    existing = Person.objects.create(account=company.account, company=company, phone_number="+13035550123")
+    # The lookup ran before the other request's insert committed: the insert must yield.
+    with mock.patch("django.db.models.query.QuerySet.first", return_value=None):
+        person = person_for_phone(
+            account_id=company.account_id, company_id=company.pk, phone_number="+13035550123", name="Late"
+        )
+    assert person == existing
+    assert Person.objects.filter(company=company).count() == 1
+    fresh = person_for_phone(
+        account_id=company.account_id, company_id=company.pk, phone_number="+13035550999", name="New Caller"
+    )
+    assert Person.objects.get(pk=fresh.pk).name == "New Caller"
+    assert fresh.public_id.startswith("PER")

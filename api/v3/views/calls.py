@@ -28,6 +28,8 @@ from api.v3.pagination import OffsetPagination, RelativePagination
 from api.v3.serializers.calls import DEFAULT_FIELDS, WRITE_RESPONSE_FIELDS, CallSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from telephony.models import Call
+from telephony.services.edits import call_update
+from telephony.services.outbound import outbound_call_start
 from tracking.models import PageView, VisitorSession
 
 CALL_TYPES = ("first_call", "missed", "voicemails", "inbound", "outbound")
@@ -258,8 +260,6 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Place an outbound call: ring the business first, then bridge the customer."""
-        from telephony.services import outbound_call_start
-
         body = self.request_body()
         numbers = {}
         for name in ("caller_id", "customer_phone_number", "business_phone_number"):
@@ -322,8 +322,6 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         )
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from telephony.services import call_update
-
         call = self.get_object()
         body = self.request_body()
         allowed = ("tags", "append_tags", "note", "value", "lead_status", "customer_name", "spam")

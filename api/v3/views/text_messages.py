@@ -19,6 +19,7 @@ from api.v3.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, positive_int
 from api.v3.serializers.text_messages import TextConversationSerializer, TextMessageSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from telephony.models import Call, TextConversation, TextMessage
+from telephony.services.texts import text_message_send
 from tracking.models import FormSubmission
 
 
@@ -106,8 +107,6 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         return Response(body)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from telephony.services import text_message_send
-
         body = self.request_body()
         company = self.company_param(body.get("company_id"), include_disabled=False)
         for name in ("customer_phone_number", "content"):
