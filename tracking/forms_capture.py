@@ -145,6 +145,7 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
         first_form = not FormSubmission.objects.filter(
             company_id=config.id, session__visitor_id=session.visitor_id
         ).exists()
+    touch = session.first_touch()
     submission = FormSubmission.objects.create(
         account_id=config.account_id,
         company_id=config.id,
@@ -153,21 +154,14 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
         form_data=fields,
         form_name=capture.form_name,
         form_url=capture.form_url,
-        landing_page_url=session.landing_url,
         referrer=session.source,
-        referring_url=session.referrer_url,
         submitted_at=timezone.now(),
         first_form=first_form,
         customer_phone_number=phone,
         customer_name=name,
         customer_email=email,
         source=source_name(session.source),
-        medium=session.medium,
-        campaign=session.utm_campaign,
-        keywords=session.keywords,
-        utm_source=session.utm_source,
-        utm_medium=session.utm_medium,
-        utm_campaign=session.utm_campaign,
+        **{name: touch[name] for name in FormSubmission.TOUCH_FIELDS},
     )
     form_submitted.send(sender=FormSubmission, submission=submission)
     return submission

@@ -14,21 +14,6 @@ from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
 from tracking.people import person_insert
 from tracking.services import session_for_number
 
-SESSION_FIELDS = (
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "gclid",
-    "fbclid",
-    "msclkid",
-    "device_type",
-    "keywords",
-    "source",
-    "medium",
-)
-
 
 def source_for_tracker(tracker: Tracker) -> tuple[str, str]:
     """(source, medium) for calls to a source tracker, from its ``source`` config."""
@@ -69,14 +54,11 @@ def call_attribute(*, call: Call, tracking_number: TrackingNumber) -> VisitorSes
     if session is None:
         return None
     call.session = session
-    for name in SESSION_FIELDS:
-        setattr(call, name, getattr(session, name) or "")
-    call.campaign = session.utm_campaign or tracker.campaign_name
-    call.keywords = session.keywords or session.utm_term
-    call.landing_page_url = session.landing_url
-    call.referring_url = session.referrer_url
-    call.last_requested_url = session.last_url
-    call.cookies = session.cookies or {}
+    for name, value in session.first_touch().items():
+        setattr(call, name, value)
+    # Without a UTM campaign the tracker's names it; without keywords, the paid click's term.
+    call.campaign = call.campaign or tracker.campaign_name
+    call.keywords = call.keywords or session.utm_term
     return session
 
 
