@@ -274,18 +274,7 @@ class FlowRun:
             self.response.hangup()
             return self
         if status in ("completed", "answered"):
-            if not self.call.answered:
-                self.call.answered = True
-                self.changed.add("answered")
-            if step["type"] == "round_robin":
-                order = self._round_robin_order(step)
-                if 0 <= attempt < len(order):
-                    self._state().setdefault("rr", {})[str(step["id"])] = order[attempt]
-            if not self.call.business_phone_number and step["type"] != "simultaneous":
-                number = answered_by or self._dialed_number(step, attempt)
-                if number:
-                    self.call.business_phone_number = number
-                    self.changed.add("business_phone_number")
+            self._connected(step, attempt, answered_by)
             self.response.hangup()
             return self
         if step["type"] == "round_robin":
@@ -297,6 +286,22 @@ class FlowRun:
             return self.render(step["timeout_step_id"])
         self.response.hangup()
         return self
+
+    def _connected(self, step: dict[str, Any], attempt: int, answered_by: str | None) -> None:
+        """Someone answered the dial (the conversation is over): note who."""
+        if not self.call.answered:
+            self.call.answered = True
+            self.changed.add("answered")
+        if step["type"] == "round_robin":
+            order = self._round_robin_order(step)
+            if 0 <= attempt < len(order):
+                # The next call from this caller starts with whoever answered this one.
+                self._state().setdefault("rr", {})[str(step["id"])] = order[attempt]
+        if not self.call.business_phone_number and step["type"] != "simultaneous":
+            number = answered_by or self._dialed_number(step, attempt)
+            if number:
+                self.call.business_phone_number = number
+                self.changed.add("business_phone_number")
 
     def _dialed_number(self, step: dict[str, Any], attempt: int) -> str | None:
         if step["type"] == "dial":

@@ -150,54 +150,69 @@ def _edit_flows_finding_tag(
         return tag.company_id in (None, company_id) and company_id not in still_found
 
     with transaction.atomic():
-        flows = CallFlow.objects.filter(account_id=tag.account_id)
-        if tag.company_id is not None:
-            flows = flows.filter(
-                Q(company_id=tag.company_id)
-                | Q(pk__in=Tracker.objects.filter(company_id=tag.company_id).values("call_flow_id"))
-            )
-        edits: list[tuple[CallFlow, dict]] = []
-        for flow in flows.select_for_update().order_by("pk"):
-            definition = edit(flow.definition)
-            if definition is not None:
-                edits.append((flow, definition))
-        # Calls take their tracker's company; the flow's own company may add trackers later.
-        run_by: dict[int, set[int]] = {flow.pk: {flow.company_id} for flow, _ in edits}
-        trackers = Tracker.objects.filter(call_flow_id__in=run_by).values_list("call_flow_id", "company_id")
-        for flow_id, company_id in trackers:
-            run_by[flow_id].add(company_id)
+        edits = _flows_edited(tag, edit)
+        run_by = _companies_running(edits)
         changed = 0
         for flow, definition in edits:
             companies = run_by[flow.pk]
-            affected = {company_id for company_id in companies if finds(company_id)}
-            if not affected:
-                continue
-            if affected != companies:
-                logger.warning(
-                    "call flow %s keeps %s: it also runs for companies %s, where that name is another tag",
-                    flow.pk,
-                    keeps,
-                    sorted(companies - affected),
-                )
-                continue
-            clashing = sorted(company_id for company_id in companies if clashes is not None and clashes(company_id))
-            if clashing:
-                logger.warning(
-                    "call flow %s keeps %s: it runs for companies %s, where the new name is another tag",
-                    flow.pk,
-                    keeps,
-                    clashing,
-                )
-                continue
-            try:
-                call_flow_validate(definition)
-            except ValidationError as exc:
-                logger.warning("call flow %s keeps %s: %s (%s)", flow.pk, keeps, invalid, "; ".join(exc.messages))
+            if not any(finds(company_id) for company_id in companies):
+                continue  # none of its calls finds this tag by that name
+            reason = _kept_because(definition, companies, finds=finds, clashes=clashes, invalid=invalid)
+            if reason:
+                logger.warning("call flow %s keeps %s: %s", flow.pk, keeps, reason)
                 continue
             flow.definition = definition
             flow.save(update_fields=["definition", "updated_at"])
             changed += 1
     return changed
+
+
+def _flows_edited(tag: Tag, edit: Callable[[Any], dict | None]) -> list[tuple[CallFlow, dict]]:
+    """The flows a call could run ``tag`` in (locked, in id order) that ``edit`` changes, with their edit."""
+    flows = CallFlow.objects.filter(account_id=tag.account_id)
+    if tag.company_id is not None:
+        flows = flows.filter(
+            Q(company_id=tag.company_id)
+            | Q(pk__in=Tracker.objects.filter(company_id=tag.company_id).values("call_flow_id"))
+        )
+    edits: list[tuple[CallFlow, dict]] = []
+    for flow in flows.select_for_update().order_by("pk"):
+        definition = edit(flow.definition)
+        if definition is not None:
+            edits.append((flow, definition))
+    return edits
+
+
+def _companies_running(edits: list[tuple[CallFlow, dict]]) -> dict[int, set[int]]:
+    """Each flow's id → the companies whose calls may run it."""
+    # Calls take their tracker's company; the flow's own company may add trackers later.
+    run_by: dict[int, set[int]] = {flow.pk: {flow.company_id} for flow, _ in edits}
+    trackers = Tracker.objects.filter(call_flow_id__in=run_by).values_list("call_flow_id", "company_id")
+    for flow_id, company_id in trackers:
+        run_by[flow_id].add(company_id)
+    return run_by
+
+
+def _kept_because(
+    definition: dict,
+    companies: set[int],
+    *,
+    finds: Callable[[int], bool],
+    clashes: Callable[[int], bool] | None,
+    invalid: str,
+) -> str | None:
+    """Why a flow run by ``companies`` keeps its definition instead of the edited one (None: it takes it)."""
+    others = sorted(company_id for company_id in companies if not finds(company_id))
+    if others:
+        return f"it also runs for companies {others}, where that name is another tag"
+    clashing = sorted(company_id for company_id in companies if clashes is not None and clashes(company_id))
+    if clashing:
+        return f"it runs for companies {clashing}, where the new name is another tag"
+    try:
+        call_flow_validate(definition)
+    except ValidationError as exc:
+        return f"{invalid} ({'; '.join(exc.messages)})"
+    return None
 
 
 def call_flows_without_tag(*, tag: Tag) -> int:

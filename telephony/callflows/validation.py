@@ -4,6 +4,7 @@
 import re
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -160,6 +161,114 @@ def _dates(value: Any, path: str) -> list[str]:
     return dates
 
 
+def _dial_fields(step: dict[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if step["type"] == "dial":
+        out["destination_number"] = _number(step.get("destination_number"), f"{path}.destination_number")
+    else:
+        out["destination_numbers"] = _numbers(step.get("destination_numbers"), f"{path}.destination_numbers", 2)
+    out["timeout"] = _int(step.get("timeout"), f"{path}.timeout", DEFAULT_DIAL_TIMEOUT, 5, 600)
+    out["timeout_step_id"] = _step_ref(step.get("timeout_step_id"), f"{path}.timeout_step_id")
+    out["whisper_message"] = _text(step.get("whisper_message"), f"{path}.whisper_message", max_length=255)
+    return out
+
+
+def _menu_options(options: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(options, list) or not options:
+        raise _error(path, "must list at least one option.")
+    keys: set[str] = set()
+    out = []
+    for position, option in enumerate(options):
+        where = f"{path}[{position}]"
+        if not isinstance(option, dict):
+            raise _error(where, "must be an object.")
+        key = str(option.get("key", "")).strip()
+        if key not in MENU_KEYS:
+            raise _error(f"{where}.key", "must be one key: 0-9, * or #.")
+        if key in keys:
+            raise _error(f"{where}.key", f"key {key} is used twice.")
+        keys.add(key)
+        out.append(
+            {
+                "key": key,
+                "description": _text(option.get("description"), f"{where}.description", max_length=255) or "",
+                "next_step_id": _step_ref(option.get("next_step_id"), f"{where}.next_step_id", required=True),
+            }
+        )
+    return out
+
+
+def _menu_fields(step: dict[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _prompt(step, path, out, required=True)
+    out["menu_options"] = _menu_options(step.get("menu_options"), f"{path}.menu_options")
+    out["timeout"] = _int(step.get("timeout"), f"{path}.timeout", DEFAULT_MENU_TIMEOUT, 1, 60)
+    out["repeat"] = _int(step.get("repeat"), f"{path}.repeat", DEFAULT_MENU_REPEAT, 0, 5)
+    out["no_input_step_id"] = _step_ref(step.get("no_input_step_id"), f"{path}.no_input_step_id")
+    return out
+
+
+def _voicemail_fields(step: dict[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _prompt(step, path, out, required=False)
+    out["transcribe"] = _bool(step.get("transcribe"), f"{path}.transcribe")
+    out["max_length"] = _int(step.get("max_length"), f"{path}.max_length", DEFAULT_VOICEMAIL_MAX_LENGTH, 5, 3600)
+    return out
+
+
+def _schedule_fields(step: dict[str, Any], path: str) -> dict[str, Any]:
+    zone = _text(step.get("time_zone"), f"{path}.time_zone", max_length=64)
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise _error(f"{path}.time_zone", f"unknown time zone {zone!r}.") from exc
+    return {
+        "time_zone": zone,
+        "hours": _hours(step.get("hours"), f"{path}.hours"),
+        "closed_dates": _dates(step.get("closed_dates"), f"{path}.closed_dates"),
+        "open_step_id": _step_ref(step.get("open_step_id"), f"{path}.open_step_id", required=True),
+        "closed_step_id": _step_ref(step.get("closed_step_id"), f"{path}.closed_step_id", required=True),
+    }
+
+
+def _tag_fields(step: dict[str, Any], path: str) -> dict[str, Any]:
+    tags = step.get("tags")
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not tags:
+        raise _error(f"{path}.tags", "must list at least one tag name.")
+    return {
+        "tags": [_text(name, f"{path}.tags[{i}]", required=True, max_length=100) for i, name in enumerate(tags)],
+        "next_step_id": _step_ref(step.get("next_step_id"), f"{path}.next_step_id", required=True),
+    }
+
+
+def _message_fields(step: dict[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _prompt(step, path, out, required=True)
+    out["next_step_id"] = _step_ref(step.get("next_step_id"), f"{path}.next_step_id", required=True)
+    return out
+
+
+def _hangup_fields(step: dict[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _prompt(step, path, out, required=False)
+    return out
+
+
+# The checked fields of each step type, after its id, type and name.
+_STEP_FIELDS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    **dict.fromkeys(DIAL_TYPES, _dial_fields),
+    "menu": _menu_fields,
+    "voicemail": _voicemail_fields,
+    "schedule": _schedule_fields,
+    "tag": _tag_fields,
+    "message": _message_fields,
+    "hangup": _hangup_fields,
+}
+
+
 def _validate_step(step: Any, index: int) -> dict[str, Any]:
     path = f".steps[{index}]"
     if not isinstance(step, dict):
@@ -171,70 +280,7 @@ def _validate_step(step: Any, index: int) -> dict[str, Any]:
     out: dict[str, Any] = {"id": step_id, "type": kind}
     if step.get("name") is not None:
         out["name"] = _text(step.get("name"), f"{path}.name", max_length=255)
-    if kind in DIAL_TYPES:
-        if kind == "dial":
-            out["destination_number"] = _number(step.get("destination_number"), f"{path}.destination_number")
-        else:
-            out["destination_numbers"] = _numbers(step.get("destination_numbers"), f"{path}.destination_numbers", 2)
-        out["timeout"] = _int(step.get("timeout"), f"{path}.timeout", DEFAULT_DIAL_TIMEOUT, 5, 600)
-        out["timeout_step_id"] = _step_ref(step.get("timeout_step_id"), f"{path}.timeout_step_id")
-        out["whisper_message"] = _text(step.get("whisper_message"), f"{path}.whisper_message", max_length=255)
-    elif kind == "menu":
-        _prompt(step, path, out, required=True)
-        options = step.get("menu_options")
-        if not isinstance(options, list) or not options:
-            raise _error(f"{path}.menu_options", "must list at least one option.")
-        keys: set[str] = set()
-        out["menu_options"] = []
-        for position, option in enumerate(options):
-            where = f"{path}.menu_options[{position}]"
-            if not isinstance(option, dict):
-                raise _error(where, "must be an object.")
-            key = str(option.get("key", "")).strip()
-            if key not in MENU_KEYS:
-                raise _error(f"{where}.key", "must be one key: 0-9, * or #.")
-            if key in keys:
-                raise _error(f"{where}.key", f"key {key} is used twice.")
-            keys.add(key)
-            out["menu_options"].append(
-                {
-                    "key": key,
-                    "description": _text(option.get("description"), f"{where}.description", max_length=255) or "",
-                    "next_step_id": _step_ref(option.get("next_step_id"), f"{where}.next_step_id", required=True),
-                }
-            )
-        out["timeout"] = _int(step.get("timeout"), f"{path}.timeout", DEFAULT_MENU_TIMEOUT, 1, 60)
-        out["repeat"] = _int(step.get("repeat"), f"{path}.repeat", DEFAULT_MENU_REPEAT, 0, 5)
-        out["no_input_step_id"] = _step_ref(step.get("no_input_step_id"), f"{path}.no_input_step_id")
-    elif kind == "voicemail":
-        _prompt(step, path, out, required=False)
-        out["transcribe"] = _bool(step.get("transcribe"), f"{path}.transcribe")
-        out["max_length"] = _int(step.get("max_length"), f"{path}.max_length", DEFAULT_VOICEMAIL_MAX_LENGTH, 5, 3600)
-    elif kind == "schedule":
-        zone = _text(step.get("time_zone"), f"{path}.time_zone", max_length=64)
-        if zone:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise _error(f"{path}.time_zone", f"unknown time zone {zone!r}.") from exc
-        out["time_zone"] = zone
-        out["hours"] = _hours(step.get("hours"), f"{path}.hours")
-        out["closed_dates"] = _dates(step.get("closed_dates"), f"{path}.closed_dates")
-        out["open_step_id"] = _step_ref(step.get("open_step_id"), f"{path}.open_step_id", required=True)
-        out["closed_step_id"] = _step_ref(step.get("closed_step_id"), f"{path}.closed_step_id", required=True)
-    elif kind == "tag":
-        tags = step.get("tags")
-        if isinstance(tags, str):
-            tags = [tags]
-        if not isinstance(tags, list) or not tags:
-            raise _error(f"{path}.tags", "must list at least one tag name.")
-        out["tags"] = [_text(name, f"{path}.tags[{i}]", required=True, max_length=100) for i, name in enumerate(tags)]
-        out["next_step_id"] = _step_ref(step.get("next_step_id"), f"{path}.next_step_id", required=True)
-    elif kind == "message":
-        _prompt(step, path, out, required=True)
-        out["next_step_id"] = _step_ref(step.get("next_step_id"), f"{path}.next_step_id", required=True)
-    elif kind == "hangup":
-        _prompt(step, path, out, required=False)
+    out.update(_STEP_FIELDS[kind](step, path))
     return out
 
 
@@ -254,32 +300,27 @@ def step_targets(step: dict[str, Any]) -> list[int | str]:
     return [ref for ref in refs if ref is not None]
 
 
-def _validate_graph(initial: int | str, steps: list[dict[str, Any]]) -> None:
-    by_id = {str(step["id"]): step for step in steps}
-    if str(initial) not in by_id:
-        raise _error(".initial_step_id", f"no step has id {initial!r}.")
-    for index, step in enumerate(steps):
-        for ref in step_targets(step):
-            if str(ref) not in by_id:
-                raise _error(f".steps[{index}]", f"refers to step {ref!r}, which does not exist.")
-    reachable = {str(initial)}
+def _walk(by_id: dict[str, dict[str, Any]], initial: int | str) -> Iterator[dict[str, Any]]:
+    """The steps reachable from ``initial``, breadth first (nearest first), each once."""
+    seen = {str(initial)}
     queue = deque([str(initial)])
     while queue:
-        for ref in step_targets(by_id[queue.popleft()]):
-            if str(ref) not in reachable:
-                reachable.add(str(ref))
+        step = by_id[queue.popleft()]
+        yield step
+        for ref in step_targets(step):
+            if str(ref) not in seen:
+                seen.add(str(ref))
                 queue.append(str(ref))
-    unreachable = [step["id"] for step in steps if str(step["id"]) not in reachable]
-    if unreachable:
-        raise _error(".steps", f"step {unreachable[0]!r} can never be reached from the initial step.")
-    # A loop through schedule/tag/message steps alone would spin without the caller.
-    state: dict[str, int] = {}
+
+
+def _inline_loops_check(by_id: dict[str, dict[str, Any]], steps: list[dict[str, Any]]) -> None:
+    """A loop through schedule/tag/message steps alone would spin without the caller."""
+    state: dict[str, int] = {}  # 1: being visited, 2: done
 
     def visit(step_id: str) -> None:
         state[step_id] = 1
         for ref in step_targets(by_id[step_id]):
-            target = by_id[str(ref)]
-            if target["type"] not in INLINE_TYPES:
+            if by_id[str(ref)]["type"] not in INLINE_TYPES:
                 continue
             if state.get(str(ref)) == 1:
                 raise _error(".steps", f"steps loop back to {ref!r} without waiting for the caller.")
@@ -290,6 +331,21 @@ def _validate_graph(initial: int | str, steps: list[dict[str, Any]]) -> None:
     for step in steps:
         if step["type"] in INLINE_TYPES and str(step["id"]) not in state:
             visit(str(step["id"]))
+
+
+def _validate_graph(initial: int | str, steps: list[dict[str, Any]]) -> None:
+    by_id = {str(step["id"]): step for step in steps}
+    if str(initial) not in by_id:
+        raise _error(".initial_step_id", f"no step has id {initial!r}.")
+    for index, step in enumerate(steps):
+        for ref in step_targets(step):
+            if str(ref) not in by_id:
+                raise _error(f".steps[{index}]", f"refers to step {ref!r}, which does not exist.")
+    reachable = {str(step["id"]) for step in _walk(by_id, initial)}
+    unreachable = [step["id"] for step in steps if str(step["id"]) not in reachable]
+    if unreachable:
+        raise _error(".steps", f"step {unreachable[0]!r} can never be reached from the initial step.")
+    _inline_loops_check(by_id, steps)
 
 
 def call_flow_validate(definition: dict) -> dict:
@@ -409,16 +465,9 @@ def fallback_destination(definition: Any, *, steps: dict | None = None) -> str |
     if "steps" not in flow:
         return None
     by_id = {str(step["id"]): step for step in flow["steps"]}
-    queue = deque([str(flow["initial_step_id"])])
-    seen = set(queue)
-    while queue:
-        step = by_id[queue.popleft()]
+    for step in _walk(by_id, flow["initial_step_id"]):
         if step["type"] == "dial":
             return step["destination_number"]
         if step["type"] in ("simultaneous", "round_robin"):
             return step["destination_numbers"][0]
-        for ref in step_targets(step):
-            if str(ref) not in seen:
-                seen.add(str(ref))
-                queue.append(str(ref))
     return None
