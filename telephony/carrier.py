@@ -63,6 +63,7 @@ class Carrier(Protocol):
 
 def get_carrier() -> Carrier:
     """Twilio when credentials are configured, otherwise the simulated carrier."""
+    # Imported here: both implementations import this module's types.
     if settings.TWILIO_ACCOUNT_SID:
         from telephony.twilio import TwilioCarrier
 

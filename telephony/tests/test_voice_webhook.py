@@ -6,9 +6,11 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from telephony.models import Call
+from telephony.services.lookups import NUMBERS_VERSION_KEY
 from telephony.tests.conftest import assert_twiml, base, new_call_sid, voice_params
+from telephony.twilio import signature_compute
 from tracking import pools
-from tracking.models import Person
+from tracking.models import Person, Tracker
 from tracking.services import assignment_open
 from tracking.tests.factories import (
     CallFlowFactory,
@@ -71,8 +73,6 @@ def test_a_missing_signature_is_refused(client, company):
 
 
 def test_a_signature_over_other_parameters_is_refused(twilio_post, company, settings):
-    from telephony.twilio import signature_compute
-
     number = basic_number(company)
     params = voice_params(to=number.number)
     forged = signature_compute(settings.PUBLIC_BASE_URL + VOICE, {**params, "From": "+19995550100"})
@@ -80,8 +80,6 @@ def test_a_signature_over_other_parameters_is_refused(twilio_post, company, sett
 
 
 def test_the_signature_follows_twilios_documented_vector(settings):
-    from telephony.twilio import signature_compute
-
     settings.TWILIO_AUTH_TOKEN = "12345"
     params = {
         "CallSid": "CA1234567890ABCDE",
@@ -385,9 +383,6 @@ def test_a_changed_flow_applies_to_the_next_call(twilio_post, company):
 
 
 def test_other_processes_see_changes_on_their_next_call(twilio_post, company, settings, redis_client):
-    from telephony.services.lookups import NUMBERS_VERSION_KEY
-    from tracking.models import Tracker
-
     number = basic_number(company)
     twilio_post(VOICE, voice_params(to=number.number))
     # A change this process did not see: the cached answer stands...
