@@ -147,7 +147,7 @@ def _post_call_maybe(call: Call, *, force: bool = False) -> bool:
             call_id = call.pk
             transaction.on_commit(
                 lambda: call_post_call_deadline_task.apply_async(
-                    args=[call_id], countdown=int(POST_CALL_DEADLINE.total_seconds())
+                    args=(call_id,), countdown=int(POST_CALL_DEADLINE.total_seconds())
                 )
             )
         return False
