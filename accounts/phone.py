@@ -30,6 +30,19 @@ def to_e164_or_none(value: str | None, region: str = DEFAULT_REGION) -> str | No
         return None
 
 
+def us_or_canada_e164(value: object, field_name: str) -> str:
+    """``value`` as a US or Canadian number in E.164 (outbound calls and texts reach only those).
+
+    Raises ``ValidationError`` naming ``field_name`` when it is missing or another number.
+    """
+    if value in (None, ""):
+        raise ValidationError(f"{field_name} is required.")
+    number = to_e164_or_none(str(value))
+    if number is None or not is_us_or_canada(number):
+        raise ValidationError(f"{field_name} must be a valid US or Canadian phone number.")
+    return number
+
+
 def is_us_or_canada(e164: str) -> bool:
     return e164.startswith("+1") and len(e164) == 12
 

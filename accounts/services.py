@@ -1,8 +1,9 @@
-"""Writes for accounts, users and API keys."""
+"""Writes for accounts, users and API keys, and the tags marketers put on calls and forms."""
 
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -159,6 +160,48 @@ def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None, d
         tag.status = Tag.Status.DISABLED if disabled else Tag.Status.ENABLED
     tag.save()
     return tag
+
+
+def tag_by_name(*, account_id: int, company_id: int, name: str) -> Tag:
+    """The tag ``name`` means in a company: the company's own tag first, then the account's.
+
+    A name neither knows becomes a company tag (reference: "New tags will be created if
+    the request contains a tag that doesn't exist in the company currently").
+    """
+    tag = (
+        Tag.objects.filter(account_id=account_id, company_id=company_id, name=name).first()
+        or Tag.objects.filter(account_id=account_id, company__isnull=True, name=name).first()
+    )
+    if tag is None:
+        tag, _ = Tag.objects.get_or_create(
+            account_id=account_id, company_id=company_id, name=name, defaults={"tag_level": Tag.Level.COMPANY}
+        )
+    return tag
+
+
+def tags_for_names(*, account_id: int, company_id: int, names: Any) -> list[Tag]:
+    """The tags a marketer named (a list of names, or one name) for a call or form; null or "" names none.
+
+    A disabled tag stays on what it is already on but cannot be applied again.
+    """
+    if names is None or names == "":
+        return []
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValidationError("tags must be a list of tag names.")
+    tags: list[Tag] = []
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            continue
+        if len(name) > 100:
+            raise ValidationError("A tag name is at most 100 characters.")
+        tag = tag_by_name(account_id=account_id, company_id=company_id, name=name)
+        if tag.status == Tag.Status.DISABLED:
+            raise ValidationError(f"The tag '{name}' is disabled.")
+        tags.append(tag)
+    return tags
 
 
 class UserRuleError(Exception):

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from telephony.callflows import call_flow_validate
+from telephony.callflows.validation import call_flow_validate
 from telephony.models import Call, OutboundCallerId, SimulatedCarrierRequest, TextConversation, TextMessage
 from tracking.models import CallFlow
 

@@ -19,7 +19,7 @@ from telephony.carrier import CarrierError, get_carrier
 from telephony.links import public_url
 from telephony.models import OutboundCallerId
 from telephony.twilio import VoiceResponse
-from telephony.webhooks import no_content, twilio_webhook, twiml
+from telephony.views import no_content, twilio_webhook, twiml
 from tracking.models import TrackingNumber
 
 logger = logging.getLogger(__name__)

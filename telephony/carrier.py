@@ -1,5 +1,5 @@
 """The carrier interface. ``telephony/twilio.py`` implements it for Twilio (the only
-module that imports the Twilio SDK); ``telephony/simulated.py`` implements it for
+module that imports the Twilio SDK); ``telephony/simulated_carrier.py`` implements it for
 the embedded default and the tests. ``get_carrier()`` picks one from settings."""
 
 from dataclasses import dataclass
@@ -63,10 +63,11 @@ class Carrier(Protocol):
 
 def get_carrier() -> Carrier:
     """Twilio when credentials are configured, otherwise the simulated carrier."""
+    # Imported here: both implementations import this module's types.
     if settings.TWILIO_ACCOUNT_SID:
         from telephony.twilio import TwilioCarrier
 
         return TwilioCarrier(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
-    from telephony.simulated import SimulatedCarrier
+    from telephony.simulated_carrier import SimulatedCarrier
 
     return SimulatedCarrier()

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.phone import to_e164
-from telephony.carrier import CarrierError, NumberUnavailable, PurchasedNumber, get_carrier
+from telephony.carrier import AvailableNumber, Carrier, CarrierError, NumberUnavailable, PurchasedNumber, get_carrier
 from tracking.models import TrackingNumber
 
 logger = logging.getLogger(__name__)
@@ -100,18 +100,8 @@ def numbers_provision(*, account: Account, number_request: dict, count: int) -> 
             if missing <= 0:
                 break
             # A few spares: another buyer may take a number between search and purchase.
-            for candidate in carrier.search_numbers(**search, limit=missing + 3):
-                if candidate.number in seen:
-                    continue
-                seen.add(candidate.number)
-                if TrackingNumber.objects.filter(number=candidate.number, status=TrackingNumber.Status.ACTIVE).exists():
-                    continue
-                try:
-                    bought.append(carrier.buy_number(candidate.number))
-                except NumberUnavailable:
-                    continue
-                if len(bought) >= count:
-                    break
+            candidates = carrier.search_numbers(**search, limit=missing + 3)
+            _candidates_buy(carrier, candidates, bought=bought, count=count, seen=seen)
     except CarrierError:
         _release_quietly(bought)
         raise
@@ -121,6 +111,26 @@ def numbers_provision(*, account: Account, number_request: dict, count: int) -> 
         raise NumberUnavailable(f"Could not obtain {wanted}: not enough {_describe(request)} are available.")
     logger.info("account %s bought %s", account.public_id, ", ".join(number.number for number in bought))
     return bought
+
+
+def _candidates_buy(
+    carrier: Carrier, candidates: list[AvailableNumber], *, bought: list[PurchasedNumber], count: int, seen: set[str]
+) -> None:
+    """Buy candidates into ``bought`` until it holds ``count``: those not seen before (noted
+    in ``seen``) and not ours already; one someone else bought since the search is skipped.
+    Each purchase joins ``bought`` at once, so a carrier failure can give them all back."""
+    for candidate in candidates:
+        if len(bought) >= count:
+            return
+        if candidate.number in seen:
+            continue
+        seen.add(candidate.number)
+        if TrackingNumber.objects.filter(number=candidate.number, status=TrackingNumber.Status.ACTIVE).exists():
+            continue
+        try:
+            bought.append(carrier.buy_number(candidate.number))
+        except NumberUnavailable:
+            continue
 
 
 def _release_quietly(numbers: list[PurchasedNumber]) -> None:

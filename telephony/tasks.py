@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from telephony import services
+from telephony.services import callbacks
 
 
 @shared_task(ignore_result=True)
 def call_post_call_deadline(call_id: int) -> None:
     """Announce a finished call whose recording or transcription never arrived."""
-    services.call_post_call_deadline(call_id=call_id)
+    callbacks.call_post_call_deadline(call_id=call_id)

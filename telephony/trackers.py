@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company
 from accounts.phone import is_us_or_canada, to_e164
-from telephony.callflows import call_flow_validate, fallback_destination
+from telephony.callflows.validation import call_flow_validate, fallback_destination
 from telephony.carrier import CarrierError, PurchasedNumber, get_carrier
 from telephony.numbers import number_release, number_request_validate, numbers_provision
 from tracking.models import CallFlow, Tracker, TrackingNumber
@@ -67,6 +67,24 @@ def _strings(value: Any, field: str) -> list[str]:
     return [item.strip() for item in value]
 
 
+def _search_rules(source: dict[str, Any]) -> dict[str, list[str]]:
+    """The search engines a session tracker's rules name, each with paid and/or organic."""
+    rules: dict[str, list[str]] = {}
+    for engine in SEARCH_ENGINES:
+        if engine in source:
+            kinds = _strings(source[engine], f"source.{engine}")
+            if any(kind not in SEARCH_KINDS for kind in kinds):
+                raise _invalid(f"source.{engine}", "values must be paid or organic.")
+            rules[engine] = sorted(set(kinds), key=SEARCH_KINDS.index)
+    return rules
+
+
+def _inverted(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _invalid("source.inverted", "must be true or false.")
+    return value
+
+
 def session_source_validate(source: Any) -> dict[str, Any]:
     """``"all"`` or an object of engines/landing/referrer/direct/inverted rules."""
     if source == "all" or (isinstance(source, dict) and source.get("type") == "all" and len(source) == 1):
@@ -82,20 +100,12 @@ def session_source_validate(source: Any) -> dict[str, Any]:
         if source["type"] != "direct":
             raise _invalid("source.type", 'only "direct" (or "all" alone) is valid for session trackers.')
         out["type"] = "direct"
-    for engine in SEARCH_ENGINES:
-        if engine in source:
-            kinds = _strings(source[engine], f"source.{engine}")
-            bad = [kind for kind in kinds if kind not in SEARCH_KINDS]
-            if bad:
-                raise _invalid(f"source.{engine}", "values must be paid or organic.")
-            out[engine] = sorted(set(kinds), key=SEARCH_KINDS.index)
+    out.update(_search_rules(source))
     for key in ("landing", "referrer"):
         if key in source:
             out[key] = _strings(source[key], f"source.{key}")
     if "inverted" in source:
-        if not isinstance(source["inverted"], bool):
-            raise _invalid("source.inverted", "must be true or false.")
-        out["inverted"] = source["inverted"]
+        out["inverted"] = _inverted(source["inverted"])
     if not set(out) - {"inverted"}:
         raise _invalid("source", "needs at least one rule.")
     return out
@@ -238,19 +248,10 @@ def _sync_after_commit(tracker: Tracker) -> None:
 # --- create -------------------------------------------------------------------------------
 
 
-def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) -> Tracker:
-    """Create a session or source tracker with its call flow and freshly bought numbers.
-
-    Raises ``ValidationError`` for bad input and ``carrier.NumberUnavailable`` when the
-    carrier cannot supply the numbers (then nothing is created and nothing stays bought).
-    """
-    kind = data.get("type")
-    if kind not in (Tracker.Type.SESSION, Tracker.Type.SOURCE):
-        raise _invalid("type", "must be session or source.")
-    name = _text(data.get("name"), "name", required=True)
-    if data.get("call_flow") is None:
-        raise _invalid("call_flow", "is required.")
-    flow = _call_flow(account=account, company=company, definition=data["call_flow"])
+def _kind_settings(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], int | None, dict[str, Any]]:
+    """What differs between a new session and source tracker: its source rules, its pool
+    size (session trackers), and the request for its numbers (``pool_numbers`` or
+    ``tracking_number``)."""
     if data.get("source") is None:
         raise _invalid("source", "is required.")
     if kind == Tracker.Type.SESSION:
@@ -266,9 +267,25 @@ def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) 
     if data.get(request_key) is None:
         raise _invalid(request_key, "is required.")
     try:
-        number_request = number_request_validate(data[request_key])
+        return source, pool_size, number_request_validate(data[request_key])
     except ValidationError as exc:
         raise _invalid(request_key, "; ".join(exc.messages)) from exc
+
+
+def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) -> Tracker:
+    """Create a session or source tracker with its call flow and freshly bought numbers.
+
+    Raises ``ValidationError`` for bad input and ``carrier.NumberUnavailable`` when the
+    carrier cannot supply the numbers (then nothing is created and nothing stays bought).
+    """
+    kind = data.get("type")
+    if kind not in (Tracker.Type.SESSION, Tracker.Type.SOURCE):
+        raise _invalid("type", "must be session or source.")
+    name = _text(data.get("name"), "name", required=True)
+    if data.get("call_flow") is None:
+        raise _invalid("call_flow", "is required.")
+    flow = _call_flow(account=account, company=company, definition=data["call_flow"])
+    source, pool_size, number_request = _kind_settings(kind, data)
     sms_enabled = _bool(data.get("sms_enabled", False), "sms_enabled")
     _sms_check(sms_enabled, toll_free=number_request["toll_free"])
     swap_targets = swap_targets_validate(data.get("swap_targets"))
@@ -320,15 +337,8 @@ def _area_code_request(number: TrackingNumber) -> dict[str, Any]:
     return number_request_validate(request)
 
 
-def tracker_update(*, tracker: Tracker, changes: dict[str, Any]) -> Tracker:
-    """Apply a v3 tracker update. ``pool_size`` only grows; ``replace_tracking_number``
-    swaps one number for a new one of the same kind and area code.
-
-    New numbers are bought first; the replaced number is released only once the
-    new one is committed, so the tracker never loses a working number on failure.
-    """
-    if tracker.status != Tracker.Status.ACTIVE:
-        raise ValidationError("A disabled tracker cannot be updated.")
+def _field_updates(tracker: Tracker, changes: dict[str, Any], active_numbers: list[TrackingNumber]) -> dict[str, Any]:
+    """The tracker's own fields a v3 update changes, checked."""
     updates: dict[str, Any] = {}
     if "name" in changes:
         updates["name"] = _text(changes["name"], "name", required=True)
@@ -343,73 +353,111 @@ def tracker_update(*, tracker: Tracker, changes: dict[str, Any]) -> Tracker:
     if "source" in changes:
         validate = session_source_validate if tracker.type == Tracker.Type.SESSION else source_source_validate
         updates["source"] = validate(changes["source"])
-    active_numbers = list(tracker.numbers.filter(status=TrackingNumber.Status.ACTIVE))
     if "sms_enabled" in changes:
         updates["sms_enabled"] = _bool(changes["sms_enabled"], "sms_enabled")
         _sms_check(updates["sms_enabled"], toll_free=any(n.toll_free for n in active_numbers))
-    flow = None
-    if changes.get("call_flow") is not None:
-        flow = _call_flow(account=tracker.account, company=tracker.company, definition=changes["call_flow"])
+    return updates
 
-    grow = 0
-    if changes.get("pool_size") is not None:
-        if tracker.type != Tracker.Type.SESSION:
-            raise _invalid("pool_size", "only session trackers have a pool.")
-        size = _pool_size(changes["pool_size"])
-        current = tracker.pool_size or len(active_numbers)
-        if size < current:
-            raise _invalid("pool_size", f"can only be increased (it is {current}).")
-        grow = max(0, size - len(active_numbers))
-        updates["pool_size"] = size
 
-    replaced: TrackingNumber | None = None
-    if changes.get("replace_tracking_number") not in (None, ""):
-        try:
-            wanted = to_e164(str(changes["replace_tracking_number"]))
-        except ValidationError as exc:
-            raise _invalid("replace_tracking_number", exc.messages[0]) from exc
-        replaced = next((n for n in active_numbers if n.number == wanted), None)
-        if replaced is None:
-            raise _invalid("replace_tracking_number", f"{wanted} is not one of this tracker's numbers.")
+def _pool_growth(tracker: Tracker, value: Any, active_numbers: list[TrackingNumber]) -> tuple[int, int]:
+    """(the new pool size, how many numbers to buy for it): a pool only grows."""
+    if tracker.type != Tracker.Type.SESSION:
+        raise _invalid("pool_size", "only session trackers have a pool.")
+    size = _pool_size(value)
+    current = tracker.pool_size or len(active_numbers)
+    if size < current:
+        raise _invalid("pool_size", f"can only be increased (it is {current}).")
+    return size, max(0, size - len(active_numbers))
 
-    number_request = tracker.number_request or {}
-    bought: list[PurchasedNumber] = []
-    bought_toll_free: list[bool] = []
+
+def _number_to_replace(value: Any, active_numbers: list[TrackingNumber]) -> TrackingNumber:
+    try:
+        wanted = to_e164(str(value))
+    except ValidationError as exc:
+        raise _invalid("replace_tracking_number", exc.messages[0]) from exc
+    replaced = next((n for n in active_numbers if n.number == wanted), None)
+    if replaced is None:
+        raise _invalid("replace_tracking_number", f"{wanted} is not one of this tracker's numbers.")
+    return replaced
+
+
+def _numbers_buy(
+    tracker: Tracker, active_numbers: list[TrackingNumber], *, grow: int, replaced: TrackingNumber | None
+) -> list[tuple[PurchasedNumber, bool]]:
+    """Buy the numbers an update needs, each with whether it is toll-free; all or none."""
+    bought: list[tuple[PurchasedNumber, bool]] = []
     try:
         if grow:
+            number_request = tracker.number_request or {}
             request = (
                 number_request_validate(number_request) if number_request else _area_code_request(active_numbers[0])
             )
-            bought += numbers_provision(account=tracker.account, number_request=request, count=grow)
-            bought_toll_free += [request["toll_free"]] * grow
+            numbers = numbers_provision(account=tracker.account, number_request=request, count=grow)
+            bought += [(number, request["toll_free"]) for number in numbers]
         if replaced is not None:
             request = _area_code_request(replaced)
-            bought += numbers_provision(account=tracker.account, number_request=request, count=1)
-            bought_toll_free.append(replaced.toll_free)
+            numbers = numbers_provision(account=tracker.account, number_request=request, count=1)
+            bought += [(number, replaced.toll_free) for number in numbers]
     except BaseException:
-        _release_purchased(bought)
+        _release_purchased([number for number, _ in bought])
         raise
+    return bought
 
-    def write() -> Tracker:
-        locked = Tracker.objects.select_for_update().get(pk=tracker.pk)
-        if flow is not None:
-            if flow.pk is None:
-                flow.name = updates.get("name", locked.name)
-                flow.save()
-            updates["call_flow"] = flow
-        for field, value in updates.items():
-            setattr(locked, field, value)
-        locked.save()
-        for number, toll_free in zip(bought, bought_toll_free, strict=True):
-            _number_rows(locked, [number], toll_free=toll_free)
-        if bought or replaced is not None:
-            if replaced is not None:
-                transaction.on_commit(lambda: _release_replaced(locked, replaced))
-            else:
-                _sync_after_commit(locked)
-        return locked
 
-    return _write_or_release(bought, write)
+def tracker_update(*, tracker: Tracker, changes: dict[str, Any]) -> Tracker:
+    """Apply a v3 tracker update. ``pool_size`` only grows; ``replace_tracking_number``
+    swaps one number for a new one of the same kind and area code.
+
+    New numbers are bought first; the replaced number is released only once the
+    new one is committed, so the tracker never loses a working number on failure.
+    """
+    if tracker.status != Tracker.Status.ACTIVE:
+        raise ValidationError("A disabled tracker cannot be updated.")
+    active_numbers = list(tracker.numbers.filter(status=TrackingNumber.Status.ACTIVE))
+    updates = _field_updates(tracker, changes, active_numbers)
+    flow = None
+    if changes.get("call_flow") is not None:
+        flow = _call_flow(account=tracker.account, company=tracker.company, definition=changes["call_flow"])
+    grow = 0
+    if changes.get("pool_size") is not None:
+        updates["pool_size"], grow = _pool_growth(tracker, changes["pool_size"], active_numbers)
+    replaced = None
+    if changes.get("replace_tracking_number") not in (None, ""):
+        replaced = _number_to_replace(changes["replace_tracking_number"], active_numbers)
+    bought = _numbers_buy(tracker, active_numbers, grow=grow, replaced=replaced)
+
+    return _write_or_release(
+        [number for number, _ in bought],
+        lambda: _tracker_write(tracker, updates=updates, flow=flow, bought=bought, replaced=replaced),
+    )
+
+
+def _tracker_write(
+    tracker: Tracker,
+    *,
+    updates: dict[str, Any],
+    flow: CallFlow | None,
+    bought: list[tuple[PurchasedNumber, bool]],
+    replaced: TrackingNumber | None,
+) -> Tracker:
+    """The rows of a tracker update (inside ``_write_or_release``'s transaction)."""
+    locked = Tracker.objects.select_for_update().get(pk=tracker.pk)
+    if flow is not None:
+        if flow.pk is None:
+            flow.name = updates.get("name", locked.name)
+            flow.save()
+        updates["call_flow"] = flow
+    for field, value in updates.items():
+        setattr(locked, field, value)
+    locked.save()
+    for number, toll_free in bought:
+        _number_rows(locked, [number], toll_free=toll_free)
+    if replaced is not None:
+        # Released once the new number is committed: the tracker never goes without one.
+        transaction.on_commit(lambda: _release_replaced(locked, replaced))
+    elif bought:
+        _sync_after_commit(locked)
+    return locked
 
 
 def _release_replaced(tracker: Tracker, number: TrackingNumber) -> None:

@@ -8,6 +8,7 @@ re-exported here.
 import hashlib
 import hmac
 import logging
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import urlparse
@@ -34,6 +35,8 @@ __all__ = [
     "VoiceResponse",
     "signature_compute",
     "signature_valid",
+    "twilio_int",
+    "twilio_param",
     "webhook_auth_token",
 ]
 
@@ -45,6 +48,23 @@ UNAVAILABLE_CODES = {21422, 21452}
 # Radius for "near this number" searches, in miles (Twilio's default is 25, max 500).
 NEAR_DISTANCE_MILES = 100
 TRANSPORT_ERRORS = (requests.RequestException, TwilioException)
+
+
+def twilio_param(params: Mapping[str, Any], *names: str) -> str:
+    """The first of Twilio's parameter spellings that is present (``From``, then the legacy ``Caller``...)."""
+    for name in names:
+        value = params.get(name)
+        if value:
+            return str(value).strip()
+    return ""
+
+
+def twilio_int(params: Mapping[str, Any], name: str) -> int | None:
+    """A whole-number parameter (``CallDuration``, ``RecordingDuration``), None when absent or malformed."""
+    try:
+        return int(str(params.get(name)))
+    except (TypeError, ValueError):
+        return None
 
 
 def webhook_auth_token() -> str:

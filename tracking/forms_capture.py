@@ -18,8 +18,8 @@ from django.utils import timezone
 from accounts.phone import to_e164_or_none
 from tracking.classification import Visit, classify
 from tracking.config_cache import CompanyConfig
-from tracking.models import FormSubmission, Person, VisitorSession
-from tracking.services import person_for_phone
+from tracking.models import FormSubmission, VisitorSession
+from tracking.people import person_for_contact
 from tracking.signals import form_submitted
 from tracking.visits import VisitReport, session_fields
 
@@ -115,31 +115,6 @@ class FormCapture:
     ip: str | None = None
 
 
-def _person(config: CompanyConfig, phone: str, email: str, name: str) -> Person | None:
-    person: Person | None
-    if phone:
-        # The same caller may be created at this moment by a call or another form.
-        person = person_for_phone(
-            account_id=config.account_id, company_id=config.id, phone_number=phone, name=name, email=email
-        )
-    elif email:
-        person = Person.objects.filter(company_id=config.id, email__iexact=email).first()
-        if person is None:
-            return Person.objects.create(account_id=config.account_id, company_id=config.id, email=email, name=name)
-    else:
-        return None
-    changed = []
-    if email and not person.email:
-        person.email = email
-        changed.append("email")
-    if name and not person.name:
-        person.name = name
-        changed.append("name")
-    if changed:
-        person.save(update_fields=[*changed, "updated_at"])
-    return person
-
-
 @transaction.atomic
 def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> FormSubmission:
     """Store a submitted form, attributed to the visitor's session (created if the
@@ -161,7 +136,7 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
         )
     fields = clean_fields(capture.fields, config.ignored_form_fields)
     phone, name, email = customer_details(fields)
-    person = _person(config, phone, email, name)
+    person = person_for_contact(account_id=config.account_id, company_id=config.id, phone=phone, email=email, name=name)
     if person is not None:
         if session.person_id is None:
             VisitorSession.objects.filter(pk=session.pk).update(person=person)
@@ -170,6 +145,7 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
         first_form = not FormSubmission.objects.filter(
             company_id=config.id, session__visitor_id=session.visitor_id
         ).exists()
+    touch = session.first_touch()
     submission = FormSubmission.objects.create(
         account_id=config.account_id,
         company_id=config.id,
@@ -178,21 +154,14 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
         form_data=fields,
         form_name=capture.form_name,
         form_url=capture.form_url,
-        landing_page_url=session.landing_url,
         referrer=session.source,
-        referring_url=session.referrer_url,
         submitted_at=timezone.now(),
         first_form=first_form,
         customer_phone_number=phone,
         customer_name=name,
         customer_email=email,
         source=source_name(session.source),
-        medium=session.medium,
-        campaign=session.utm_campaign,
-        keywords=session.keywords,
-        utm_source=session.utm_source,
-        utm_medium=session.utm_medium,
-        utm_campaign=session.utm_campaign,
+        **{name: touch[name] for name in FormSubmission.TOUCH_FIELDS},
     )
     form_submitted.send(sender=FormSubmission, submission=submission)
     return submission

@@ -2,6 +2,7 @@
 the durable number-assignment log, people (leads) and form submissions."""
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -166,6 +167,12 @@ class VisitorSession(TimeStampedModel):
     The first-touch fields never change after the visit starts.
     """
 
+    # Attribution: where the visit came from, as the calls and form submissions it leads
+    # to keep it (``first_touch``). The one list of these fields: the API's field lists
+    # and the webhook payloads read it too. UTM parameters in the reference's order.
+    UTM_FIELDS = ("utm_source", "utm_medium", "utm_term", "utm_content", "utm_campaign")
+    CLICK_ID_FIELDS = ("gclid", "fbclid", "msclkid")
+
     # Every new visit inserts a row on the DNI hot path, so indexes are few and
     # chosen: (company, session_key), (company, visitor_id, created_at), person.
     # The references to the account, company and tracker are checked by Django, not
@@ -227,6 +234,22 @@ class VisitorSession(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.session_key} ({self.source or 'unknown'})"
+
+    def first_touch(self) -> dict[str, Any]:
+        """Where this visit came from, under the field names of the call it leads to
+        (a form submission keeps its ``TOUCH_FIELDS``)."""
+        touch: dict[str, Any] = {
+            "source": self.source,
+            "medium": self.medium,
+            "campaign": self.utm_campaign,
+            "keywords": self.keywords,
+            "landing_page_url": self.landing_url,
+            "referring_url": self.referrer_url,
+            "last_requested_url": self.last_url,
+            "device_type": self.device_type,
+            **{name: getattr(self, name) for name in (*self.UTM_FIELDS, *self.CLICK_ID_FIELDS)},
+        }
+        return {name: value or "" for name, value in touch.items()} | {"cookies": self.cookies or {}}
 
 
 class PageView(models.Model):
@@ -291,6 +314,12 @@ class NumberAssignment(models.Model):
 
 class FormSubmission(TimeStampedModel):
     """A form a visitor submitted on the company's site, attributed to their session."""
+
+    # The UTM parameters a form keeps (all the reference shows of a form), and the fields of
+    # its visit's first touch it copies (``VisitorSession.first_touch``; its own ``source``
+    # is the source's display name).
+    UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
+    TOUCH_FIELDS = ("landing_page_url", "referring_url", "medium", "campaign", "keywords", *UTM_FIELDS)
 
     class LeadStatus(models.TextChoices):
         GOOD_LEAD = "good_lead"

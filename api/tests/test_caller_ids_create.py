@@ -9,7 +9,7 @@ from api.tests.roles import assert_needs_a_key, assert_rate_limited, client_for,
 from api.tests.test_caller_ids_list import CALLER_ID_KEYS
 from telephony.carrier import CarrierError
 from telephony.models import OutboundCallerId
-from telephony.simulated import SimulatedCarrierRequest
+from telephony.simulated_carrier import SimulatedCarrierRequest
 from telephony.twilio import signature_compute
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,9 @@ def test_it_needs_a_number_to_call_from(api_client, account, company):
 
 
 def test_a_carrier_failure_is_a_503_and_keeps_nothing(api_client, account, company, tracking_number):
-    with mock.patch("telephony.simulated.SimulatedCarrier.place_call", autospec=True, side_effect=CarrierError("down")):
+    with mock.patch(
+        "telephony.simulated_carrier.SimulatedCarrier.place_call", autospec=True, side_effect=CarrierError("down")
+    ):
         response = api_client.post(
             url(account), {"phone_number": "+14047704070", "name": "x", "company_id": company.public_id}, format="json"
         )

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.models import User
+from accounts.models import Tag, User
 from api.tests.factories import CallFactory
 from api.v3.serializers.calls import WRITE_RESPONSE_FIELDS
 from telephony.models import Call
@@ -67,3 +67,15 @@ def test_reporting_users_may_annotate_calls(account, company, make_api_client):
 def test_it_cannot_update_other_accounts_calls(api_client, account, other_company):
     theirs = CallFactory(company=other_company)
     assert api_client.put(url(account, theirs), {"note": "x"}, format="json").status_code == 404
+
+
+def test_a_negative_value_or_a_disabled_tag_answers_400(api_client, account, company):
+    call = CallFactory(company=company)
+    Tag.objects.create(account=account, company=company, name="Old", status=Tag.Status.DISABLED)
+    negative = api_client.put(url(account, call), {"value": "-5"}, format="json")
+    assert negative.status_code == 400
+    assert "not an amount" in negative.json()["error"]
+    disabled = api_client.put(url(account, call), {"tags": ["Old"]}, format="json")
+    assert disabled.status_code == 400
+    assert disabled.json() == {"error": "The tag 'Old' is disabled."}
+    assert not call.tags.exists()

@@ -217,3 +217,18 @@ def test_ignored_fields_are_kept_once_whatever_the_case_or_repetition(api_client
     assert response.status_code == 200
     company.refresh_from_db()
     assert company.ignored_form_fields == ["ssn", "Card", "dob"]
+
+
+def test_values_and_tags_follow_the_rules_of_calls(api_client, account, company):
+    form = FormSubmissionFactory(company=company)
+    Tag.objects.create(account=account, company=company, name="Old", status=Tag.Status.DISABLED)
+    negative = api_client.put(url(account, f"/{form.public_id}"), {"value": "-5"}, format="json")
+    assert negative.status_code == 400
+    assert "not an amount" in negative.json()["error"]
+    disabled = api_client.put(url(account, f"/{form.public_id}"), {"tags": ["Old"]}, format="json")
+    assert disabled.json() == {"error": "The tag 'Old' is disabled."}
+    account_tag = Tag.objects.create(account=account, company=None, name="Sales", tag_level=Tag.Level.ACCOUNT)
+    own = Tag.objects.create(account=account, company=company, name="Sales")
+    api_client.put(url(account, f"/{form.public_id}"), {"tags": ["Sales"]}, format="json")
+    assert list(form.tags.all()) == [own]
+    assert account_tag not in form.tags.all()

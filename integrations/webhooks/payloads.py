@@ -104,9 +104,7 @@ FORM_KEYS: tuple[str, ...] = (
     "keywords",
     "campaign",
     "medium",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
+    *FormSubmission.UTM_FIELDS,
     "timestamp",
 )
 

@@ -7,7 +7,7 @@ import pytest
 
 from telephony import signals
 from telephony.models import Call
-from telephony.services import call_post_call_deadline
+from telephony.services.callbacks import call_post_call_deadline
 from telephony.tests.conftest import voice_params
 from tracking.tests.factories import CallFlowFactory, TrackerFactory, TrackingNumberFactory
 

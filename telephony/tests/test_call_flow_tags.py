@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import Account, Company, Tag, User
-from telephony.callflows import call_flows_with_tag_renamed, call_flows_without_tag
+from telephony.callflows.tag_rewrite import call_flows_with_tag_renamed, call_flows_without_tag
 from telephony.models import Call
 from telephony.tests.conftest import voice_params
 from telephony.tests.test_call_flows import VOICE, flow_definition
@@ -252,7 +252,7 @@ def test_basic_and_by_uuid_flows_are_skipped(company):
 def test_tags_deleted_with_their_company_leave_its_flows_to_go_with_it(company):
     company_tag(company)
     tagging_flow_of(company)
-    with mock.patch("telephony.services.call_flows_without_tag") as service:
+    with mock.patch("telephony.receivers.call_flows_without_tag") as service:
         company.delete()
     service.assert_not_called()
     assert not Tag.objects.exists()
@@ -262,7 +262,7 @@ def test_tags_deleted_with_their_company_leave_its_flows_to_go_with_it(company):
 def test_tags_deleted_with_their_account_leave_its_flows_to_go_with_it(company):
     account_tag(company.account)
     tagging_flow_of(company)
-    with mock.patch("telephony.services.call_flows_without_tag") as service:
+    with mock.patch("telephony.receivers.call_flows_without_tag") as service:
         Account.objects.filter(pk=company.account_id).delete()
     service.assert_not_called()
     assert not Account.objects.exists()
@@ -418,7 +418,7 @@ def test_a_save_that_keeps_the_name_leaves_the_flows_alone(company, change):
     tag = company_tag(company)
     flow = tagging_flow_of(company)
     before = flow.updated_at
-    with mock.patch("telephony.services.call_flows_with_tag_renamed") as service:
+    with mock.patch("telephony.receivers.call_flows_with_tag_renamed") as service:
         change(tag)
     service.assert_not_called()
     assert steps_by_id(flow)[2]["tags"] == ["Sales"]
@@ -427,7 +427,7 @@ def test_a_save_that_keeps_the_name_leaves_the_flows_alone(company, change):
 
 def test_creating_a_tag_leaves_the_flows_alone(company):
     flow = tagging_flow_of(company)
-    with mock.patch("telephony.services.call_flows_with_tag_renamed") as service:
+    with mock.patch("telephony.receivers.call_flows_with_tag_renamed") as service:
         company_tag(company)
         Tag(account=company.account, company=company, name="Leads").save()
     service.assert_not_called()

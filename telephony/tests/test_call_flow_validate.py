@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from telephony.callflows import call_flow_validate, fallback_destination
+from telephony.callflows.validation import call_flow_validate, fallback_destination
 
 
 def advanced(steps, initial=1, **extra):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from telephony import signals
-from telephony.callflows import FlowRun
+from telephony.callflows.runtime import FlowRun
 from telephony.models import Call
 from telephony.tests.conftest import assert_twiml, base, voice_params
 from tracking.tests.factories import CallFlowFactory, TrackerFactory, TrackingNumberFactory
@@ -271,7 +271,7 @@ def test_the_whisper_names_the_source(twilio_post, number):
 
 def test_a_failing_flow_step_still_rings_the_destination(twilio_post, number):
     call, response, params = start(twilio_post, number)
-    with mock.patch("telephony.callflows.FlowRun.on_gather", side_effect=RuntimeError("bug")):
+    with mock.patch("telephony.callflows.runtime.FlowRun.on_gather", side_effect=RuntimeError("bug")):
         response = twilio_post(action_of(response, "Gather"), {**params, "Digits": "1"})
     assert_twiml(response, "<Response><Dial>+14045550101</Dial></Response>")
 

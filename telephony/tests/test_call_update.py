@@ -8,7 +8,8 @@ from django.utils import timezone
 from accounts.models import Tag
 from telephony import signals
 from telephony.models import Call
-from telephony.services import call_update
+from telephony.services.callers import caller_history
+from telephony.services.edits import call_update
 from tracking.models import Person
 
 
@@ -99,7 +100,5 @@ def test_bad_changes_are_refused_and_nothing_is_written(call, changes, message):
 
 
 def test_a_later_call_from_a_good_lead_is_previously_marked(call, company):
-    from telephony.services import caller_history
-
     call_update(call=call, changes={"lead_status": "good_lead"})
     assert caller_history(company_id=company.pk, phone_number="+13035550123").good_lead_before

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from telephony.carrier import NumberUnavailable, get_carrier
 from telephony.models import SimulatedCarrierRequest
 from telephony.numbers import number_release, numbers_provision
-from telephony.simulated import SimulatedCarrier
+from telephony.simulated_carrier import SimulatedCarrier
 from telephony.twilio import TwilioCarrier
 from tracking.models import TrackingNumber
 from tracking.tests.factories import TrackerFactory

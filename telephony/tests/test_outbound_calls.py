@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from telephony import signals
 from telephony.models import Call, OutboundCallerId, SimulatedCarrierRequest
-from telephony.services import outbound_call_start
+from telephony.services.outbound import outbound_call_start
 from telephony.tests.conftest import assert_twiml, base
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory
 

@@ -56,7 +56,7 @@ def test_signed_in_users_of_the_account_need_no_key(client, call, admin_user, ot
 
 
 def test_a_carrier_failure_is_a_502(client, call):
-    with mock.patch("telephony.simulated.SimulatedCarrier.fetch_recording", side_effect=CarrierError("down")):
+    with mock.patch("telephony.simulated_carrier.SimulatedCarrier.fetch_recording", side_effect=CarrierError("down")):
         assert client.get(call.recording_path).status_code == 502
 
 

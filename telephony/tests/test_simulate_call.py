@@ -106,7 +106,7 @@ def test_a_busy_line_is_a_missed_call(server, company, transactional_db):
 def test_a_simulator_with_another_token_is_refused(server, tracker):
     number = tracker.numbers.first()
     with (
-        mock.patch("telephony.simulator.signature_compute", return_value="c2lnbmVkIGVsc2V3aGVyZQ=="),
+        mock.patch("telephony.call_simulator.signature_compute", return_value="c2lnbmVkIGVsc2V3aGVyZQ=="),
         pytest.raises(CommandError, match="403"),
     ):
         simulate(to=number.number, from_="+13035550123")

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Company
 from telephony import signals
 from telephony.models import Call
-from telephony.services import call_update
+from telephony.services.edits import call_update
 from telephony.tests.conftest import assert_twiml, base, voice_params
 from tracking.tests.factories import CallFlowFactory, TrackerFactory, TrackingNumberFactory
 

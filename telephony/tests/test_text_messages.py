@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from telephony import signals
 from telephony.carrier import CarrierError
 from telephony.models import SimulatedCarrierRequest, TextConversation, TextMessage
-from telephony.services import text_message_send
+from telephony.services.texts import text_message_send
 from tracking.tests.factories import TrackerFactory, TrackingNumberFactory
 
 SMS = "/telephony/twilio/sms"
@@ -160,7 +160,7 @@ def test_texting_must_be_enabled_on_the_number(account, company):
 
 
 def test_a_carrier_failure_is_kept_as_a_failed_message(account, company, number):
-    with mock.patch("telephony.simulated.SimulatedCarrier.send_sms", side_effect=CarrierError("down")):
+    with mock.patch("telephony.simulated_carrier.SimulatedCarrier.send_sms", side_effect=CarrierError("down")):
         conversation = text_message_send(
             account=account,
             company=company,

@@ -10,7 +10,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from telephony.carrier import CarrierError, NumberUnavailable
-from telephony.twilio import TwilioCarrier
+from telephony.twilio import TwilioCarrier, webhook_auth_token
 
 SID = "AC" + "1" * 32
 
@@ -146,8 +146,6 @@ def test_recordings_are_fetched_with_credentials_only_from_twilio():
 
 
 def test_the_webhook_token_is_twilios_when_configured(settings):
-    from telephony.twilio import webhook_auth_token
-
     settings.TWILIO_AUTH_TOKEN = ""
     derived = webhook_auth_token()
     assert len(derived) == 32

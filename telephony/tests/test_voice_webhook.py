@@ -6,10 +6,12 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from telephony.models import Call
+from telephony.services.lookups import NUMBERS_VERSION_KEY
 from telephony.tests.conftest import assert_twiml, base, new_call_sid, voice_params
+from telephony.twilio import signature_compute
 from tracking import pools
 from tracking.assignments import assignment_open
-from tracking.models import Person
+from tracking.models import Person, Tracker
 from tracking.tests.factories import (
     CallFlowFactory,
     TrackerFactory,
@@ -71,8 +73,6 @@ def test_a_missing_signature_is_refused(client, company):
 
 
 def test_a_signature_over_other_parameters_is_refused(twilio_post, company, settings):
-    from telephony.twilio import signature_compute
-
     number = basic_number(company)
     params = voice_params(to=number.number)
     forged = signature_compute(settings.PUBLIC_BASE_URL + VOICE, {**params, "From": "+19995550100"})
@@ -80,8 +80,6 @@ def test_a_signature_over_other_parameters_is_refused(twilio_post, company, sett
 
 
 def test_the_signature_follows_twilios_documented_vector(settings):
-    from telephony.twilio import signature_compute
-
     settings.TWILIO_AUTH_TOKEN = "12345"
     params = {
         "CallSid": "CA1234567890ABCDE",
@@ -320,7 +318,9 @@ def test_a_source_tracker_call_takes_the_trackers_source(twilio_post, company):
 def test_a_failing_attribution_still_rings_the_destination(twilio_post, company, visit):
     tracker = session_tracker(company=company, size=4)
     number = hold(tracker, visit, timezone.now())
-    with mock.patch("tracking.attribution.session_for_number", side_effect=RuntimeError("redis and db both down")):
+    with mock.patch(
+        "telephony.services.callers.session_for_number", side_effect=RuntimeError("redis and db both down")
+    ):
         response = twilio_post(VOICE, voice_params(to=number.number))
     call = Call.objects.get()
     assert call.session is None
@@ -329,7 +329,7 @@ def test_a_failing_attribution_still_rings_the_destination(twilio_post, company,
 
 def test_a_failing_database_still_rings_the_destination(twilio_post, company):
     number = basic_number(company, recording_enabled=True)
-    with mock.patch("telephony.services.caller_lookup", side_effect=OperationalError("connection lost")):
+    with mock.patch("telephony.services.inbound.caller_lookup", side_effect=OperationalError("connection lost")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert_twiml(response, "<Response><Dial>+14045551234</Dial></Response>")
     assert not Call.objects.exists()
@@ -347,14 +347,14 @@ def test_a_broken_call_flow_still_rings_its_destination(twilio_post, company):
 def test_a_lost_database_connection_uses_the_last_known_destination(twilio_post, company):
     number = basic_number(company)
     twilio_post(VOICE, voice_params(to=number.number))
-    with mock.patch("telephony.services.tracking_number_for_call", side_effect=OperationalError("down")):
+    with mock.patch("telephony.services.lookups.tracking_number_for_call", side_effect=OperationalError("down")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert_twiml(response, "<Response><Dial>+14045551234</Dial></Response>")
     flow = number.tracker.call_flow
     flow.definition = {**flow.definition, "destination_number": "+14045550177"}
     flow.save()
     twilio_post(VOICE, voice_params(to=number.number))
-    with mock.patch("telephony.services.tracking_number_for_call", side_effect=OperationalError("down")):
+    with mock.patch("telephony.services.lookups.tracking_number_for_call", side_effect=OperationalError("down")):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert_twiml(response, "<Response><Dial>+14045550177</Dial></Response>")
 
@@ -367,20 +367,6 @@ def test_a_taken_numeric_id_is_drawn_again(twilio_post, company):
         response = twilio_post(VOICE, voice_params(to=number.number))
     assert b"/telephony/twilio/flow?call=" in response.content
     assert sorted(Call.objects.values_list("numeric_id", flat=True)) == [taken, taken + 1]
-
-
-def test_a_concurrent_first_call_from_the_same_number_shares_the_person(company):
-    from telephony.services import person_for_caller
-
-    existing = Person.objects.create(account=company.account, company=company, phone_number="+13035550123")
-    # The lookup ran before the other request's insert committed: the insert must yield.
-    with mock.patch("django.db.models.query.QuerySet.first", return_value=None):
-        person = person_for_caller(company=company, phone_number="+13035550123", name="Late")
-    assert person == existing
-    assert Person.objects.filter(company=company).count() == 1
-    fresh = person_for_caller(company=company, phone_number="+13035550999", name="New Caller")
-    assert Person.objects.get(pk=fresh.pk).name == "New Caller"
-    assert fresh.public_id.startswith("PER")
 
 
 def test_a_changed_flow_applies_to_the_next_call(twilio_post, company):
@@ -397,9 +383,6 @@ def test_a_changed_flow_applies_to_the_next_call(twilio_post, company):
 
 
 def test_other_processes_see_changes_on_their_next_call(twilio_post, company, settings, redis_client):
-    from telephony.services import NUMBERS_VERSION_KEY
-    from tracking.models import Tracker
-
     number = basic_number(company)
     twilio_post(VOICE, voice_params(to=number.number))
     # A change this process did not see: the cached answer stands...

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from accounts.phone import is_us_or_canada
 from api.v3.serializers.base import TimestampField, V3Serializer
 from integrations.v3_shapes import iso8601
-from telephony.callflows import fallback_destination
+from telephony.callflows.validation import fallback_destination
 from tracking.models import Tracker, TrackingNumber
 from tracking.pools import pool_status
 

@@ -32,7 +32,8 @@ from integrations.v3_shapes import iso8601
 from telephony import recording_links
 from telephony.links import absolute_url
 from telephony.models import Call, CallQuerySet, OutboundCallerId
-from telephony.services import call_update, outbound_call_start
+from telephony.services.edits import call_update
+from telephony.services.outbound import outbound_call_start
 from tracking.models import PageView, TrackingNumber, VisitorSession
 
 CALL_TYPES = ("first_call", "missed", "voicemails", "inbound", "outbound")

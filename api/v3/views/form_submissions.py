@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import django_filters
-from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Account, Company, Tag, User
 from api.v3 import milestones, reports
 from api.v3.dates import date_window, zone_resolve
 from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool, query_list
@@ -26,10 +22,8 @@ from api.v3.serializers.form_submissions import (
     FormSubmissionSerializer,
 )
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
-from tracking.forms_capture import clean_fields, customer_details
-from tracking.models import FormSubmission, Person
-from tracking.services import person_insert
-from tracking.signals import form_submitted
+from tracking.form_submissions import form_submission_create, form_submission_update, ignored_fields_add
+from tracking.models import FormSubmission
 
 LEAD_STATUSES = ("good_lead", "not_a_lead", "not_scored")
 
@@ -50,131 +44,6 @@ class FormSubmissionFilterSet(V3FilterSet):
     def filter_lead_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         reports.choice_check("lead_status", value, LEAD_STATUSES)
         return qs.filter(reports.lead_status_q(value))
-
-
-# --- writes (the API's own entry points; swap.js captures go through tracking.forms_capture) --
-
-
-def _person_for(*, company: Company, phone: str, email: str, name: str) -> Person | None:
-    """The lead a submission belongs to: found by phone, else by email, else created."""
-    if not (phone or email):
-        return None
-    person = None
-    if phone:
-        person = Person.objects.filter(company=company, phone_number=phone).first()
-    if person is None and email:
-        person = Person.objects.filter(company=company, email__iexact=email).first()
-    if person is None and phone:
-        # Looked up above; race-safe against a call or a captured form creating it right now.
-        person = person_insert(
-            account_id=company.account_id, company_id=company.pk, phone_number=phone, name=name, email=email
-        )
-    elif person is None:
-        person = Person.objects.create(account_id=company.account_id, company=company, email=email, name=name)
-    return person
-
-
-@transaction.atomic
-def form_submission_create(*, company: Company, data: dict[str, Any]) -> FormSubmission:
-    """Record a submission sent through the API; a phone number in the fields names the lead.
-
-    Fields the company ignores, passwords and card numbers are never stored.
-    """
-    fields = clean_fields(data["form_data"], company.ignored_form_fields or [])
-    phone, name, email = customer_details(fields)
-    person = _person_for(company=company, phone=phone, email=email, name=name)
-    first_form = person is None or not FormSubmission.objects.filter(company=company, person=person).exists()
-    referrer = data["referrer"]
-    submission = FormSubmission.objects.create(
-        account_id=company.account_id,
-        company=company,
-        person=person,
-        form_data=fields,
-        form_url=data["form_url"],
-        landing_page_url=data["landing_page_url"],
-        referrer=referrer,
-        referring_url=data["referring_url"],
-        submitted_at=timezone.now(),
-        first_form=first_form,
-        customer_phone_number=phone,
-        customer_name=name,
-        customer_email=email,
-        source=referrer,
-    )
-    form_submitted.send(sender=FormSubmission, submission=submission)
-    return submission
-
-
-def money_parse(value: Any) -> Decimal | None:
-    """``"$1.00"``, ``"1.00"`` or ``1`` → ``Decimal("1.00")``; null or "" clears."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip().replace("$", "").replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise exceptions.ValidationError("value must be a number such as 1.00 or $1.00") from exc
-    if not amount.is_finite() or abs(amount) >= Decimal("1e10"):
-        raise exceptions.ValidationError("value must be a number such as 1.00 or $1.00")
-    return amount.quantize(Decimal("0.01"))
-
-
-def tags_resolve(*, company: Company, names: Any) -> list[Tag]:
-    """Tag names → tags of the company (account-level tags too); unknown names are created."""
-    if names is None:
-        return []
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise exceptions.ValidationError("tags must be an array of tag names")
-    tags: list[Tag] = []
-    for raw in names:
-        name = raw.strip()
-        if not name:
-            continue
-        if len(name) > 100:
-            raise exceptions.ValidationError("tag names are at most 100 characters")
-        tag = (
-            Tag.objects.filter(account_id=company.account_id, name=name)
-            .filter(Q(company=company) | Q(tag_level=Tag.Level.ACCOUNT))
-            .first()
-        )
-        if tag is None:
-            tag, _ = Tag.objects.get_or_create(account_id=company.account_id, company=company, name=name)
-        if tag.status == Tag.Status.DISABLED:
-            raise exceptions.ValidationError(f"The tag '{name}' is disabled")
-        tags.append(tag)
-    return tags
-
-
-@transaction.atomic
-def form_submission_update(
-    *, submission: FormSubmission, changes: dict[str, Any], user: User | None = None
-) -> FormSubmission:
-    """Tags, note, value and lead status of a submission (like a call update)."""
-    submission = FormSubmission.objects.select_for_update().get(pk=submission.pk)
-    if "lead_status" in changes:
-        lead_status = changes["lead_status"] or None
-        if lead_status not in (None, "good_lead", "not_a_lead"):
-            raise exceptions.ValidationError("lead_status must be good_lead, not_a_lead or null")
-        if lead_status == "good_lead" and submission.lead_status == "previously_marked_good_lead":
-            raise exceptions.ValidationError(
-                "This lead was previously marked as a good lead; the submission cannot be marked good_lead again."
-            )
-        submission.lead_status = lead_status
-    if "note" in changes:
-        note = changes["note"] or ""
-        if not isinstance(note, str):
-            raise exceptions.ValidationError("note must be text")
-        submission.note = note
-    if "value" in changes:
-        submission.value = money_parse(changes["value"])
-    submission.save()
-    if "tags" in changes:
-        tags = tags_resolve(company=submission.company, names=changes["tags"])
-        if parse_bool(changes.get("append_tags", False), "append_tags"):
-            submission.tags.add(*tags)
-        else:
-            submission.tags.set(tags)
-    return submission
 
 
 # --- views --------------------------------------------------------------------------------
@@ -245,6 +114,10 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         body = self.request_body()
         allowed = ("tags", "append_tags", "note", "value", "lead_status")
         changes = {key: body[key] for key in allowed if key in body}
+        if "tags" in changes:
+            if changes["tags"] is not None and not isinstance(changes["tags"], list):
+                raise exceptions.ValidationError("tags must be an array of tag names")
+            changes["append_tags"] = parse_bool(changes.get("append_tags", False), "append_tags")
         form_submission_update(submission=submission, changes=changes, user=self.user)
         submission = self.get_queryset().get(pk=submission.pk)
         context = self.context_for([submission], only_fields=UPDATE_RESPONSE_FIELDS)
@@ -266,25 +139,6 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         ignored_fields_add(account=self.account, companies=companies, field_names=[n.strip() for n in names])
         # The reference's message, typo included: clients may compare it.
         return Response({"message": "Ingored form fields created"})
-
-
-@transaction.atomic
-def ignored_fields_add(*, account: Account, companies: list[Company], field_names: list[str]) -> None:
-    lowered = {name.lower() for name in field_names}
-    for company in Company.objects.select_for_update().filter(pk__in=[c.pk for c in companies], account=account):
-        current = list(company.ignored_form_fields or [])
-        known = {name.lower() for name in current}
-        for name in field_names:  # case-insensitive, and once even if the request repeats it
-            if name.lower() not in known:
-                known.add(name.lower())
-                current.append(name)
-        company.ignored_form_fields = current
-        company.save(update_fields=["ignored_form_fields", "updated_at"])
-        for submission in FormSubmission.objects.filter(company=company).only("id", "form_data").iterator():
-            data = submission.form_data or {}
-            kept = {key: value for key, value in data.items() if key.lower() not in lowered}
-            if kept != data:
-                FormSubmission.objects.filter(pk=submission.pk).update(form_data=kept)
 
 
 class FormSummarySerializer(serializers.Serializer):

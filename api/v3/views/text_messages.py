@@ -19,7 +19,7 @@ from api.v3.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, positive_int
 from api.v3.serializers.text_messages import TextConversationSerializer, TextMessageSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from telephony.models import TextConversation, TextMessage
-from telephony.services import text_message_send
+from telephony.services.texts import text_message_send
 
 
 class TextConversationFilterSet(V3FilterSet):

@@ -14,8 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
 from accounts.phone import to_e164_or_none
+from telephony.call_simulator import OUTCOMES, CallSimulator, SimulatorError
 from telephony.models import Call
-from telephony.simulator import OUTCOMES, CallSimulator, SimulatorError
 
 
 class Command(BaseCommand):

@@ -1,6 +1,8 @@
-"""Twilio webhook views: verify the signature, call a service, answer TwiML fast.
+"""The HTTP requests telephony receives: Twilio's webhooks (verify the signature, call a
+service, answer TwiML fast) and the call recordings served through our own URL.
 
-Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Once the
+Outgoing webhooks (what we send to customers' systems) live elsewhere; everything here
+is inbound. Every Twilio request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Once the
 dialed number is known, no failure of ours (database, Redis, attribution, a bug)
 may drop the call: the answer is then TwiML that rings the destination anyway.
 """
@@ -16,10 +18,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpRe
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
-from telephony import services
-from telephony.callflows import fallback_destination, fallback_twiml, flow_steps, unknown_number_twiml, whisper_twiml
+from telephony.callflows.runtime import fallback_twiml, unknown_number_twiml, whisper_twiml
+from telephony.callflows.validation import fallback_destination, flow_steps
 from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
+from telephony.services import callbacks, inbound, lookups, outbound, texts
 from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,7 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
 
 
 def _dialed(request: HttpRequest) -> str:
-    return services.dialed_number(request.POST.get("To") or request.POST.get("Called") or "")
+    return lookups.dialed_number(request.POST.get("To") or request.POST.get("Called") or "")
 
 
 @twilio_webhook
@@ -71,7 +74,7 @@ def voice(request: HttpRequest) -> HttpResponse:
     """A call to one of our numbers: record it, attribute it, answer from its call flow."""
     dialed = _dialed(request)
     try:
-        number = services.tracking_number_for_call(dialed)
+        number = lookups.tracking_number_for_call(dialed)
     except Exception:
         logger.exception("could not look up tracking number %s", dialed)
         return twiml(fallback_twiml(_destinations.get(dialed)))
@@ -79,7 +82,7 @@ def voice(request: HttpRequest) -> HttpResponse:
         logger.info("call to unknown or disabled number %s", dialed)
         return twiml(unknown_number_twiml())
     try:
-        call, answer = services.call_inbound_start(tracking_number=number, params=request.POST)
+        call, answer = inbound.call_inbound_start(tracking_number=number, params=request.POST)
     except Exception:
         logger.exception("inbound call %s to %s failed; ringing the destination", request.POST.get("CallSid"), dialed)
         try:
@@ -115,17 +118,17 @@ def flow(request: HttpRequest) -> HttpResponse:
     call: Call | None = None
     try:
         with transaction.atomic():
-            call = services.call_for_callback(_call_param(request), request.POST.get("CallSid"))
+            call = lookups.call_for_callback(_call_param(request), request.POST.get("CallSid"))
             if call is None:
                 logger.warning("flow callback for unknown call %s", _call_param(request))
                 response = VoiceResponse()
                 response.hangup()
                 return twiml(str(response))
             if event == "challenge":
-                return twiml(services.call_challenge_answer(call=call, digits=request.POST.get("Digits", "")))
+                return twiml(inbound.call_challenge_answer(call=call, digits=request.POST.get("Digits", "")))
             if event == "outbound":
-                return twiml(services.outbound_dial_finished(call=call, params=request.POST))
-            answer = services.call_flow_continue(
+                return twiml(outbound.outbound_dial_finished(call=call, params=request.POST))
+            answer = inbound.call_flow_continue(
                 call=call, event=event, step_id=step_id, params=request.POST, attempt=_attempt(request)
             )
             return twiml(answer)
@@ -156,7 +159,7 @@ def whisper(request: HttpRequest) -> HttpResponse:
         if call is None:
             return twiml(str(VoiceResponse()))
         if request.GET.get("leg") == "customer":
-            return twiml(services.outbound_greeting_twiml(call=call))
+            return twiml(outbound.outbound_greeting_twiml(call=call))
         if call.tracker is None:
             return twiml(str(VoiceResponse()))
         return twiml(whisper_twiml(call, call.tracker, request.GET.get("step")))
@@ -171,7 +174,7 @@ def _callback(handler: Callable[[Call, HttpRequest], None]) -> Callable[[HttpReq
     @wraps(handler)
     def view(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
-            call = services.call_for_callback(_call_param(request), request.POST.get("CallSid"))
+            call = lookups.call_for_callback(_call_param(request), request.POST.get("CallSid"))
             if call is None:
                 logger.warning("%s callback for unknown call %s", handler.__name__, request.POST.get("CallSid"))
                 return no_content()
@@ -183,26 +186,26 @@ def _callback(handler: Callable[[Call, HttpRequest], None]) -> Callable[[HttpReq
 
 @_callback
 def dial_status(call: Call, request: HttpRequest) -> None:
-    services.call_leg_status(call=call, params=request.POST)
+    callbacks.call_leg_status(call=call, params=request.POST)
 
 
 @_callback
 def status(call: Call, request: HttpRequest) -> None:
-    services.call_status_update(call=call, params=request.POST)
+    callbacks.call_status_update(call=call, params=request.POST)
 
 
 @_callback
 def recording(call: Call, request: HttpRequest) -> None:
-    services.call_recording_attach(call=call, params=request.POST, kind=request.GET.get("kind", "call"))
+    callbacks.call_recording_attach(call=call, params=request.POST, kind=request.GET.get("kind", "call"))
 
 
 @_callback
 def transcription(call: Call, request: HttpRequest) -> None:
-    services.call_transcription_attach(call=call, params=request.POST)
+    callbacks.call_transcription_attach(call=call, params=request.POST)
 
 
 @twilio_webhook
-def outbound(request: HttpRequest) -> HttpResponse:
+def outbound_answered(request: HttpRequest) -> HttpResponse:
     """The business phone answered an outbound call: now ring the customer."""
     call = Call.objects.filter(public_id=_call_param(request), direction=Call.Direction.OUTBOUND).first()
     if call is None:
@@ -210,20 +213,20 @@ def outbound(request: HttpRequest) -> HttpResponse:
         response.say("This call can no longer be connected. Goodbye.")
         response.hangup()
         return twiml(str(response))
-    return twiml(services.outbound_twiml(call=call))
+    return twiml(outbound.outbound_twiml(call=call))
 
 
 @twilio_webhook
 def sms(request: HttpRequest) -> HttpResponse:
     """A text to one of our numbers. Twilio answers STOP/START itself on long codes, so
     the reply is empty."""
-    services.text_message_receive(params=request.POST)
+    texts.text_message_receive(params=request.POST)
     return HttpResponse(str(MessagingResponse()), content_type="text/xml")
 
 
 @twilio_webhook
 def sms_status(request: HttpRequest) -> HttpResponse:
-    services.text_message_status(params=request.POST)
+    texts.text_message_status(params=request.POST)
     return no_content()
 
 

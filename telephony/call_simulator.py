@@ -150,36 +150,44 @@ class CallSimulator:
         except ET.ParseError as exc:
             raise SimulatorError(f"not TwiML: {document[:200]}") from exc
         for verb in root:
-            tag = verb.tag
-            if tag in ("Say", "Play", "Pause"):
-                self.answered_by_twilio = True
-                continue
-            if tag == "Reject":
-                self.call.final_status = "busy"
-                return None, current_url
-            if tag == "Hangup":
-                return None, current_url
-            if tag == "Redirect":
-                target = urljoin(current_url, (verb.text or "").strip())
-                return self.post(target, self.call_params()).body, target
-            if tag == "Gather":
-                self.answered_by_twilio = True
-                if self.digits:
-                    digit = self.digits.pop(0)
-                    target = urljoin(current_url, verb.get("action") or current_url)
-                    self.echo(f"  (caller presses {digit})")
-                    return self.post(target, self.call_params(Digits=digit)).body, target
-                self.echo("  (caller presses nothing)")
-                continue
-            if tag == "Dial":
-                result = self.dial(verb, current_url)
-                if result is not None:
-                    return result
-                continue
-            if tag == "Record":
-                self.answered_by_twilio = True
-                return self.record(verb, current_url)
+            outcome = self.follow(verb, current_url)
+            if outcome is not None:
+                return outcome
         return None, current_url
+
+    def follow(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
+        """Run one verb. Returns where the call goes next (the next document, if Twilio would
+        fetch one, and its URL) when the verb ends this document, None to go on with it."""
+        tag = verb.tag
+        if tag in ("Say", "Play", "Pause"):
+            self.answered_by_twilio = True
+            return None
+        if tag == "Reject":
+            self.call.final_status = "busy"
+            return None, current_url
+        if tag == "Hangup":
+            return None, current_url
+        if tag == "Redirect":
+            target = urljoin(current_url, (verb.text or "").strip())
+            return self.post(target, self.call_params()).body, target
+        if tag == "Gather":
+            return self.gather(verb, current_url)
+        if tag == "Dial":
+            return self.dial(verb, current_url)
+        if tag == "Record":
+            self.answered_by_twilio = True
+            return self.record(verb, current_url)
+        return None
+
+    def gather(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
+        self.answered_by_twilio = True
+        if not self.digits:
+            self.echo("  (caller presses nothing)")
+            return None
+        digit = self.digits.pop(0)
+        target = urljoin(current_url, verb.get("action") or current_url)
+        self.echo(f"  (caller presses {digit})")
+        return self.post(target, self.call_params(Digits=digit)).body, target
 
     def dial(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
         numbers = verb.findall("Number")

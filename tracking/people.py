@@ -1,4 +1,10 @@
-"""Leads: the person behind a phone number, created on first contact by a call or a form."""
+"""Leads (``Person``): the customer behind calls, texts and form submissions of a company.
+
+A lead is found by phone number first (calls and texts know nothing else), then by
+email; on first contact it is created. Two first contacts from the same number may
+arrive together (a call and a form, two calls): the unique (company, phone) index
+decides, and the loser reads the winner's row.
+"""
 
 from __future__ import annotations
 
@@ -54,4 +60,29 @@ def person_insert(*, account_id: int, company_id: int, phone_number: str, name: 
         return Person.objects.get(company_id=company_id, phone_number=phone_number)
     person.pk = row[0]
     person._state.adding = False
+    return person
+
+
+def person_for_contact(*, account_id: int, company_id: int, phone: str, email: str, name: str) -> Person | None:
+    """The lead a form's contact details name: found by phone, else by email, else created
+    (None without either). A name or email the lead lacks is filled in from the form."""
+    if not (phone or email):
+        return None
+    person = Person.objects.filter(company_id=company_id, phone_number=phone).first() if phone else None
+    if person is None and email:
+        person = Person.objects.filter(company_id=company_id, email__iexact=email).first()
+    if person is None and not phone:
+        return Person.objects.create(account_id=account_id, company_id=company_id, email=email, name=name)
+    if person is None:
+        # Looked up above; race-safe against a call or another form creating it right now.
+        person = person_insert(account_id=account_id, company_id=company_id, phone_number=phone, name=name, email=email)
+    changed = []
+    if email and not person.email:
+        person.email = email
+        changed.append("email")
+    if name and not person.name:
+        person.name = name
+        changed.append("name")
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
     return person

@@ -19,6 +19,7 @@ from django.db import transaction
 from phonenumbers import geocoder
 
 from telephony.carrier import AvailableNumber, NumberUnavailable, PurchasedNumber
+from telephony.links import public_url
 from telephony.models import SimulatedCarrierRequest
 from tracking.models import TrackingNumber
 
@@ -172,8 +173,6 @@ class SimulatedCarrier:
 
 
 def _number_urls() -> dict[str, str]:
-    from telephony.links import public_url
-
     return {
         "VoiceUrl": public_url("telephony:twilio-voice"),
         "StatusCallback": public_url("telephony:twilio-status"),
