@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account, Company, User
 from accounts.services import api_key_create
-from tracking.visits import visits_writer
+from tracking.visit_log import visits_writer
 
 
 @pytest.fixture(autouse=True)

@@ -17,30 +17,25 @@ is answered once committed. Buffered page views are written in bulk by a worker
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
-from django.db.models.functions import Least
+from django.db import connection
 
 from accounts.models import Company
-from callrail.db import prepared_cursor
-from callrail.group_commit import GroupCommit
 from callrail.redis import get_redis
-from tracking import pools
+from tracking import pools, visit_log
 from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
 from tracking.config_cache import CompanyConfig, TrackerConfig, company_config_forget
-from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
-from tracking.signals import pool_exhausted
+from tracking.models import NumberAssignment, VisitorSession
+from tracking.visit_log import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -95,15 +90,6 @@ class VisitAnswer:
     first_touch: dict[str, str] | None = None  # set when the visit inherits an earlier one
     debug: list[str] | None = None
     flush: list[str] = field(default_factory=list)  # page-view buffers a worker should write now
-
-
-@dataclass
-class _Outcome:
-    tracker: TrackerConfig
-    status: str  # ok | held | new | exhausted | limited
-    number: str = ""
-    first_exhaustion: bool = False
-    count_exhaustion: bool = False
 
 
 @lru_cache(maxsize=2048)
@@ -198,13 +184,13 @@ def _page_view_entry(config: CompanyConfig, report: VisitReport, now: float) -> 
 
 def _renewals(
     scopes: list[TrackerConfig], touched: list[pools.Touch], answer: VisitAnswer
-) -> tuple[dict[str, _Outcome], list[TrackerConfig]]:
+) -> tuple[dict[str, Outcome], list[TrackerConfig]]:
     """The holds renewed in Redis, and the trackers whose logged expiry is due to be extended."""
-    outcomes: dict[str, _Outcome] = {}
+    outcomes: dict[str, Outcome] = {}
     extend: list[TrackerConfig] = []
     for tracker, result in zip(scopes, touched, strict=True):
         if result.status == "ok":
-            outcomes[tracker.public_id] = _Outcome(tracker, "ok", result.number)
+            outcomes[tracker.public_id] = Outcome(tracker, "ok", result.number)
             if result.extend_log:
                 extend.append(tracker)
             if result.flush_page_views:
@@ -219,7 +205,7 @@ def _allocate_missing(
     scopes: list[TrackerConfig],
     page_view: str,
     page_view_buffered: bool,
-    outcomes: dict[str, _Outcome],
+    outcomes: dict[str, Outcome],
     answer: VisitAnswer,
     now: float,
 ) -> bool:
@@ -232,20 +218,20 @@ def _allocate_missing(
         page_view_buffered = page_view_buffered or buffer_here
         if got.flush_page_views:
             answer.flush.append(tracker.public_id)
-        outcomes[tracker.public_id] = _Outcome(
+        outcomes[tracker.public_id] = Outcome(
             tracker, got.status, got.number, got.first_exhaustion, got.count_exhaustion
         )
     return page_view_buffered
 
 
-def _release_new_holds(client: redis.Redis, report: VisitReport, outcomes: dict[str, _Outcome]) -> None:
+def _release_new_holds(client: redis.Redis, report: VisitReport, outcomes: dict[str, Outcome]) -> None:
     """Give back the numbers this visit was just given: its rows could not be written."""
     for outcome in outcomes.values():
         if outcome.status == "new":
             pools.release(client, scope=outcome.tracker.public_id, session_key=report.session_key)
 
 
-def _numbers_shown(matches: dict[str, Match], outcomes: dict[str, _Outcome]) -> dict[str, str]:
+def _numbers_shown(matches: dict[str, Match], outcomes: dict[str, Outcome]) -> dict[str, str]:
     """Swap target -> the number to show, for the targets that get one."""
     numbers = {}
     for target, match in matches.items():
@@ -333,7 +319,7 @@ def _touch_all(
     ]
 
 
-def _number_shown(tracker: TrackerConfig, outcome: _Outcome | None) -> str:
+def _number_shown(tracker: TrackerConfig, outcome: Outcome | None) -> str:
     if not tracker.is_pool:
         return tracker.source_number
     if outcome is None:
@@ -403,7 +389,7 @@ def _record(
     visit: Visit,
     touch: Touch,
     scopes: list[TrackerConfig],
-    outcomes: dict[str, _Outcome],
+    outcomes: dict[str, Outcome],
     now: float,
     log_page_view: bool,
 ) -> None:
@@ -416,211 +402,11 @@ def _record(
     exhausted = [o for o in outcomes.values() if o.status == "exhausted" and o.count_exhaustion]
     first_exhausted = [o for o in exhausted if o.first_exhaustion]
     if connection.vendor == "postgresql" and not first_exhausted:
-        _record_postgresql(fields, report, new, held, exhausted, at, log_page_view)
+        visit_log.record_postgresql(fields, report, new, held, exhausted, at, log_page_view)
     else:
-        _record_orm(fields, report, new, held, exhausted, at, log_page_view)
+        visit_log.record_orm(fields, report, new, held, exhausted, at, log_page_view)
     if first_exhausted:
         company_config_forget(company_pk=config.id)
-
-
-_UPSERT_COLUMNS = (
-    "account_id",
-    "company_id",
-    "tracker_id",
-    "visitor_id",
-    "session_key",
-    "landing_url",
-    "referrer_url",
-    "last_url",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "gclid",
-    "fbclid",
-    "msclkid",
-    "cookies",
-    "keywords",
-    "device_type",
-    "user_agent",
-    "ip_address",
-    "source",
-    "medium",
-)
-
-# The durable write of the slow path, for one visit or for many at once (group
-# commit, below): ONE statement upserts the sessions and appends their holds to
-# the assignment log. A new hold only appends (the number's earlier rows are
-# superseded by it); ``moved`` ends the session's older hold in the same pool,
-# ``extended`` pushes the expiry of holds it kept. The visits travel as one JSON
-# document (one parameter, however many visits), and only the parts the visits
-# need are included.
-_VISITS_SQL = """
-WITH v AS (
-    SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(
-        session jsonb, at timestamptz, pv_url text, pv_referrer text,
-        moved boolean, opened jsonb, held jsonb, exhausted jsonb
-    )
-), s AS (
-    INSERT INTO tracking_visitorsession (created_at, updated_at, last_seen_at, {columns})
-    SELECT v.at, v.at, v.at, {values}
-    FROM v, jsonb_populate_record(NULL::tracking_visitorsession, v.session) AS r
-    ON CONFLICT (company_id, session_key) DO UPDATE
-        SET last_seen_at = EXCLUDED.last_seen_at, last_url = EXCLUDED.last_url, updated_at = EXCLUDED.updated_at
-    RETURNING id, account_id, company_id, session_key
-), sv AS (
-    SELECT s.id, s.account_id, v.* FROM v
-    JOIN s ON s.company_id = (v.session->>'company_id')::bigint AND s.session_key = v.session->>'session_key'
-)""".format(columns=", ".join(_UPSERT_COLUMNS), values=", ".join(f"r.{c}" for c in _UPSERT_COLUMNS))
-_PARTS = {
-    "page_view": """pv AS (
-    INSERT INTO tracking_pageview (account_id, session_id, page_url, referrer_url, created_at)
-    SELECT sv.account_id, sv.id, sv.pv_url, sv.pv_referrer, sv.at FROM sv WHERE sv.pv_url IS NOT NULL
-)""",
-    "moved": """moved AS (
-    UPDATE tracking_numberassignment a SET ended_at = LEAST(a.expires_at, sv.at)
-    FROM sv, jsonb_to_recordset(sv.opened) AS x(t bigint, n bigint)
-    WHERE sv.moved AND a.session_id = sv.id AND a.ended_at IS NULL AND a.tracker_id = x.t AND a.tracking_number_id <> x.n
-)""",
-    "opened": """opened AS (
-    INSERT INTO tracking_numberassignment (account_id, tracker_id, tracking_number_id, session_id, started_at, expires_at)
-    SELECT sv.account_id, x.t, x.n, sv.id, sv.at, x.e
-    FROM sv, jsonb_to_recordset(sv.opened) AS x(t bigint, n bigint, e timestamptz)
-)""",
-    "extended": """extended AS (
-    UPDATE tracking_numberassignment a SET expires_at = GREATEST(a.expires_at, x.e)
-    FROM sv, jsonb_to_recordset(sv.held) AS x(n bigint, e timestamptz)
-    WHERE a.session_id = sv.id AND a.ended_at IS NULL AND a.tracking_number_id = x.n
-)""",
-    "exhausted": """exhausted AS (
-    UPDATE tracking_tracker t SET exhaustion_count = t.exhaustion_count + x.n, last_exhausted_at = x.at
-    FROM (
-        SELECT e.value::bigint AS id, count(*) AS n, max(v.at) AS at
-        FROM v, jsonb_array_elements_text(v.exhausted) AS e GROUP BY 1
-    ) AS x
-    WHERE t.id = x.id
-)""",
-}
-
-
-@cache
-def _visits_sql(parts: tuple[str, ...]) -> str:
-    return _VISITS_SQL + "".join(", " + _PARTS[part] for part in parts) + "\nSELECT count(*) FROM sv"
-
-
-def _expiry(outcome: _Outcome, at: datetime) -> datetime:
-    return at + timedelta(seconds=outcome.tracker.session_timeout)
-
-
-def visits_write(rows: list[dict[str, Any]]) -> None:
-    """Write the durable rows of these visits (``_record_postgresql``'s) in one statement."""
-    parts = tuple(
-        part
-        for part, key in (
-            ("page_view", "pv_url"),
-            ("moved", "moved"),
-            ("opened", "opened"),
-            ("extended", "held"),
-            ("exhausted", "exhausted"),
-        )
-        if any(row[key] for row in rows)
-    )
-    # A prepared statement per shape: PostgreSQL does not parse and plan it again.
-    with prepared_cursor() as cursor:
-        cursor.execute(_visits_sql(parts), [json.dumps(rows)])
-
-
-# New visits arriving together in a web process share one statement and one commit.
-visits_writer = GroupCommit(
-    "dni-visits-writer",
-    visits_write,
-    key=lambda row: (row["session"]["company_id"], row["session"]["session_key"]),
-)
-
-
-def _record_postgresql(
-    fields: dict[str, Any],
-    report: VisitReport,
-    new: list[_Outcome],
-    held: list[_Outcome],
-    exhausted: list[_Outcome],
-    at: datetime,
-    log_page_view: bool,
-) -> None:
-    row = {
-        "session": fields,
-        "at": at.isoformat(),
-        "pv_url": report.page_url[:4000] if log_page_view else None,
-        "pv_referrer": report.page_referrer[:4000],
-        # A brand-new session has no older hold to end.
-        "moved": bool(new) and not report.first_contact,
-        "opened": [{"t": o.tracker.id, "n": o.tracker.numbers[o.number], "e": _expiry(o, at).isoformat()} for o in new],
-        "held": [{"n": o.tracker.numbers[o.number], "e": _expiry(o, at).isoformat()} for o in held],
-        "exhausted": [o.tracker.id for o in exhausted],
-    }
-    if connection.in_atomic_block or not settings.DNI_GROUP_COMMIT:
-        # Inside a transaction the write belongs to it (and must see its rows).
-        visits_write([row])
-    else:
-        visits_writer.submit(row)
-
-
-@transaction.atomic
-def _record_orm(
-    fields: dict[str, Any],
-    report: VisitReport,
-    new: list[_Outcome],
-    held: list[_Outcome],
-    exhausted: list[_Outcome],
-    at: datetime,
-    log_page_view: bool,
-) -> None:
-    """The same write for other databases (SQLite in the embedded default), and when the
-    ``pool_exhausted`` event must be sent inside the transaction."""
-    defaults = {k: v for k, v in fields.items() if k not in ("company_id", "session_key")}
-    session, created = VisitorSession.objects.get_or_create(
-        company_id=fields["company_id"],
-        session_key=fields["session_key"],
-        defaults={**defaults, "last_seen_at": at},
-    )
-    if not created:
-        VisitorSession.objects.filter(pk=session.pk).update(last_seen_at=at, last_url=fields["last_url"], updated_at=at)
-    if log_page_view:
-        PageView.objects.create(
-            account_id=fields["account_id"],
-            session=session,
-            page_url=report.page_url[:4000],
-            referrer_url=report.page_referrer[:4000],
-            created_at=at,
-        )
-    for outcome in new:
-        number_id = outcome.tracker.numbers[outcome.number]
-        NumberAssignment.objects.filter(ended_at__isnull=True, tracker_id=outcome.tracker.id, session=session).update(
-            ended_at=Least("expires_at", at)
-        )
-        NumberAssignment.objects.create(
-            account_id=fields["account_id"],
-            tracker_id=outcome.tracker.id,
-            tracking_number_id=number_id,
-            session=session,
-            started_at=at,
-            expires_at=_expiry(outcome, at),
-        )
-    for outcome in held:
-        NumberAssignment.objects.filter(
-            ended_at__isnull=True,
-            tracking_number_id=outcome.tracker.numbers[outcome.number],
-            session=session,
-            expires_at__lt=_expiry(outcome, at),
-        ).update(expires_at=_expiry(outcome, at))
-    for outcome in exhausted:
-        Tracker.objects.filter(pk=outcome.tracker.id).update(
-            exhaustion_count=F("exhaustion_count") + 1, last_exhausted_at=at
-        )
-        if outcome.first_exhaustion:
-            tracker = Tracker.objects.get(pk=outcome.tracker.id)
-            pool_exhausted.send(sender=Tracker, tracker=tracker)
 
 
 def _extend_log(config: CompanyConfig, report: VisitReport, trackers: list[TrackerConfig], now: float) -> None:
@@ -636,7 +422,7 @@ def _extend_log(config: CompanyConfig, report: VisitReport, trackers: list[Track
 
 
 def _debug(
-    touch: Touch, visit: Visit, matches: dict[str, Match], outcomes: dict[str, _Outcome], numbers: dict[str, str]
+    touch: Touch, visit: Visit, matches: dict[str, Match], outcomes: dict[str, Outcome], numbers: dict[str, str]
 ) -> list[str]:
     """What ``?calltrk_debug=1`` prints in the site owner's console, one line each."""
     lines = [

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from tracking import pools, visits
+from tracking import pools, visit_log
 from tracking.models import NumberAssignment
 from tracking.tests.factories import dni_config, session_tracker
 from tracking.visits import VisitReport, visit_report
@@ -120,7 +120,7 @@ def test_new_visits_arriving_together_share_a_write(company, monkeypatch):
     """Group commit: while the writer is busy, new visits queue up and go in one statement;
     each visitor is answered only once their rows are in the database."""
     tracker = session_tracker(company=company, size=POOL)
-    writer = visits.visits_writer
+    writer = visit_log.visits_writer
     written = writer.write
     batches: list[int] = []
     first = threading.Event()
@@ -171,7 +171,7 @@ def test_a_database_that_fails_the_shared_write_leaves_nothing_half_done(company
     def down(rows):
         raise OperationalError("the database is gone")
 
-    monkeypatch.setattr(visits.visits_writer, "write", down)
+    monkeypatch.setattr(visit_log.visits_writer, "write", down)
     key = uuid.uuid4().hex
     response = client.post(
         f"/dni/{company.public_id}/session",

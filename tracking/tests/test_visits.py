@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db.models import F
 
-from tracking import visits
+from tracking import visit_log, visits
 from tracking.attribution import session_for_number
 from tracking.models import NumberAssignment, PageView, VisitorSession
 from tracking.page_views import page_views_flush
@@ -21,7 +21,7 @@ UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
 @pytest.fixture(params=["postgresql", "orm"])
 def write_path(request, monkeypatch):
     if request.param == "orm":
-        monkeypatch.setattr(visits, "_record_postgresql", visits._record_orm)
+        monkeypatch.setattr(visit_log, "record_postgresql", visit_log.record_orm)
     return request.param
 
 
@@ -180,9 +180,9 @@ def test_visits_written_together_come_out_as_if_written_one_by_one(company):
         }
 
     # Two sessions already holding numbers, written alone.
-    visits.visits_write([row("moving", start, opened=[n2])])
-    visits.visits_write([row("staying", start, opened=[n3])])
-    visits.visits_write(
+    visit_log.visits_write([row("moving", start, opened=[n2])])
+    visit_log.visits_write([row("staying", start, opened=[n3])])
+    visit_log.visits_write(
         [
             row("new", later, opened=[n1], page="https://shop.example/landing"),
             row("moving", later, opened=[n4], moved=True),
