@@ -24,7 +24,7 @@ def customer_number() -> str:
     return f"+1404{random.randint(2000000, 9999999)}"
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -34,7 +34,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
 
 
-class CallFactory(factory.django.DjangoModelFactory):
+class CallFactory(factory.django.DjangoModelFactory[Call]):
     class Meta:
         model = Call
 
@@ -53,7 +53,7 @@ class CallFactory(factory.django.DjangoModelFactory):
     customer_country = "US"
 
 
-class PageViewFactory(factory.django.DjangoModelFactory):
+class PageViewFactory(factory.django.DjangoModelFactory[PageView]):
     class Meta:
         model = PageView
 
@@ -62,7 +62,7 @@ class PageViewFactory(factory.django.DjangoModelFactory):
     page_url = factory.Sequence(lambda n: f"https://example.com/page-{n}")
 
 
-class FormSubmissionFactory(factory.django.DjangoModelFactory):
+class FormSubmissionFactory(factory.django.DjangoModelFactory[FormSubmission]):
     class Meta:
         model = FormSubmission
 
@@ -77,7 +77,7 @@ class FormSubmissionFactory(factory.django.DjangoModelFactory):
     source = "google_paid"
 
 
-class TextConversationFactory(factory.django.DjangoModelFactory):
+class TextConversationFactory(factory.django.DjangoModelFactory[TextConversation]):
     class Meta:
         model = TextConversation
 
@@ -91,7 +91,7 @@ class TextConversationFactory(factory.django.DjangoModelFactory):
     last_message_at = factory.LazyFunction(timezone.now)
 
 
-class TextMessageFactory(factory.django.DjangoModelFactory):
+class TextMessageFactory(factory.django.DjangoModelFactory[TextMessage]):
     class Meta:
         model = TextMessage
 
