@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from callrail.deferred.services import enqueue_or_skip
 from tracking.forms_capture import FormCapture, form_submission_capture
 from tracking.selectors import CompanyConfig, company_config
 from tracking.tasks import page_views_flush_task
@@ -181,7 +182,8 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
     if answer.debug is not None:
         body["debug"] = answer.debug
     # Buffered page views are written by a worker, never on a visitor's request.
-    after = [lambda scope=scope: page_views_flush_task.delay(scope) for scope in answer.flush]
+    # If the broker is down the buffer waits for the periodic flush (dni-page-views-flush).
+    after = [lambda scope=scope: enqueue_or_skip(page_views_flush_task, scope) for scope in answer.flush]
     return DniResponse(body, after=after)
 
 
