@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from tracking.tests.browser import browser  # noqa: F401 - fixture
+from tracking.tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,26 @@ def test_the_dni_endpoint_stays_cross_origin_and_skips_the_page_headers(client, 
     assert swap.status_code == 200
 
 
+@pytest.fixture
+def browser():
+    # Its own short-lived Playwright (the swap.js tests keep a session-wide one of their own,
+    # and two cannot be open at once).
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return User.objects.create_superuser(email="root@example.com", password="pw-123456")
+
+
 @pytest.mark.browser
-def test_no_page_breaks_its_policy_in_a_browser(browser, live_server, demo):  # noqa: F811
-    User.objects.create_superuser(email="root@example.com", password="pw-123456")
+def test_no_page_breaks_its_policy_in_a_browser(live_server, demo, operator, browser):
+    # (Database rows are made by the fixtures before Playwright's event loop starts in this thread.)
     context = browser.new_context()
     page = context.new_page()
     violations: list[str] = []
