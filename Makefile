@@ -45,10 +45,10 @@ fmt: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 migrate: $(VENV)/.installed
-	DEBUG=true $(PY) manage.py migrate
+	$(PY) manage.py migrate
 
 shell: $(VENV)/.installed
-	DEBUG=true $(PY) manage.py shell
+	$(PY) manage.py shell
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles dashboard/static/vendor

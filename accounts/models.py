@@ -54,10 +54,10 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        """The platform operator (``/admin/``): in an account of their own, so that no
+        customer's account has a member who sees every account."""
         if "account" not in extra:
-            extra["account"] = Account.objects.order_by("created_at").first() or Account.objects.create(
-                name="Default account"
-            )
+            extra["account"] = Account.objects.create(name="Platform operator")
         extra.setdefault("role", User.Role.ADMIN)
         extra.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **extra)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account, ApiKey, Company, Tag, User
 from accounts.tasks import user_invitation_send as user_invitation_send_task
+from callrail.deferred.services import enqueue_or_defer_on_commit
 
 
 @transaction.atomic
@@ -40,15 +41,15 @@ class Bootstrap:
 def admin_bootstrap(*, email: str, password: str, account_name: str) -> Bootstrap:
     """Create the account and its admin if missing, and always a fresh API key.
 
-    Idempotent on the email address, so operators can run it on every deploy.
+    Idempotent on the email address, so operators can run it on every deploy. The admin
+    runs their account (dashboard, API); they are no Django staff: ``/admin/`` shows every
+    account's rows and belongs to the platform operator (``createsuperuser``).
     """
     user = User.objects.select_related("account").filter(email=email.lower()).first()
     created = user is None
     if user is None:
         account = Account.objects.create(name=account_name)
-        user = User.objects.create_user(
-            email=email, password=password, account=account, role=User.Role.ADMIN, is_staff=True, is_superuser=True
-        )
+        user = User.objects.create_user(email=email, password=password, account=account, role=User.Role.ADMIN)
     _, plain = api_key_create(user=user, name="bootstrap")
     return Bootstrap(account=user.account, user=user, api_key=plain, created=created)
 
@@ -232,8 +233,8 @@ def user_invite(
     user.save(update_fields=["accepted"])
     if role != User.Role.ADMIN:
         user.companies.set(companies)
-    # Celery's Django fixup makes every task a DjangoTask; the stubs type shared_task as a plain Task.
-    user_invitation_send_task.delay_on_commit(user.pk)  # type: ignore[attr-defined]
+    # Kept in the database if the broker is down: the invitation is sent late, never lost.
+    enqueue_or_defer_on_commit(user_invitation_send_task, user.pk)
     return user
 
 

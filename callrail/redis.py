@@ -1,17 +1,101 @@
 """Redis clients from REDIS_URL (read at first use): one connection pool per process, and a
-client per thread holding one connection of that pool."""
+client per thread holding one connection of that pool.
 
+Redis sits on request paths (the DNI endpoints, the voice webhook's attribution, rate
+limits), so every client waits at most ``REDIS_TIMEOUT`` for a connection or a reply.
+A Redis that hangs (a stopped process, a full network buffer) would otherwise hold a web
+thread for as long as it hangs, and a handful of such requests would take every thread
+the voice webhook needs. After a timeout or a refused connection the process stops
+trying for ``REDIS_RETRY_AFTER`` seconds (``RedisUnavailable`` at once), so a dead Redis
+costs one timeout per process and period, not one per command.
+"""
+
+from __future__ import annotations
+
+import logging
 import os
 import threading
+import time
 from functools import cache
+from typing import Any
 
 import redis
 from django.conf import settings
 
+logger = logging.getLogger(__name__)
+
+
+class RedisUnavailable(redis.ConnectionError):
+    """Raised without a round trip while Redis is considered down (a ``redis.ConnectionError``,
+    so callers that handle an unreachable Redis handle this too)."""
+
+
+class Breaker:
+    """Process-wide memory that one Redis URL failed recently."""
+
+    def __init__(self) -> None:
+        self._open_until: dict[str, float] = {}
+
+    def check(self, url: str) -> None:
+        until = self._open_until.get(url)
+        if until is not None and time.monotonic() < until:
+            raise RedisUnavailable(f"Redis failed less than {settings.REDIS_RETRY_AFTER:g}s ago; not retried yet.")
+
+    def trip(self, url: str, exc: BaseException) -> None:
+        if url not in self._open_until or time.monotonic() >= self._open_until[url]:
+            logger.warning(
+                "Redis unavailable (%s); retrying in %gs", exc.__class__.__name__, settings.REDIS_RETRY_AFTER
+            )
+        self._open_until[url] = time.monotonic() + settings.REDIS_RETRY_AFTER
+
+    def reset(self, url: str | None = None) -> None:
+        if url is None:
+            self._open_until.clear()
+        else:
+            self._open_until.pop(url, None)
+
+    def is_open(self, url: str) -> bool:
+        until = self._open_until.get(url)
+        return until is not None and time.monotonic() < until
+
+
+breaker = Breaker()
+_FAILURES = (redis.ConnectionError, redis.TimeoutError)
+
+
+class GuardedRedis(redis.Redis):
+    """A client that fails fast while its server is known to be down (see the module docstring)."""
+
+    def __init__(self, *args: Any, url: str, **kwargs: Any) -> None:
+        self.url = url
+        breaker.check(url)
+        try:
+            # A single-connection client connects here.
+            super().__init__(*args, **kwargs)
+        except _FAILURES as exc:
+            if not isinstance(exc, RedisUnavailable):
+                breaker.trip(url, exc)
+            raise
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        breaker.check(self.url)
+        try:
+            return super().execute_command(*args, **options)
+        except _FAILURES as exc:
+            breaker.trip(self.url, exc)
+            raise
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> redis.client.Pipeline:
+        breaker.check(self.url)
+        return super().pipeline(transaction=transaction, shard_hint=shard_hint)
+
 
 @cache
-def _pool(url: str) -> redis.ConnectionPool:
-    return redis.ConnectionPool.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
+def _pool(url: str, timeout: float, connect_timeout: float) -> redis.ConnectionPool:
+    # No retries on timeouts: the caller has a fallback and cannot wait for a second try.
+    return redis.ConnectionPool.from_url(
+        url, socket_timeout=timeout, socket_connect_timeout=connect_timeout, health_check_interval=30
+    )
 
 
 _local = threading.local()
@@ -24,10 +108,12 @@ def get_redis() -> redis.Redis:
     command's round trip (redis-py checks the borrow's arguments every time), so
     each thread keeps one. The client is still safe to share: a lock guards its
     connection. Rebuilt in a forked child, which must not use its parent's socket.
+    Raises ``redis.ConnectionError`` (``RedisUnavailable``) when Redis is down.
     """
     url = settings.REDIS_URL
     client = getattr(_local, "client", None)
     if client is None or _local.key != (os.getpid(), url):
-        client = redis.Redis(connection_pool=_pool(url), single_connection_client=True)
+        pool = _pool(url, settings.REDIS_TIMEOUT, settings.REDIS_CONNECT_TIMEOUT)
+        client = GuardedRedis(connection_pool=pool, single_connection_client=True, url=url)
         _local.client, _local.key = client, (os.getpid(), url)
     return client

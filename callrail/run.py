@@ -5,7 +5,8 @@
     python -m callrail.run worker   # Celery worker (compose `worker`)
     python -m callrail.run beat     # Celery beat (compose `beat`)
 
-``all`` runs until Ctrl-C (or SIGTERM) and stops every process it started.
+``all`` runs until Ctrl-C (or SIGTERM) and stops every process it started; until then it
+restarts any of them that exits (with a backoff while it keeps failing).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,9 +117,62 @@ def beat_command() -> list[str]:
     ]
 
 
-def supervise(commands: dict[str, list[str]], on_stop: list) -> int:
-    """Run the commands until one exits or we are told to stop; then stop them all."""
-    processes = {name: subprocess.Popen(cmd, cwd=BASE_DIR) for name, cmd in commands.items()}
+@dataclass
+class Service:
+    """One process under the supervisor: how to start it, and its restart state."""
+
+    name: str
+    start: Callable[[], subprocess.Popen]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    failures: int = 0
+    restart_at: float = 0.0
+
+
+# A process that ran this long before exiting is restarted at once, not after a backoff.
+STABLE_AFTER = 60.0
+MAX_BACKOFF = 30.0
+
+
+def log(message: str) -> None:
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} supervisor: {message}", file=sys.stderr, flush=True)
+
+
+def _start(service: Service) -> None:
+    try:
+        service.process = service.start()
+        service.started_at = time.monotonic()
+    except Exception as exc:  # e.g. redis-server refusing to start: retried like a crash
+        service.process = None
+        _schedule_restart(service, f"did not start ({exc})")
+
+
+def _schedule_restart(service: Service, why: str) -> None:
+    now = time.monotonic()
+    if service.started_at and now - service.started_at >= STABLE_AFTER:
+        service.failures = 0
+    service.failures += 1
+    delay = min(MAX_BACKOFF, 2.0 ** (service.failures - 1))
+    service.restart_at = now + delay
+    log(f"{service.name} {why}; restarting in {delay:g}s (failure {service.failures} in a row)")
+
+
+def _stop(process: subprocess.Popen, deadline: float) -> None:
+    try:
+        process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def supervise(services: list[Service], on_stop: list[Callable[[], None]]) -> int:
+    """Run the services until told to stop (Ctrl-C, SIGTERM), restarting any that exits.
+
+    A crashed Redis, worker or beat must not take the web server down with it: calls keep
+    being answered from the database meanwhile. Restarts back off (1 s doubling to 30 s)
+    while a process keeps failing, and each is logged. On stop, processes end in reverse
+    order of start (the web server first, Redis last).
+    """
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -126,30 +181,33 @@ def supervise(commands: dict[str, list[str]], on_stop: list) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    exit_code = 0
     try:
+        for service in services:
+            if service.process is None:
+                _start(service)
         while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; stopping.", file=sys.stderr)
-                    exit_code = process.returncode or 1
-                    stopping = True
+            now = time.monotonic()
+            for service in services:
+                if stopping:
                     break
+                if service.process is None:
+                    if now >= service.restart_at:
+                        log(f"starting {service.name} again")
+                        _start(service)
+                elif service.process.poll() is not None:
+                    code = service.process.returncode
+                    uptime = now - service.started_at
+                    service.process = None
+                    _schedule_restart(service, f"exited with {code} after {uptime:.0f}s")
             time.sleep(0.2)
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for process in processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        running = [s.process for s in reversed(services) if s.process is not None and s.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+            _stop(process, time.monotonic() + 15)
         for step in on_stop:
             step()
-    return exit_code
+    return 0
 
 
 def print_banner(demo: dict) -> None:
@@ -164,6 +222,7 @@ def print_banner(demo: dict) -> None:
         f"  API key           : {demo['api_key']}",
         f"  Try the API       : curl -H 'Authorization: Token token=\"{demo['api_key']}\"' {base}/v3/a.json",
         f"  API docs          : {base}/v3/docs",
+        f"  Operator's admin  : {base}/admin/ (for the platform operator: .venv/bin/python manage.py createsuperuser)",
         f"  Health            : {base}/healthz",
     ]
     for line in demo.get("extra_lines", []):
@@ -172,27 +231,55 @@ def print_banner(demo: dict) -> None:
     print("\n".join(lines), flush=True)
 
 
-def run_all() -> int:
-    os.environ.setdefault("DEBUG", "true")
-    port = os.environ.setdefault("PORT", "8000")
-    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
-    var = var_dir()
-    on_stop = []
-    if not os.environ.get("REDIS_URL"):
+def embedded_redis(var: Path) -> Callable[[], subprocess.Popen]:
+    """Start the embedded redis-server on var/redis.sock, appending to var/ (so a crash loses
+    at most a second of queued tasks and pool state)."""
+
+    def start() -> subprocess.Popen:
         from callrail.embedded import start_redis
 
-        redis_server = start_redis(var / "redis.sock", var / "redis.log")
-        os.environ["REDIS_URL"] = redis_server.url
-        on_stop.append(redis_server.stop)
+        return start_redis(var / "redis.sock", var / "redis.log", persist=True).process
+
+    return start
+
+
+def command(cmd: list[str]) -> Callable[[], subprocess.Popen]:
+    return lambda: subprocess.Popen(cmd, cwd=BASE_DIR)
+
+
+def run_all() -> int:
+    # DEBUG stays off unless asked for (DEBUG=true): errors show a plain page, not a traceback.
+    port = os.environ.setdefault("PORT", "8000")
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    # Whatever this run creates (database, logs, sockets) is readable by this user only.
+    os.umask(0o077)
+    var = var_dir()
+    from callrail.secrets import var_dir_private
+
+    var_dir_private(var)
+    services: list[Service] = []
+    if not os.environ.get("REDIS_URL"):
+        redis_service = Service("redis", embedded_redis(var))
+        redis_service.process = redis_service.start()
+        redis_service.started_at = time.monotonic()
+        os.environ["REDIS_URL"] = f"unix://{var / 'redis.sock'}"
+        services.append(redis_service)
     try:
         manage("migrate", "--noinput", "-v", "0")
         demo = json.loads(manage("seed_demo", "--json", capture=True).strip().splitlines()[-1])
         print_banner(demo)
     except BaseException:
-        for step in on_stop:
-            step()
+        for service in services:
+            if service.process is not None:
+                service.process.terminate()
+                _stop(service.process, time.monotonic() + 15)
         raise
-    return supervise({"worker": worker_command(), "beat": beat_command(), "web": gunicorn_command()}, on_stop)
+    services += [
+        Service("worker", command(worker_command())),
+        Service("beat", command(beat_command())),
+        Service("web", command(gunicorn_command())),
+    ]
+    return supervise(services, on_stop=[])
 
 
 def main() -> int:

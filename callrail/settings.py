@@ -4,10 +4,14 @@ Without any environment the project runs on the embedded default: SQLite and a
 redis-server on a Unix socket under ``VAR_DIR`` (see ``callrail/embedded.py``).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from callrail.secrets import var_dir_private, var_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,19 +38,29 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# The embedded default (make run): no DATABASE_URL, so SQLite under VAR_DIR.
+EMBEDDED = not env.str("DATABASE_URL", default="")
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not (EMBEDDED or DEBUG):
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
-
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
-if DEBUG:
-    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+    # Generated once and kept beside the embedded database (mode 0600), so `make run`, its
+    # workers and `manage.py` commands run beside it share one secret that is no constant
+    # of the source: the simulated carrier's signing token is derived from it.
+    SECRET_KEY = var_secret_key(VAR_DIR)
+if EMBEDDED:
+    # The SQLite database, Redis socket and credentials there are for this user only.
+    var_dir_private(VAR_DIR)
 
 # The absolute base URL Twilio and webhook receivers reach us on; also what
 # X-Twilio-Signature is computed against.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+_LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_LOCAL_HOSTS if (DEBUG or EMBEDDED) else [])
+if DEBUG:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -62,6 +76,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
+    "callrail.deferred",
     "accounts",
     "tracking",
     "telephony",
@@ -76,6 +93,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # The DNI endpoints are answered here; the middleware below is for everything else.
     "tracking.middleware.DniFastPath",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "callrail.urls"
@@ -100,6 +120,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ CSP_NONCE }} (also {{ request.csp_nonce }}) for an inline script that cannot be a file.
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -132,10 +154,22 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it counts failed sign-ins and refuses locked-out ones before a
+# password is checked (every authenticate() call that passes the request).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # The embedded default runs redis-server on this socket (callrail/embedded.py).
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = env.str("REDIS_URL", default=f"unix://{EMBEDDED_REDIS_SOCKET}")
+# Seconds any Redis command (and the Celery publish) waits to connect and for a reply: Redis
+# is on the DNI and voice paths, and a web thread must never wait on a hung Redis for long.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.5)
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+# After a failure, seconds a process answers "Redis unavailable" at once instead of retrying.
+REDIS_RETRY_AFTER = env.float("REDIS_RETRY_AFTER", default=2.0)
 
 
 def _broker_url(redis_url: str) -> str:
@@ -153,6 +187,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens on request paths (after a call or a form is recorded): bounded in time,
+# and what cannot be published is kept in the database (callrail/deferred/) instead.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "retry_on_timeout": False,
+    # Longer than the longest countdown given to a task (post-call deadline: 20 minutes): a
+    # message not acknowledged within it is handed to another worker.
+    "visibility_timeout": 3600,
+}
+# One immediate retry at most (a pooled connection a Redis restart left stale).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 
@@ -160,6 +207,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT},
     }
 }
 
@@ -282,8 +330,65 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PUBLIC_BASE_URL.startswith("https://"))
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- Security ---------------------------------------------------------------------------
+# Behind a proxy that terminates TLS: the header telling Django the request came over HTTPS
+# (X-Forwarded-Proto). Trusted by default only when PUBLIC_BASE_URL is https; "" turns it off.
+_proxy_header = env.str(
+    "SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto" if PUBLIC_BASE_URL.startswith("https://") else ""
+)
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Cookies only over HTTPS when the site is served over HTTPS.
+SESSION_COOKIE_SECURE = env_bool(
+    "SECURE_COOKIES", default=PUBLIC_BASE_URL.startswith("https://") or bool(_proxy_header)
+)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
+# Strict-Transport-Security: 0 sends none. Set it (31536000, a year) once HTTPS works everywhere.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Redirect plain HTTP to HTTPS (Twilio and swap.js must then use https URLs too).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Pages meant to be embedded (the recording player) opt out per view.
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every page the middleware stack renders (the DNI
+# JSON endpoints answer before it). Scripts only from this origin, or inline with the
+# request's nonce ({{ request.csp_nonce }}); inline styles stay allowed (the admin and the
+# API docs' Redoc set style attributes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        # The recording player's audio is redirected to the carrier's storage.
+        "media-src": [SELF, "https:"],
+        "connect-src": [SELF],
+        # Redoc renders the API description in a worker built from a blob.
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Sign-in throttling (django-axes, counted in the database) ---------------------------
+# Failed sign-ins per email address and, separately, per IP address before that address or
+# email is locked out for AXES_COOLOFF_MINUTES. An admin unlocks sooner with
+# `manage.py axes_reset_username <email>` / `axes_reset_ip <ip>` or by deleting the
+# attempts in /admin/ (Axes > Access attempts).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.signin.signin_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.signin_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_VERBOSE = False

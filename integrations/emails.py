@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company, User
 from accounts.phone import formatted
+from callrail.deferred.services import enqueue_or_defer_on_commit
 from integrations.models import Notification, NotificationEmail, SummaryEmail
 from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
@@ -397,17 +398,12 @@ def summary_emails_send(*, now: datetime | None = None) -> int:
 
 
 def _enqueue_after_commit(task_name: str, pk: int) -> None:
-    def enqueue() -> None:
-        # Imported here: the tasks module imports this one.
-        from integrations import tasks
+    # Imported here: the tasks module imports this one.
+    from integrations import tasks
 
-        try:
-            getattr(tasks, task_name).apply_async((pk,), retry=False)
-        except Exception:
-            logger.warning("%s(%s) not enqueued", task_name, pk, exc_info=True)
-
-    # robust: an unreachable broker must not turn a recorded call into an error.
-    transaction.on_commit(enqueue, robust=True)
+    # Kept in the database if the broker is down (an alert goes out late, never lost); an
+    # unreachable broker never turns a recorded call into an error.
+    enqueue_or_defer_on_commit(getattr(tasks, task_name), pk)
 
 
 def on_call_completed(sender: object, *, call: Call, **kwargs: object) -> None:

@@ -19,7 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Sequence
-from functools import cache, lru_cache, partial
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from accounts.models import Company
+from callrail.deferred.services import enqueue_or_skip
 from callrail.redis import get_redis
 from tracking.config_cache import CompanyConfig, company_config
 from tracking.forms_capture import FormCapture, form_submission_capture
@@ -183,7 +184,8 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
     if answer.debug is not None:
         body["debug"] = answer.debug
     # Buffered page views are written by a worker, never on a visitor's request.
-    after = [partial(page_views_flush_task.delay, scope) for scope in answer.flush]
+    # If the broker is down the buffer waits for the periodic flush (dni-page-views-flush).
+    after = [lambda scope=scope: enqueue_or_skip(page_views_flush_task, scope) for scope in answer.flush]
     return DniResponse(body, after=after)
 
 

@@ -31,9 +31,7 @@ def _imported_packages(path: Path) -> set[str]:
 
 def _production_modules(app: str) -> list[Path]:
     return [
-        path
-        for path in (ROOT / app).rglob("*.py")
-        if not {"tests", "migrations"} & set(path.relative_to(ROOT).parts)
+        path for path in (ROOT / app).rglob("*.py") if not {"tests", "migrations"} & set(path.relative_to(ROOT).parts)
     ]
 
 

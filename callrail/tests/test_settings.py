@@ -23,7 +23,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
 
 
 def test_a_missing_secret_fails_loudly_without_debug():
-    result = load_settings(DEBUG="false")
+    result = load_settings(DEBUG="false", DATABASE_URL="postgres://u@127.0.0.1:5432/callrail")
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.phone import to_e164_or_none
+from callrail.deferred.services import enqueue_or_defer_on_commit
 from telephony import signals
 from telephony.callflows.validation import flow_steps
 from telephony.models import Call
@@ -144,11 +145,9 @@ def _post_call_maybe(call: Call, *, force: bool = False) -> bool:
 
             state["deadline_scheduled"] = True
             call.save(update_fields=["flow_state", "updated_at"])
-            call_id = call.pk
-            transaction.on_commit(
-                lambda: call_post_call_deadline_task.apply_async(
-                    args=(call_id,), countdown=int(POST_CALL_DEADLINE.total_seconds())
-                )
+            # Kept in the database if the broker is down: a callback must not fail on it.
+            enqueue_or_defer_on_commit(
+                call_post_call_deadline_task, call.pk, countdown=int(POST_CALL_DEADLINE.total_seconds())
             )
         return False
     state["post_call_sent"] = True

@@ -93,14 +93,14 @@ def demo_trackers_ensure(company: Company) -> Tracker:
 def demo_lines() -> list[str]:
     base = settings.PUBLIC_BASE_URL
     # A command that works as printed from a second terminal in the checkout: the
-    # same debug settings, data directory and server as this `make run`.
-    env = ["DEBUG=true"]
+    # same data directory (and so the same settings and secret) and server as this `make run`.
+    env: list[str] = []
     if Path(settings.VAR_DIR).resolve() != (Path(settings.BASE_DIR) / "var").resolve():
         env.append(f"VAR_DIR={settings.VAR_DIR}")
     if base != "http://127.0.0.1:8000":
         env.append(f"PUBLIC_BASE_URL={base}")
-    command = (
-        f"{' '.join(env)} .venv/bin/python manage.py simulate_call --to {DEMO_POOL_NUMBERS[0]} --from {DEMO_CALLER}"
+    command = " ".join(
+        [*env, f".venv/bin/python manage.py simulate_call --to {DEMO_POOL_NUMBERS[0]} --from {DEMO_CALLER}"]
     )
     return [
         f"Demo site         : {base}/demo/  (each visitor session gets its own number; add ?calltrk_debug=1)",
