@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account, ApiKey, Company, Notification, SummaryEmail, Tag, User
@@ -158,6 +159,41 @@ def tag_update(*, tag: Tag, name: str | None = None, color: str | None = None, d
         tag.status = Tag.Status.DISABLED if disabled else Tag.Status.ENABLED
     tag.save()
     return tag
+
+
+def tags_resolve(*, company: Company, names: Any) -> list[Tag]:
+    """Tag names applied to something of ``company`` → its tags (account-level ones
+    included); a name not found becomes a new company tag, as the reference says of
+    call and text updates. Names are case-sensitive; disabled tags cannot be applied.
+    """
+    if names is None or names == "":
+        return []
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValidationError("tags must be a list of tag names.")
+    tags: list[Tag] = []
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            continue
+        if len(name) > 100:
+            raise ValidationError("A tag name is at most 100 characters.")
+        tag = (
+            Tag.objects.filter(account_id=company.account_id, name=name)
+            .filter(Q(company=company) | Q(company__isnull=True))
+            .order_by(F("company_id").asc(nulls_last=True))  # the company's own tag first
+            .first()
+        )
+        if tag is None:
+            tag, _ = Tag.objects.get_or_create(
+                account_id=company.account_id, company=company, name=name, defaults={"tag_level": Tag.Level.COMPANY}
+            )
+        if tag.status == Tag.Status.DISABLED:
+            raise ValidationError(f"The tag '{name}' is disabled.")
+        if tag not in tags:
+            tags.append(tag)
+    return tags
 
 
 class UserRuleError(Exception):

@@ -218,6 +218,11 @@ class TextConversation(TimeStampedModel):
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The customer texted STOP (or similar): no further outbound messages.
     opted_out = models.BooleanField(default=False)
+    # The marketer's lead fields on the thread, as on a call (the SMS thread update).
+    note = models.TextField(blank=True, default="")
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    lead_status = models.CharField(max_length=32, choices=Call.LeadStatus.choices, null=True, blank=True)
+    tags = models.ManyToManyField("accounts.Tag", blank=True, related_name="text_conversations")
 
     objects = AccountScopedQuerySet.as_manager()
 

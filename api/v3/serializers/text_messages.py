@@ -118,3 +118,12 @@ def conversation_has_good_lead(conversation: TextConversation) -> bool:
     if conversation.person_id:
         return FormSubmission.objects.filter(person_id=conversation.person_id, lead_status="good_lead").exists()
     return False
+
+
+class TextConversationStateInputSerializer(serializers.Serializer):
+    """The body of ``PUT text-messages/{id}.json``: archive or reactivate a conversation."""
+
+    state = serializers.ChoiceField(
+        choices=TextConversation.State.choices,
+        help_text="archived takes the conversation out of the inbox; a new text makes it active again.",
+    )
