@@ -54,7 +54,7 @@ def conversation_update(*, conversation: TextConversation, changes: dict[str, An
     if "lead_status" in changes:
         status = changes["lead_status"] or None
         if status not in (None, Call.LeadStatus.GOOD_LEAD, Call.LeadStatus.NOT_A_LEAD):
-            raise ValidationError("lead qualification must be good_lead, not_a_lead or null.")
+            raise ValidationError("lead_qualification must be good_lead, not_a_lead or null.")
         conversation.lead_status = status
         fields.add("lead_status")
     if "tags" in changes:

@@ -20,7 +20,14 @@ from schemathesis.checks import (
 
 from accounts.models import Notification, SummaryEmail, Tag
 from api.models import Integration, IntegrationTrigger
-from api.tests.factories import CallFactory, TrackerFactory, TrackingNumberFactory
+from api.tests.factories import (
+    CallFactory,
+    PersonFactory,
+    TextConversationFactory,
+    TextMessageFactory,
+    TrackerFactory,
+    TrackingNumberFactory,
+)
 from telephony.models import OutboundCallerId
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -33,7 +40,10 @@ def seeded(account, company, admin_user, settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     tracker = TrackerFactory(company=company)
     TrackingNumberFactory(tracker=tracker)
-    CallFactory.create_batch(3, company=company, tracker=tracker)
+    person = PersonFactory(company=company)
+    CallFactory.create_batch(3, company=company, tracker=tracker, person=person)
+    conversation = TextConversationFactory(company=company, person=person, initial_tracker=tracker)
+    TextMessageFactory(conversation=conversation)
     Tag.objects.create(account=account, company=company, name="Sales")
     webhooks = Integration.objects.create(
         account=account, company=company, type="Webhooks", config={"post_call_webhook": ["https://example.com/hook"]}

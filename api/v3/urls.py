@@ -17,6 +17,7 @@ from api.v3.views.errors import unknown_path
 from api.v3.views.form_submissions import FormSubmissionViewSet, FormSummaryViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
 from api.v3.views.notifications import NotificationViewSet
+from api.v3.views.sms_threads import SmsThreadViewSet
 from api.v3.views.summary_emails import SummaryEmailViewSet
 from api.v3.views.tags import TagViewSet
 from api.v3.views.text_messages import TextMessageViewSet
@@ -40,6 +41,7 @@ router.register("webhook_deliveries", WebhookDeliveryViewSet, basename="webhook-
 router.register("webhook_signing_keys", WebhookSigningKeyViewSet, basename="webhook-signing-key")
 router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
 router.register("text-messages", TextMessageViewSet, basename="text-message")
+router.register("sms-threads", SmsThreadViewSet, basename="sms-thread")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 
