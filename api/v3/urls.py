@@ -16,6 +16,7 @@ from api.v3.views.companies import CompanyViewSet
 from api.v3.views.errors import unknown_path
 from api.v3.views.form_submissions import FormSubmissionViewSet, FormSummaryViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
+from api.v3.views.leads import LeadViewSet
 from api.v3.views.notifications import NotificationViewSet
 from api.v3.views.sms_threads import SmsThreadViewSet
 from api.v3.views.summary_emails import SummaryEmailViewSet
@@ -42,6 +43,7 @@ router.register("webhook_signing_keys", WebhookSigningKeyViewSet, basename="webh
 router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
 router.register("text-messages", TextMessageViewSet, basename="text-message")
 router.register("sms-threads", SmsThreadViewSet, basename="sms-thread")
+router.register("leads", LeadViewSet, basename="lead")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 
