@@ -65,7 +65,7 @@ def test_it_lists_leads(api_client, account, company, django_assert_max_num_quer
 
 def test_it_sorts_filters_and_searches(api_client, account, company):
     elsewhere = Company.objects.create(account=account, name="Elsewhere")
-    ann = PersonFactory(company=company, name="Ann", email="zed@example.com")
+    ann = PersonFactory(company=company, name="Ann", email="zed@example.com", phone_number="+14042223333")
     bob = PersonFactory(company=elsewhere, name="Bob", email="amy@example.com")
 
     def ids(query):
@@ -75,6 +75,7 @@ def test_it_sorts_filters_and_searches(api_client, account, company):
     assert ids("sort=email") == [bob.public_id, ann.public_id]
     assert ids(f"company_id={elsewhere.public_id}") == [bob.public_id]
     assert ids("search=ann") == [ann.public_id]
+    assert ids("search=404-222-3333") == [ann.public_id]
     assert ids("date_range=today&sort=name&order=desc") == [bob.public_id, ann.public_id]
     assert api_client.get(url(account) + "?sort=phone").status_code == 400
 

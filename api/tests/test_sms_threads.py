@@ -109,6 +109,7 @@ def test_it_filters_and_searches(api_client, account, company, other_company, th
     assert ids("search=quo") == {archived.public_id}
     assert ids("search=powell") == {archived.public_id}
     assert ids("search=2223333") == {thread.public_id}
+    assert ids("search=(404) 222-3333") == {thread.public_id}
     assert ids(f"company_id={company.public_id}&date_range=today") == {thread.public_id, archived.public_id}
     assert api_client.get(url(account) + "?state=gone").status_code == 400
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
-from django.db.models import CharField, F, QuerySet, Value
+import django_filters
+from django.db.models import CharField, F, Q, QuerySet, Value
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
@@ -24,12 +26,25 @@ from tracking.models import FormSubmission, Person
 
 
 class LeadFilterSet(V3FilterSet):
-    search_fields = ("name", "phone_number", "email")
+    # Searched by filter_search, which matches phone numbers by their digits.
+    search_fields = ("name", "email", "phone_number")
     company_id = CompanyIdFilter()
+    search = django_filters.CharFilter(method="filter_search")
 
     class Meta:
         model = Person
         fields: list[str] = []
+
+    def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        """One term over the name, the email and the phone number (any formatting: its digits)."""
+        term = value.strip()
+        if not term:
+            return qs
+        condition = Q(name__icontains=term) | Q(email__icontains=term)
+        digits = re.sub(r"\D", "", term)
+        if len(digits) >= 3:
+            condition |= Q(phone_number__contains=digits)
+        return qs.filter(condition)
 
 
 class LeadViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):

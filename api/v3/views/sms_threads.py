@@ -4,6 +4,7 @@ see api/v3/serializers/sms_threads.py)."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import django_filters
@@ -56,13 +57,18 @@ class SmsThreadFilterSet(V3FilterSet):
         fields: list[str] = []
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        """One term over the customer's number and name and the thread's tag names."""
+        """One term over the customer's number (any formatting: its digits) and name, and
+        the thread's tag names."""
         term = value.strip()
         if not term:
             return qs
         through = TextConversation.tags.through
         tagged = through.objects.filter(textconversation_id=OuterRef("pk"), tag__name__icontains=term)
-        return qs.filter(Q(customer_phone_number__icontains=term) | Q(customer_name__icontains=term) | Exists(tagged))
+        condition = Q(customer_name__icontains=term) | Exists(tagged)
+        digits = re.sub(r"\D", "", term)
+        if len(digits) >= 3:
+            condition |= Q(customer_phone_number__contains=digits)
+        return qs.filter(condition)
 
 
 class SmsThreadViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
