@@ -1,9 +1,16 @@
-"""Run airbyte-source-callrail's ``check``, ``discover`` and ``read`` against our API.
+"""Run airbyte-source-callrail (0.1.14) against our API: every operation of an Airbyte
+source (spec, check, discover, read), full refresh and incremental.
 
-The connector hardcodes ``url_base: https://api.callrail.com/v3/a/`` in its
-manifest, so its users point it elsewhere by editing that one line: this runner
-does the same on a copy of the package. Prints a JSON report: records per stream,
-and any error or failure messages the connector emitted.
+    airbyte_ops.py full                    spec, check, discover; a full-refresh read of
+                                           every stream; an incremental read, whose
+                                           final state is written to STATE_FILE
+    airbyte_ops.py incremental             an incremental read from STATE_FILE's state
+
+The connector hardcodes ``url_base: https://api.callrail.com/v3/a/`` in its manifest,
+so its users point it elsewhere by editing that one line: this runner does the same on
+a copy of the package. Prints a JSON report: records per stream (and their ids), each
+record checked against the stream's JSON schema from discover, and any error or
+failure the connector emitted.
 """
 
 import json
@@ -28,21 +35,23 @@ def patched_package() -> Path:
     return target.parent
 
 
-def main() -> None:
+def main(mode: str) -> None:
     sys.path.insert(0, str(patched_package()))
+    import jsonschema
     from airbyte_cdk.entrypoint import AirbyteEntrypoint
     from source_callrail import SourceCallrail
 
     work = Path(tempfile.mkdtemp())
+    state_file = Path(os.environ["STATE_FILE"])
     config = {
         "api_key": os.environ["CALLRAIL_KEY"],
         "account_id": os.environ["CALLRAIL_ACCOUNT_ID"],
         "start_date": (date.today() - timedelta(days=20)).isoformat(),
     }
     (work / "config.json").write_text(json.dumps(config))
-    source = SourceCallrail()
-    entrypoint = AirbyteEntrypoint(source)
-    report: dict = {"records": {}, "errors": [], "check": None}
+    entrypoint = AirbyteEntrypoint(SourceCallrail())
+    report: dict = {"errors": []}
+    schemas: dict = {}
 
     def run(*args: str) -> list[dict]:
         messages = []
@@ -55,27 +64,72 @@ def main() -> None:
                 report["errors"].append(message["trace"]["error"].get("message", "")[:2000])
         return messages
 
-    for message in run("check", "--config", str(work / "config.json")):
-        if message["type"] == "CONNECTION_STATUS":
-            report["check"] = message["connectionStatus"]
-    catalog = next(
+    def read(name: str, catalog: dict, *extra: str) -> None:
+        (work / "catalog.json").write_text(json.dumps(catalog))
+        records: dict = {}
+        invalid: dict = {}
+        states = []
+        for message in run(
+            "read", "--config", str(work / "config.json"), "--catalog", str(work / "catalog.json"), *extra
+        ):
+            if message["type"] == "RECORD":
+                stream, data = message["record"]["stream"], message["record"]["data"]
+                records.setdefault(stream, []).append(data["id"])
+                for error in jsonschema.Draft7Validator(schemas[stream]).iter_errors(data):
+                    field = ".".join(str(part) for part in error.path)
+                    invalid.setdefault(stream, {})[field] = error.message
+            if message["type"] == "STATE":
+                states.append(message["state"])
+        report[name] = {"records": records, "invalid": invalid}
+        if states:
+            # The state to resume from: the last message for each stream.
+            last = {json.dumps(state.get("stream", {}).get("stream_descriptor")): state for state in states}
+            report[name]["state"] = list(last.values())
+            state_file.write_text(json.dumps(list(last.values())))
+
+    discovered = next(
         message["catalog"]
         for message in run("discover", "--config", str(work / "config.json"))
         if message["type"] == "CATALOG"
     )
-    configured = {
-        "streams": [
-            {"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"}
-            for stream in catalog["streams"]
+    schemas.update({stream["name"]: stream["json_schema"] for stream in discovered["streams"]})
+
+    def configured(sync_mode: str) -> dict:
+        return {
+            "streams": [
+                {
+                    "stream": stream,
+                    "sync_mode": sync_mode,
+                    "destination_sync_mode": "append" if sync_mode == "incremental" else "overwrite",
+                    **({"cursor_field": stream["default_cursor_field"]} if sync_mode == "incremental" else {}),
+                }
+                for stream in discovered["streams"]
+            ]
+        }
+
+    if mode == "full":
+        report["spec"] = next(m["spec"] for m in run("spec") if m["type"] == "SPEC")["connectionSpecification"][
+            "required"
         ]
-    }
-    (work / "catalog.json").write_text(json.dumps(configured))
-    for message in run("read", "--config", str(work / "config.json"), "--catalog", str(work / "catalog.json")):
-        if message["type"] == "RECORD":
-            stream = message["record"]["stream"]
-            report["records"][stream] = report["records"].get(stream, 0) + 1
+        report["check"] = next(
+            m["connectionStatus"]
+            for m in run("check", "--config", str(work / "config.json"))
+            if m["type"] == "CONNECTION_STATUS"
+        )
+        report["discover"] = {
+            stream["name"]: {
+                "sync_modes": sorted(stream["supported_sync_modes"]),
+                "cursor": stream.get("default_cursor_field"),
+            }
+            for stream in discovered["streams"]
+        }
+        read("full_refresh", configured("full_refresh"))
+        read("incremental", configured("incremental"))
+    else:
+        (work / "state.json").write_text(state_file.read_text())
+        read("incremental_again", configured("incremental"), "--state", str(work / "state.json"))
     print(json.dumps(report))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1])
