@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
@@ -176,7 +177,10 @@ class RelativePagination(BasePagination):
                 starts.put(self.offset, after)
         if after is not None:
             key, last_id = after
-            queryset = queryset.filter(keyset_after(self.key_field, key, last_id, descending=self.descending))
+            nullable = nullable_field(queryset.model, self.key_field)
+            queryset = queryset.filter(
+                keyset_after(self.key_field, key, last_id, descending=self.descending, nullable=nullable)
+            )
         rows = list(queryset[: self.per_page + 1])
         self.has_next_page = len(rows) > self.per_page
         rows = rows[: self.per_page]
@@ -302,12 +306,26 @@ def page_start(queryset: QuerySet, key_field: str, position: int) -> tuple[Any, 
     return found[0] if found else None
 
 
-def keyset_after(field: str, key: Any, last_id: int, *, descending: bool) -> Q:
+def keyset_after(field: str, key: Any, last_id: int, *, descending: bool, nullable: bool = False) -> Q:
     """Rows strictly after (key, id) in the page order.
 
     The redundant ``key <= last`` bound lets PostgreSQL start the index scan at the
-    cursor instead of filtering every row before it.
+    cursor instead of filtering every row before it. A nullable key (a conversation
+    without messages has no ``last_message_at``) sorts the way PostgreSQL sorts NULLs:
+    first in a descending order, last in an ascending one.
     """
+    if key is None:
+        after_nulls = Q(**{f"{field}__isnull": True, "id__lt" if descending else "id__gt": last_id})
+        return after_nulls | Q(**{f"{field}__isnull": False}) if descending else after_nulls
     if descending:
         return Q(**{f"{field}__lte": key}) & (Q(**{f"{field}__lt": key}) | Q(**{field: key, "id__lt": last_id}))
-    return Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(**{field: key, "id__gt": last_id}))
+    later = Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(**{field: key, "id__gt": last_id}))
+    return later | Q(**{f"{field}__isnull": True}) if nullable else later
+
+
+def nullable_field(model: Any, name: str) -> bool:
+    """Whether ``name`` is a nullable column of ``model`` (annotations are not)."""
+    try:
+        return bool(model._meta.get_field(name).null)
+    except FieldDoesNotExist:
+        return False
