@@ -10,7 +10,6 @@ decides what each must be.
 import json
 import os
 import sys
-from datetime import date, timedelta
 
 os.environ["CALLRAIL_API_KEY"] = os.environ["CALLRAIL_KEY"]
 
@@ -279,7 +278,6 @@ def main() -> None:
         }
     }
     report["tools"] = {"ok": sorted(server.mcp._tool_manager._tools)}
-    report["window"] = {"ok": [(date.today() - timedelta(days=DAYS)).isoformat(), date.today().isoformat()]}
     json.dump(report, sys.stdout, default=str)
 
 
