@@ -92,3 +92,9 @@ def test_it_cannot_archive_another_accounts_conversation(api_client, account, ot
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.state == TextConversation.State.ACTIVE
+
+
+def test_the_openapi_document_marks_archiving_as_an_extension(client):
+    operation = client.get("/v3/openapi.json").json()["paths"]["/v3/a/{account_id}/text-messages/{id}.json"]["put"]
+    assert operation["x-reference-extension"] is True
+    assert operation["description"].startswith("Extension, not in CallRail's v3 reference")

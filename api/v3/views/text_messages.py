@@ -36,7 +36,9 @@ class TextConversationFilterSet(V3FilterSet):
     search_fields = ("customer_phone_number", "customer_name")
     company_id = CompanyIdFilter()
     # Extension: active or archived conversations only (both are listed without it).
-    state = django_filters.ChoiceFilter(choices=TextConversation.State.choices)
+    state = django_filters.ChoiceFilter(
+        choices=TextConversation.State.choices, help_text="Extension: only active, or only archived, conversations."
+    )
 
     class Meta:
         model = TextConversation
@@ -141,7 +143,16 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         )
         return Response(self.get_serializer(conversation).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TextConversationStateInputSerializer, responses={200: TextConversationSerializer})
+    @extend_schema(
+        request=TextConversationStateInputSerializer,
+        responses={200: TextConversationSerializer},
+        description=(
+            "Extension, not in CallRail's v3 reference (which lists a conversation's state without saying "
+            "how it is set): archive a conversation or make it active again, as pycallrail's archive() does. "
+            "A new text makes an archived conversation active again."
+        ),
+        extensions={"x-reference-extension": True},
+    )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Archive a conversation (``"state": "archived"``) or make it active again."""
         from telephony.conversations import conversation_state_set
