@@ -201,7 +201,8 @@ def tags_for_names(*, account_id: int, company_id: int, names: Any) -> list[Tag]
         tag = tag_by_name(account_id=account_id, company_id=company_id, name=name)
         if tag.status == Tag.Status.DISABLED:
             raise ValidationError(f"The tag '{name}' is disabled.")
-        tags.append(tag)
+        if tag not in tags:
+            tags.append(tag)
     return tags
 
 

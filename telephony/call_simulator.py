@@ -6,6 +6,11 @@ TwiML it gets back like Twilio's interpreter: verbs top to bottom, ``<Gather>``
 pressing the given digits, ``<Dial>`` ending with the chosen outcome, ``<Record>``
 leaving a message, ``<Redirect>``, then the recording, transcription and status
 callbacks after hangup.
+
+An outcome the call flow cannot produce is said, not faked: ``--outcome voicemail``
+on a flow without a voicemail step (CallRail's basic flow greets and rings its
+destination, nothing more) rings unanswered, ends as a missed call, and the result
+carries a notice saying why no message was left.
 """
 
 import uuid
@@ -22,6 +27,11 @@ OUTCOMES = ("answered", "no-answer", "busy", "voicemail")
 ACCOUNT_SID = "AC" + "5" * 32
 MAX_REQUESTS = 40
 TRANSCRIPT = "Hi, this is a simulated caller. Please call me back about a quote. Thank you."
+NO_VOICEMAIL_NOTICE = (
+    "no voicemail: this call flow has no voicemail step, so nobody answered and the call was recorded "
+    "as missed, without a recording (a basic flow only greets and rings its destination, as in CallRail; "
+    "give the tracker an advanced flow with a voicemail step to take messages)"
+)
 
 
 def new_sid(prefix: str) -> str:
@@ -43,6 +53,10 @@ class SimulatedCall:
     final_status: str = "completed"
     answered: bool = False
     voicemail: bool = False
+    # Whether the flow offered a voicemail (a ``<Record>``), whatever the outcome.
+    voicemail_offered: bool = False
+    # What the chosen outcome could not do on this call flow, for the person running it.
+    notices: list[str] = field(default_factory=list)
 
 
 class SimulatorError(Exception):
@@ -141,6 +155,9 @@ class CallSimulator:
                 raise SimulatorError("too many TwiML requests; the flow seems to loop")
             document, url = self.interpret(document, url)
         self.hang_up()
+        if self.outcome == "voicemail" and not self.call.voicemail_offered:
+            self.call.notices.append(NO_VOICEMAIL_NOTICE)
+            self.echo(f"  ({NO_VOICEMAIL_NOTICE})")
         return self.call
 
     def interpret(self, document: str, current_url: str) -> tuple[str | None, str]:
@@ -242,6 +259,7 @@ class CallSimulator:
         return self.post(target, params).body, target
 
     def record(self, verb: ET.Element, current_url: str) -> tuple[str | None, str]:
+        self.call.voicemail_offered = True
         if self.outcome != "voicemail":
             self.echo("  (caller hangs up at the beep)")
             return None, current_url

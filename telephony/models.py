@@ -4,7 +4,7 @@ import secrets
 import string
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, Company, User
@@ -132,9 +132,12 @@ class Call(TimeStampedModel):
     class Meta:
         ordering = ("-start_time", "-id")
         indexes = [
-            # Call lists page by (start_time, id) keyset within an account or company.
-            models.Index(fields=("account", "-start_time", "-id"), name="call_account_start"),
-            models.Index(fields=("company", "-start_time", "-id"), name="call_company_start"),
+            # The call log and the reports read calls that are not spam by time, and lists
+            # page by (start_time, id) keyset within an account or a company. Spam never
+            # lists, so it stays out of them; and a page asked for by number alone finds
+            # where it starts in an index-only scan (api/v3/pagination.py, page_start).
+            models.Index(fields=("account", "-start_time", "-id"), condition=Q(spam=False), name="call_account_log"),
+            models.Index(fields=("company", "-start_time", "-id"), condition=Q(spam=False), name="call_company_log"),
             models.Index(fields=("company", "customer_phone_number"), name="call_company_customer"),
         ]
 
@@ -226,6 +229,11 @@ class TextConversation(TimeStampedModel):
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # The customer texted STOP (or similar): no further outbound messages.
     opted_out = models.BooleanField(default=False)
+    # The marketer's lead fields on the thread, as on a call (the SMS thread update).
+    note = models.TextField(blank=True, default="")
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    lead_status = models.CharField(max_length=32, choices=Call.LeadStatus.choices, null=True, blank=True)
+    tags = models.ManyToManyField("accounts.Tag", blank=True, related_name="text_conversations")
 
     objects = TextConversationQuerySet.as_manager()
 

@@ -1,11 +1,13 @@
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Tag, User
+from accounts.models import Company, Tag, User
 from api.tests.factories import CallFactory, PersonFactory, TrackerFactory, VisitorSessionFactory
 from api.v3.serializers.calls import DEFAULT_FIELDS, EXTRA_FIELDS, SINGLE_ONLY_FIELDS
 
@@ -311,3 +313,66 @@ def test_good_lead_call_fields_point_at_the_earlier_good_lead_in_one_query(
     # The single call endpoint answers the same.
     single = api_client.get(f"/v3/a/{account.public_id}/calls/{marked[0].public_id}.json?fields=good_lead_call_id")
     assert single.json()["good_lead_call_id"] == expected[marked[0].numeric_id]
+
+
+def _call_queries(queries):
+    return [q["sql"] for q in queries.captured_queries if 'FROM "telephony_call"' in q["sql"]]
+
+
+def test_an_offset_without_cursor_seeks_instead_of_offsetting_the_page(api_client, account, company):
+    now = timezone.now()
+    made = [CallFactory(company=company, start_time=now - timedelta(minutes=i)) for i in range(9)]
+    with CaptureQueriesContext(connection) as queries:
+        body = api_client.get(url(account, "relative_pagination=true&per_page=2&offset=3")).json()
+    assert [row["id"] for row in body["calls"]] == [made[6].public_id, made[7].public_id]
+    assert body["has_next_page"] is True
+    position, page = _call_queries(queries)
+    # Where the page starts is read from (start_time, id) alone; the page itself has no OFFSET.
+    assert position.startswith('SELECT "telephony_call"."start_time"') and " OFFSET 5" in position
+    assert "JOIN" not in position
+    assert "OFFSET" not in page
+
+
+def test_walking_by_offset_seeks_from_where_the_last_page_ended(api_client, account, company):
+    now = timezone.now()
+    made = [CallFactory(company=company, start_time=now - timedelta(minutes=i)) for i in range(7)]
+    seen = []
+    for offset in range(4):
+        with CaptureQueriesContext(connection) as queries:
+            body = api_client.get(url(account, f"relative_pagination=true&per_page=2&offset={offset}")).json()
+        seen += [row["id"] for row in body["calls"]]
+        if offset >= 2:
+            # Page N-1 recorded where page N starts: one page query, no position lookup.
+            assert len(_call_queries(queries)) == 1
+    assert seen == [call.public_id for call in made]
+    assert body["has_next_page"] is False
+
+
+def test_an_offset_past_the_end_is_an_empty_page(api_client, account, company):
+    CallFactory(company=company)
+    body = api_client.get(url(account, "relative_pagination=true&per_page=2&offset=5")).json()
+    assert body == {"next_page": None, "has_next_page": False, "calls": []}
+
+
+def test_offset_pages_are_recorded_per_user(api_client, account, company, make_api_client):
+    now = timezone.now()
+    other = Company.objects.create(account=account, name="Other")
+    mine = [CallFactory(company=company, start_time=now - timedelta(minutes=2 * i)) for i in range(4)]
+    theirs = [CallFactory(company=other, start_time=now - timedelta(minutes=2 * i + 1)) for i in range(4)]
+    manager = User.objects.create_user(email="m@example.com", account=account, role=User.Role.MANAGER)
+    manager.companies.add(company)
+    query = "relative_pagination=true&per_page=2&offset=1"
+    assert [row["id"] for row in api_client.get(url(account, query)).json()["calls"]] == [
+        mine[1].public_id,
+        theirs[1].public_id,
+    ]
+    body = make_api_client(manager).get(url(account, query)).json()
+    assert [row["id"] for row in body["calls"]] == [mine[2].public_id, mine[3].public_id]
+
+
+def test_offset_pages_still_work_without_redis(api_client, account, company):
+    now = timezone.now()
+    made = [CallFactory(company=company, start_time=now - timedelta(minutes=i)) for i in range(5)]
+    with mock.patch("api.v3.pagination.get_redis", side_effect=redis.ConnectionError("down")):
+        body = api_client.get(url(account, "relative_pagination=true&per_page=2&offset=1")).json()
+    assert [row["id"] for row in body["calls"]] == [made[2].public_id, made[3].public_id]

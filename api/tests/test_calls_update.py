@@ -79,3 +79,53 @@ def test_a_negative_value_or_a_disabled_tag_answers_400(api_client, account, com
     assert disabled.status_code == 400
     assert disabled.json() == {"error": "The tag 'Old' is disabled."}
     assert not call.tags.exists()
+
+
+def test_spam_null_is_accepted_and_changes_nothing(api_client, account, company):
+    # pycallrail's Call.update sends every field, unset ones as null.
+    call = CallFactory(company=company)
+    body = {
+        "tags": None,
+        "note": "Called back",
+        "value": None,
+        "lead_status": None,
+        "append_tags": None,
+        "customer_name": None,
+        "spam": None,
+    }
+    response = api_client.put(url(account, call), body, format="json")
+    assert response.status_code == 200, response.json()
+    call.refresh_from_db()
+    assert call.spam is False
+    assert call.note == "Called back"
+    assert api_client.put(url(account, call), {"spam": ""}, format="json").status_code == 200
+
+
+def test_spam_false_is_refused_in_the_references_words(api_client, account, company):
+    call = CallFactory(company=company)
+    response = api_client.put(url(account, call), {"spam": False}, format="json")
+    assert response.status_code == 400
+    assert "You cannot remove spam status via the API" in response.json()["error"]
+    assert api_client.put(url(account, call), {"spam": "false"}, format="json").status_code == 400
+
+
+def test_a_spam_call_stays_spam(api_client, account, company):
+    call = CallFactory(company=company, spam=True)
+    assert api_client.put(url(account, call), {"spam": None}, format="json").status_code == 400
+    assert api_client.put(url(account, call), {"spam": True}, format="json").status_code == 200
+    call.refresh_from_db()
+    assert call.spam is True
+
+
+def test_spam_accepts_the_string_true(api_client, account, company):
+    call = CallFactory(company=company)
+    assert api_client.put(url(account, call), {"spam": "true"}, format="json").status_code == 200
+    call.refresh_from_db()
+    assert call.spam is True
+
+
+def test_spam_must_be_a_boolean(api_client, account, company):
+    call = CallFactory(company=company)
+    response = api_client.put(url(account, call), {"spam": "maybe"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"error": "spam must be true or false"}

@@ -19,7 +19,14 @@ from schemathesis.checks import (
 )
 
 from accounts.models import Tag
-from api.tests.factories import CallFactory, TrackerFactory, TrackingNumberFactory
+from api.tests.factories import (
+    CallFactory,
+    PersonFactory,
+    TextConversationFactory,
+    TextMessageFactory,
+    TrackerFactory,
+    TrackingNumberFactory,
+)
 from api.v3.schema import V3SchemaGenerator
 from integrations.models import Integration, IntegrationTrigger, Notification, SummaryEmail
 from telephony.models import OutboundCallerId
@@ -34,7 +41,10 @@ def seeded(account, company, admin_user, settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     tracker = TrackerFactory(company=company)
     TrackingNumberFactory(tracker=tracker)
-    CallFactory.create_batch(3, company=company, tracker=tracker)
+    person = PersonFactory(company=company)
+    CallFactory.create_batch(3, company=company, tracker=tracker, person=person)
+    conversation = TextConversationFactory(company=company, person=person, initial_tracker=tracker)
+    TextMessageFactory(conversation=conversation)
     Tag.objects.create(account=account, company=company, name="Sales")
     webhooks = Integration.objects.create(
         account=account, company=company, type="Webhooks", config={"post_call_webhook": ["https://example.com/hook"]}

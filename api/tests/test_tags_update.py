@@ -97,3 +97,19 @@ def test_it_answers_429_past_the_limit(api_client, account, tag, settings):
     assert_rate_limited(
         api_client, "PUT", f"/v3/a/{account.public_id}/tags/{tag.numeric_id}.json", settings, body={"color": "red2"}
     )
+
+
+def test_null_fields_stay_as_they_are(api_client, account, tag):
+    # pycallrail's Tag.update sends name, color and disabled every time, unset ones as null.
+    tag.color = "red2"
+    tag.save()
+    response = api_client.put(
+        url(account, tag), {"name": "Existing Customer", "color": None, "disabled": None}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    tag.refresh_from_db()
+    assert (tag.name, tag.color, tag.status) == ("Existing Customer", "red2", Tag.Status.ENABLED)
+    response = api_client.put(url(account, tag), {"name": None, "color": None, "disabled": True}, format="json")
+    assert response.status_code == 200
+    tag.refresh_from_db()
+    assert (tag.name, tag.status) == ("Existing Customer", Tag.Status.DISABLED)

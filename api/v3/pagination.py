@@ -2,16 +2,24 @@
 
 import base64
 import binascii
+import hashlib
 import json
+import logging
 import math
 from datetime import datetime
 from typing import Any
 
+import redis
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from callrail.redis import get_redis
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 250
@@ -128,9 +136,18 @@ class RelativePagination(BasePagination):
     indexes, so the 1,000th page costs what the first does; no OFFSET is involved.
 
     ``offset`` is the 0-based page index (the reference: ``offset=9`` is the 10th page).
-    Clients that follow ``next_page`` always send the cursor with it. A client that
-    jumps straight to ``offset=N`` without a cursor gets that page by counting rows,
-    which is the only way to find the N-th page without having walked to it.
+    Clients that follow ``next_page`` send the cursor with it. A client that asks for
+    ``offset=N`` without one (CallRail's own ``next_page`` links carry only ``offset``,
+    and some clients build page URLs themselves) gets the same keyset seek, from where
+    the page starts:
+
+    - a client walking by offset finds it in ``PageStarts``, where serving page N-1
+      recorded it, so its pages cost what cursor pages cost;
+    - a jump to a page not served recently reads it with ``page_start``: the (key, id)
+      of the row before the page, taken from the sort index alone. That still steps
+      over the rows before it (a B-tree has no rank), but over two-column entries in
+      an index-only scan, not over full rows with their joins and per-row subqueries,
+      which is what ``OFFSET`` on the page query itself would build and throw away.
     """
 
     cursor_param = "cursor"
@@ -147,16 +164,29 @@ class RelativePagination(BasePagination):
         self.descending = order[0].startswith("-")
 
         token = request.query_params.get(self.cursor_param)
-        if token:
-            key, last_id = decode_cursor(token)
-            queryset = queryset.filter(keyset_after(self.key_field, key, last_id, descending=self.descending))
-            rows = list(queryset[: self.per_page + 1])
-        else:
-            start = self.offset * self.per_page
-            rows = list(queryset[start : start + self.per_page + 1])
+        after = decode_cursor(token) if token else None
+        starts = PageStarts(request) if after is None and self.offset else None
+        if starts is not None:
+            after = starts.get(self.offset)
+            if after is None:
+                after = page_start(queryset, self.key_field, self.offset * self.per_page)
+                if after is None:
+                    # Past the last row: an empty page, without fetching anything else.
+                    self.has_next_page, self.last_row = False, None
+                    return []
+                starts.put(self.offset, after)
+        if after is not None:
+            key, last_id = after
+            nullable = nullable_field(queryset.model, self.key_field)
+            queryset = queryset.filter(
+                keyset_after(self.key_field, key, last_id, descending=self.descending, nullable=nullable)
+            )
+        rows = list(queryset[: self.per_page + 1])
         self.has_next_page = len(rows) > self.per_page
         rows = rows[: self.per_page]
         self.last_row = rows[-1] if rows else None
+        if starts is not None and self.has_next_page and self.last_row is not None:
+            starts.put(self.offset + 1, (getattr(self.last_row, self.key_field), self.last_row.pk))
         return rows
 
     def next_page_url(self) -> str | None:
@@ -216,12 +246,86 @@ def decode_cursor(token: str) -> tuple[Any, int]:
     return key, last_id
 
 
-def keyset_after(field: str, key: Any, last_id: int, *, descending: bool) -> Q:
+class PageStarts:
+    """Where the relative pages of one query start, by offset, as recently served.
+
+    Kept in Redis per user and query (path and parameters, without ``offset``,
+    ``cursor`` and ``page``) for ``TTL`` seconds after the last page served. A page
+    found here starts exactly where the client's previous page ended, as a cursor
+    would (rows that arrived since do not shift it; the reference allows either).
+    Redis being unavailable only costs speed: the start is then read from the index.
+    """
+
+    TTL = 600
+    IGNORED = frozenset({"offset", "cursor", "page"})
+
+    def __init__(self, request: Request) -> None:
+        params = sorted(
+            (name, value)
+            for name, values in request.query_params.lists()
+            if name not in self.IGNORED
+            for value in values
+        )
+        user = getattr(request.user, "pk", None)
+        digest = hashlib.sha256(json.dumps([user, request.path, params]).encode()).hexdigest()[:32]
+        self.key = f"relpages:{digest}"
+
+    def get(self, offset: int) -> tuple[Any, int] | None:
+        try:
+            token = get_redis().hget(self.key, str(offset))
+        except redis.RedisError:
+            logger.warning("page start lookup skipped: Redis unavailable", exc_info=True)
+            return None
+        if token is None:
+            return None
+        try:
+            return decode_cursor(token.decode())
+        except exceptions.ValidationError:
+            return None
+
+    def put(self, offset: int, start: tuple[Any, int]) -> None:
+        try:
+            pipeline = get_redis().pipeline(transaction=False)
+            pipeline.hset(self.key, str(offset), encode_cursor(*start))
+            pipeline.expire(self.key, self.TTL)
+            pipeline.execute()
+        except redis.RedisError:
+            logger.warning("page start not kept: Redis unavailable", exc_info=True)
+
+
+def page_start(queryset: QuerySet, key_field: str, position: int) -> tuple[Any, int] | None:
+    """The (key, id) of the row at ``position - 1`` in the queryset's (key, id) order, or
+    None when there are not that many rows; the page at ``position`` starts after it.
+
+    Only the key and the id are selected, with the page's joins, prefetches and
+    annotations left out, so on the default call order PostgreSQL steps over the
+    preceding rows in an index-only scan of (account|company, start_time, id).
+    """
+    narrow = queryset.select_related(None).prefetch_related(None).values_list(key_field, "pk")
+    found = list(narrow[position - 1 : position])
+    return found[0] if found else None
+
+
+def keyset_after(field: str, key: Any, last_id: int, *, descending: bool, nullable: bool = False) -> Q:
     """Rows strictly after (key, id) in the page order.
 
     The redundant ``key <= last`` bound lets PostgreSQL start the index scan at the
-    cursor instead of filtering every row before it.
+    cursor instead of filtering every row before it. A nullable key (a conversation
+    without messages has no ``last_message_at``) sorts the way PostgreSQL sorts NULLs:
+    first in a descending order, last in an ascending one.
     """
+    if key is None:
+        after_nulls = Q(**{f"{field}__isnull": True, "id__lt" if descending else "id__gt": last_id})
+        return after_nulls | Q(**{f"{field}__isnull": False}) if descending else after_nulls
     if descending:
         return Q(**{f"{field}__lte": key}) & (Q(**{f"{field}__lt": key}) | Q(**{field: key, "id__lt": last_id}))
-    return Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(**{field: key, "id__gt": last_id}))
+    later = Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(**{field: key, "id__gt": last_id}))
+    return later | Q(**{f"{field}__isnull": True}) if nullable else later
+
+
+def nullable_field(model: Any, name: str) -> bool:
+    """Whether ``name`` is a nullable column of ``model`` (annotations are not)."""
+    try:
+        return bool(model._meta.get_field(name).null)
+    except FieldDoesNotExist:
+        return False

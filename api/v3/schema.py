@@ -7,7 +7,9 @@ What the defaults would get wrong, fixed here once:
   into the path instead;
 - ``fields=`` extras (``Meta.extra_fields``) are documented, as optional properties;
 - the ``Authorization: Token token="…"`` scheme;
-- the error answers every operation can give, all ``{"error": "..."}``.
+- the error answers every operation can give, all ``{"error": "..."}``;
+- resources beyond CallRail's reference (``V3ViewSet.reference_extension``) are filed
+  under the "extensions" tag, marked ``x-reference-extension``, with the reason.
 """
 
 from typing import Any
@@ -92,6 +94,28 @@ class V3AutoSchema(AutoSchema):
                 )
             )
         return parameters
+
+    def _reference_extension(self) -> str:
+        return getattr(self.view, "reference_extension", "") or ""
+
+    def get_tags(self) -> list[str]:
+        if self._reference_extension():
+            return ["extensions"]
+        return super().get_tags()
+
+    def get_description(self) -> str:  # type: ignore[override]
+        description = super().get_description()
+        note = self._reference_extension()
+        if not note:
+            return description
+        header = f"Extension, not in CallRail's v3 reference: {note}"
+        return f"{header}\n\n{description}" if description else header
+
+    def get_extensions(self) -> dict[str, Any]:
+        extensions = dict(super().get_extensions())
+        if self._reference_extension():
+            extensions["x-reference-extension"] = True
+        return extensions
 
     def map_parsers(self) -> list[str]:
         # Bodies are JSON (api/v3/parsers.py accepts a JSON body under any Content-Type).

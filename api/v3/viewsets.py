@@ -110,6 +110,9 @@ class V3ViewSet(GenericViewSet):
     - ``timestamp_zone``: ``"user"`` renders timestamps in the key user's time zone
       (tags, users, caller ids: the reference's examples carry the user's offset);
       None renders UTC with ``Z`` (companies, trackers).
+    - ``reference_extension``: why the resource exists though CallRail's v3 reference
+      does not list it (clients that use it, live CallRail serving it); the OpenAPI
+      document files it under "extensions" with that note.
     - ``relative_pagination``: honour ``relative_pagination=true`` (keyset pages,
       ``next_page``/``has_next_page``). The reference documents it for calls only,
       but pycallrail asks for it on tags, companies, form submissions and text
@@ -127,6 +130,7 @@ class V3ViewSet(GenericViewSet):
     throttle_scopes: ClassVar[dict[str, str]] = {}
     relative_pagination: ClassVar[bool] = True
     timestamp_zone: ClassVar[str | None] = None
+    reference_extension: ClassVar[str] = ""
     lookup_url_kwarg = "pk"
 
     account: Account

@@ -111,3 +111,21 @@ def test_a_simulator_with_another_token_is_refused(server, tracker):
     ):
         simulate(to=number.number, from_="+13035550123")
     assert not Call.objects.exists()
+
+
+def test_voicemail_on_a_basic_flow_says_the_flow_has_none(server, company, transactional_db):
+    # The reference's basic flow greets and rings the destination: it has no voicemail step.
+    flow = CallFlowFactory(
+        company=company,
+        definition={"type": "basic", "destination_number": "+14045551234", "recording_enabled": True},
+    )
+    number = TrackingNumberFactory(tracker=TrackerFactory(company=company, call_flow=flow, type="source"))
+    output = simulate(to=number.number, from_="+13035550123", outcome="voicemail", quiet=True)
+    call = Call.objects.get()
+    assert (call.call_type, call.voicemail, call.answered, call.recording_url) == ("missed", False, False, "")
+    assert "notice: no voicemail: this call flow has no voicemail step" in output
+
+
+def test_no_notice_when_the_flow_takes_the_message(server, tracker):
+    output = simulate(to=tracker.numbers.first().number, from_="+13035550123", digits="1", outcome="voicemail")
+    assert "notice:" not in output

@@ -1,49 +1,52 @@
-"""Data for the client compatibility tests: more rows than one page (100, the
-clients' page size) in every collection they read, served by pytest-django's
-live server."""
-
-from datetime import timedelta
+"""The live server the client compatibility tests point the clients at, with the
+account of ``seed.py`` behind it, and the environment the runners read."""
 
 import pytest
-from django.utils import timezone
 
-from accounts.models import Company, Tag, User
-from api.tests.factories import (
-    CallFactory,
-    FormSubmissionFactory,
-    TextConversationFactory,
-    TextMessageFactory,
-    TrackerFactory,
-)
+from api.tests.clients.seed import Seeded, seed_account
 
-ROWS = 105  # > 100: every client has to fetch a second page
+
+def _env(seeded: Seeded, base_url: str, api_key: str) -> dict[str, str]:
+    return {
+        "CALLRAIL_BASE_URL": f"{base_url}/v3/",
+        "CALLRAIL_KEY": api_key,
+        "CALLRAIL_ACCOUNT_ID": seeded.account.public_id,
+        "COMPANY_ID": seeded.company.public_id,
+        "TRACKING_NUMBER": seeded.source_number.number,
+        "ANSWERED_CALL_ID": seeded.answered_call.public_id,
+        "VOICEMAIL_CALL_ID": seeded.voicemail_call.public_id,
+        "VISIT_CALL_ID": seeded.visit_call.public_id,
+        "CONVERSATION_ID": seeded.texted_conversation_id,
+        "ADMIN_USER_ID": seeded.admin.public_id,
+    }
 
 
 @pytest.fixture
-def client_env(live_server, account, company, admin_user, make_api_client, settings) -> dict[str, str]:
-    settings.API_RATE_LIMITS = {"general": (100_000, 100_000)}
+def live_env(live_server, settings):
+    """Settings for a live server the clients reach at ``localhost``, under no rate limit."""
+    budget = (100_000, 100_000)
+    settings.API_RATE_LIMITS = {"general": budget, "sms": budget, "outbound_call": budget}
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost", "127.0.0.1"]
-    Company.objects.bulk_create([Company(account=account, name=f"Client {index:03}") for index in range(ROWS)])
-    Tag.objects.bulk_create([Tag(account=account, company=company, name=f"Tag {index:03}") for index in range(ROWS)])
-    User.objects.bulk_create(
-        [
-            User(account=account, email=f"agent{index:03}@example.com", first_name="Agent", last_name=f"{index:03}")
-            for index in range(ROWS)
-        ]
+    # Webhook URLs and the recording links the API hands out point at the live server.
+    settings.PUBLIC_BASE_URL = live_server.url
+    return live_server
+
+
+@pytest.fixture
+def seeded_env(request, live_env, account, company, admin_user, make_api_client) -> tuple[Seeded, dict[str, str]]:
+    account_tags = getattr(request, "param", True)
+    api_key = make_api_client(admin_user).api_key
+    seeded = seed_account(
+        base_url=live_env.url,
+        account=account,
+        company=company,
+        admin=admin_user,
+        api_key=api_key,
+        account_tags=account_tags,
     )
-    tracker = TrackerFactory(company=company)
-    now = timezone.now()
-    for index in range(ROWS):
-        CallFactory(company=company, tracker=tracker, start_time=now - timedelta(hours=index + 1))
-    for index in range(ROWS):
-        FormSubmissionFactory(company=company, submitted_at=now - timedelta(hours=index + 1))
-    for index in range(ROWS):
-        conversation = TextConversationFactory(company=company, last_message_at=now - timedelta(hours=index + 1))
-        TextMessageFactory(conversation=conversation)
-    api_client = make_api_client(admin_user)
-    return {
-        "CALLRAIL_BASE_URL": f"{live_server.url}/v3/",
-        "CALLRAIL_KEY": api_client.api_key,
-        "CALLRAIL_ACCOUNT_ID": account.public_id,
-        "COMPANY_ID": company.public_id,
-    }
+    return seeded, _env(seeded, live_env.url, api_key)
+
+
+@pytest.fixture
+def client_env(seeded_env) -> dict[str, str]:
+    return seeded_env[1]

@@ -2,13 +2,16 @@
 tests drive (pycallrail, airbyte-source-callrail, callrail-mcp).
 
 Their dependencies clash with ours and with each other (airbyte-cdk pins an old
-pydantic, pycallrail an old aiohttp), so each gets its own venv, installed from
-PyPI once at the pinned version and reused from a cache directory
-(``CLIENT_VENVS_DIR``, default ``var/client-venvs``). The tests then run the
-clients' own code in a subprocess of that venv against the live test server.
+pydantic, pycallrail an old aiohttp), so each gets its own venv, installed with pip
+from ``requirements/<client>.txt`` (the client and every package under it, pinned as
+tested, so a clean checkout builds the same environment) and reused from a cache
+directory (``CLIENT_VENVS_DIR``, default ``var/client-venvs``) until that file
+changes. The tests then run the clients' own code in a subprocess of that venv
+against the live test server.
 """
 
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -17,13 +20,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-# Exact versions: a new client release must not change what the suite checks.
-CLIENTS: dict[str, tuple[str, ...]] = {
-    # pycallrail imports requests without declaring it; its users install it themselves.
-    "pycallrail": ("pycallrail==0.9.0.2", "requests==2.34.2"),
-    "airbyte": ("airbyte-source-callrail==0.1.14",),
-    "mcp": ("callrail-mcp==1.3.1",),
-}
+# Exact versions, down to every dependency: a new release of a client or of anything
+# it uses must not change what the suite checks.
+REQUIREMENTS = Path(__file__).resolve().parent / "requirements"
+CLIENTS: dict[str, Path] = {name: REQUIREMENTS / f"{name}.txt" for name in ("pycallrail", "airbyte", "mcp")}
 # airbyte-cdk 1.0.0 (what the connector pins) does not import on Python 3.11+ (a
 # dataclass default that 3.11 refuses); Airbyte runs it on 3.9/3.10.
 INTERPRETERS: dict[str, tuple[str, ...]] = {"airbyte": ("python3.10", "python3.9")}
@@ -61,7 +61,8 @@ def client_python(name: str) -> Path:
     """The python of ``name``'s venv, created and installed on first use."""
     requirements = CLIENTS[name]
     base = interpreter(name)
-    spec = " ".join([Path(base).name, *requirements])
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
+    spec = f"{Path(base).name} {requirements.name} {digest}"
     root = venvs_dir()
     root.mkdir(parents=True, exist_ok=True)
     target = root / name
@@ -76,7 +77,7 @@ def client_python(name: str) -> Path:
             shutil.rmtree(target)
         subprocess.run([base, "-m", "venv", str(target)], check=True, capture_output=True, timeout=300)
         installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements],
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(requirements)],
             capture_output=True,
             text=True,
             timeout=600,

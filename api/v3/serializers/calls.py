@@ -445,3 +445,26 @@ class CallSerializer(V3Serializer):
 
     def get_conversational_transcript(self, call: Call) -> list[dict[str, Any]] | None:
         return None
+
+
+class CallUpdateInputSerializer(serializers.Serializer):
+    """The body of ``PUT calls/{id}.json`` (reference: "Updating a Call"), for the
+    OpenAPI description. Keys left out stay as they are; null or "" clears."""
+
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, allow_null=True)
+    append_tags = serializers.BooleanField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    value = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text='"$1.00" or "1.00".')
+    lead_status = serializers.ChoiceField(
+        choices=["good_lead", "not_a_lead"], required=False, allow_null=True, allow_blank=True
+    )
+    customer_name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+    spam = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "true marks the call as spam. Spam status cannot be removed through the API (reference): "
+            "false is refused with 400 whatever the call's state, and null (or leaving spam out) keeps "
+            "the call as it is (null is refused on a call already marked as spam, since it would clear it)."
+        ),
+    )

@@ -74,6 +74,9 @@ class DisabledField(serializers.Field):
 
 
 class TagUpdateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, required=False)
-    color = serializers.ChoiceField(choices=sorted(TAG_COLORS), required=False)
-    disabled = DisabledField(required=False)
+    """A null leaves the field as it is: a tag cannot be without a name, colour or status,
+    and clients send every field of their update, unset ones as null (pycallrail)."""
+
+    name = serializers.CharField(max_length=100, required=False, allow_null=True)
+    color = serializers.ChoiceField(choices=sorted(TAG_COLORS), required=False, allow_null=True)
+    disabled = DisabledField(required=False, allow_null=True)

@@ -100,3 +100,12 @@ class TextConversationSerializer(V3Serializer):
         # A conversation only ever shows that its lead was scored good on another
         # interaction (the reference's enum: previously_marked_good_lead or null).
         return "previously_marked_good_lead" if conversation.has_good_lead() else None
+
+
+class TextConversationStateInputSerializer(serializers.Serializer):
+    """The body of ``PUT text-messages/{id}.json``: archive or reactivate a conversation."""
+
+    state = serializers.ChoiceField(
+        choices=TextConversation.State.choices,
+        help_text="archived takes the conversation out of the inbox; a new text makes it active again.",
+    )

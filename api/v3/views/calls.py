@@ -25,7 +25,7 @@ from api.v3 import milestones, reports
 from api.v3.dates import date_window, zone_resolve
 from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool
 from api.v3.pagination import OffsetPagination, RelativePagination
-from api.v3.serializers.calls import DEFAULT_FIELDS, WRITE_RESPONSE_FIELDS, CallSerializer
+from api.v3.serializers.calls import DEFAULT_FIELDS, WRITE_RESPONSE_FIELDS, CallSerializer, CallUpdateInputSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from integrations.models import Integration
 from integrations.v3_shapes import iso8601
@@ -309,6 +309,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
             "caller_id must be one of your tracking numbers or a verified outbound caller id"
         )
 
+    @extend_schema(request=CallUpdateInputSerializer, responses={200: CallSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         call = self.get_object()
         body = self.request_body()
@@ -322,8 +323,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
             raise exceptions.ValidationError(
                 "This caller was previously marked as a good lead; the call cannot be marked good_lead again."
             )
-        if "spam" in changes and not parse_bool(changes["spam"], "spam"):
-            raise exceptions.ValidationError("spam can only be set to true through the API")
+        if "spam" in changes:
+            changes["spam"] = _spam_change(changes["spam"])
         if "tags" in changes and changes["tags"] is not None and not isinstance(changes["tags"], list):
             raise exceptions.ValidationError("tags must be an array of tag names")
         call = call_update(call=call, changes=changes, user=self.user)
@@ -421,6 +422,28 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
 
 __all__ = ["DEFAULT_FIELDS", "CallViewSet"]
+
+SPAM_REMOVAL_REFUSED = (
+    "spam: You cannot remove spam status via the API; send true to mark a call as spam, "
+    "or null (or leave spam out) to keep it as it is."
+)
+
+
+def _spam_change(value: Any) -> bool | None:
+    """``spam`` in a call update: True marks the call, None leaves it as it is.
+
+    Reference, "Updating a Call": a field sent as null or blank is cleared, and spam
+    status cannot be removed through the API. So null and "" are accepted (a call that
+    is not spam has nothing to clear; on a spam call the service refuses, since clearing
+    would unmark it), while false, an explicit request to unmark, is always refused:
+    answering 200 to a change that is never made would look like success (clients such
+    as pycallrail send every field, null included, on each update).
+    """
+    if value is None or value == "":
+        return None
+    if parse_bool(value, "spam"):
+        return True
+    raise exceptions.ValidationError(SPAM_REMOVAL_REFUSED)
 
 
 def _good_leads_attach(rows: list[Call]) -> None:

@@ -83,8 +83,9 @@ class TagViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
         tag = self.get_object()
         data = TagUpdateInputSerializer(data=self.request_body())
         data.is_valid(raise_exception=True)
+        changes = {name: value for name, value in data.validated_data.items() if value is not None}
         try:
-            tag = tag_update(tag=tag, **data.validated_data)
+            tag = tag_update(tag=tag, **changes)
         except DuplicateTagError as exc:
             raise Unprocessable(str(exc)) from exc
         return self.render(tag)

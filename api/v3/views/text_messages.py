@@ -1,13 +1,19 @@
 """Text messages: list conversations, show one with its messages, send a text
-(reference: "Text Messages")."""
+(reference: "Text Messages"), and archive a conversation or make it active again
+(``PUT text-messages/{id}.json`` with ``{"state": "archived"}``, as pycallrail's
+``archive()`` sends; the reference lists ``state`` without documenting how it is set).
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
@@ -16,7 +22,11 @@ from rest_framework.response import Response
 from api.v3.dates import date_window
 from api.v3.filters import CompanyIdFilter, V3FilterSet
 from api.v3.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, positive_int
-from api.v3.serializers.text_messages import TextConversationSerializer, TextMessageSerializer
+from api.v3.serializers.text_messages import (
+    TextConversationSerializer,
+    TextConversationStateInputSerializer,
+    TextMessageSerializer,
+)
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from telephony.models import TextConversation, TextMessage
 from telephony.services.texts import text_message_send
@@ -25,6 +35,10 @@ from telephony.services.texts import text_message_send
 class TextConversationFilterSet(V3FilterSet):
     search_fields = ("customer_phone_number", "customer_name")
     company_id = CompanyIdFilter()
+    # Extension: active or archived conversations only (both are listed without it).
+    state = django_filters.ChoiceFilter(
+        choices=TextConversation.State.choices, help_text="Extension: only active, or only archived, conversations."
+    )
 
     class Meta:
         model = TextConversation
@@ -47,9 +61,9 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     # Conversations come newest message first (reference).
     default_ordering = ("-last_message_at", "-id")
     throttle_scopes = {"create": "sms"}
-    # Reporting users text customers from the inbox (reference "User Roles": texts).
-    action_roles = {"create": ALL_ROLES}
-    http_method_names = ["get", "post", "head", "options"]
+    # Reporting users text customers and tidy the inbox (reference "User Roles": texts).
+    action_roles = {"create": ALL_ROLES, "update": ALL_ROLES}
+    http_method_names = ["get", "post", "put", "head", "options"]
     lookup_value_regex = "[A-Za-z0-9]+"
 
     def get_queryset(self) -> QuerySet:
@@ -115,3 +129,28 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
             .get(pk=conversation.pk)
         )
         return Response(self.get_serializer(conversation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=TextConversationStateInputSerializer,
+        responses={200: TextConversationSerializer},
+        description=(
+            "Extension, not in CallRail's v3 reference (which lists a conversation's state without saying "
+            "how it is set): archive a conversation or make it active again, as pycallrail's archive() does. "
+            "A new text makes an archived conversation active again."
+        ),
+        extensions={"x-reference-extension": True},
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Archive a conversation (``"state": "archived"``) or make it active again."""
+        from telephony.conversations import conversation_state_set
+
+        conversation = self.get_object()
+        body = self.request_body()
+        if "state" not in body:
+            raise exceptions.ValidationError("state is required (active or archived)")
+        try:
+            conversation_state_set(conversation=conversation, state=body["state"])
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.messages[0]) from exc
+        conversation = self.get_queryset().prefetch_related(_recent_messages()).get(pk=conversation.pk)
+        return Response(self.get_serializer(conversation).data)

@@ -53,6 +53,8 @@ class Command(BaseCommand):
         except SimulatorError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.describe(result.call_sid))
+        for notice in result.notices:
+            self.stdout.write(f"  notice: {notice}")
 
     def describe(self, call_sid: str) -> str:
         try:
