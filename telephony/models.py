@@ -164,6 +164,15 @@ class Call(TimeStampedModel):
         return "missed"
 
     @property
+    def recording_sids(self) -> list[str]:
+        """Every recording the carrier holds for this call (the one shown, and any other)."""
+        sids = [self.recording_sid] if self.recording_sid else []
+        for sid in (self.flow_state or {}).get("recording_sids", []):
+            if sid and sid not in sids:
+                sids.append(sid)
+        return sids
+
+    @property
     def recording_access_key(self) -> str:
         """A key that opens this call's recording without logging in (CallRail's
         non-expiring ``access_key`` links). Derived, so nothing to store or leak."""
