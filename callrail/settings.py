@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "tracking",
     "telephony",
     "integrations",
+    "privacy",
     "api",
     "dashboard",
 ]
