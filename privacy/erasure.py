@@ -121,11 +121,20 @@ def erasure_request(
     )
     logger.info("erasure %s requested by %s (%s)", erasure.public_id, requested_by or "-", via)
     if enqueue:
-        # Imported here: the tasks module imports this one.
-        from privacy.tasks import erasure_run as erasure_run_task
-
-        erasure_run_task.delay_on_commit(erasure.pk)  # type: ignore[attr-defined]
+        transaction.on_commit(lambda: _enqueue(erasure.pk), robust=True)
     return erasure
+
+
+def _enqueue(erasure_id: int) -> None:
+    # Imported here: the tasks module imports this one.
+    from privacy.tasks import erasure_run as erasure_run_task
+
+    try:
+        # retry=False: never hold the request on a broker that is down; the sweeper
+        # (``erasures_resume``) starts erasures whose task never left.
+        erasure_run_task.apply_async((erasure_id,), retry=False)
+    except Exception:
+        logger.warning("erasure %s not enqueued; the sweeper will start it", erasure_id, exc_info=True)
 
 
 # --- running ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from api.v3.views.accounts import AccountDetailView, AccountListView
 from api.v3.views.caller_ids import CallerIdViewSet
 from api.v3.views.calls import CallViewSet
 from api.v3.views.companies import CompanyViewSet
+from api.v3.views.erasures import ErasureViewSet
 from api.v3.views.form_submissions import FormSubmissionViewSet, FormSummaryViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
 from api.v3.views.notifications import NotificationViewSet
@@ -35,6 +36,7 @@ router.register("webhook_deliveries", WebhookDeliveryViewSet, basename="webhook-
 router.register("webhook_signing_keys", WebhookSigningKeyViewSet, basename="webhook-signing-key")
 router.register("form_submissions", FormSubmissionViewSet, basename="form-submission")
 router.register("text-messages", TextMessageViewSet, basename="text-message")
+router.register("erasures", ErasureViewSet, basename="erasure")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 
