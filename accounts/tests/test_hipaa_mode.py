@@ -2,6 +2,7 @@
 
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,7 +12,7 @@ from accounts.models import Account
 pytestmark = pytest.mark.django_db
 
 
-def bootstrap(**options) -> dict:
+def bootstrap(**options: Any) -> dict[str, Any]:
     out = StringIO()
     call_command("bootstrap_admin", json=True, stdout=out, **options)
     return json.loads(out.getvalue())

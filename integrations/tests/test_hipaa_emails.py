@@ -120,7 +120,9 @@ def test_a_summary_email_has_no_call_log(hipaa, company, tracker, settings):
         config={"summary_statistics": True, "top_sources": True, "top_keywords": True, "call_log": True},
     )
     SummaryEmail.objects.filter(pk=summary.pk).update(created_at=datetime(2026, 1, 1, tzinfo=NEW_YORK))
-    complete_call(make_call(tracker, customer_phone_number=CALLER, start_time=datetime(2026, 3, 9, 10, tzinfo=NEW_YORK)))
+    complete_call(
+        make_call(tracker, customer_phone_number=CALLER, start_time=datetime(2026, 3, 9, 10, tzinfo=NEW_YORK))
+    )
 
     assert summary_emails_send(now=datetime(2026, 3, 10, 7, tzinfo=NEW_YORK)) == 1
     text = sent_text()

@@ -2,8 +2,9 @@
 go, recordings at the carrier too; newer ones, and accounts that keep everything, stay."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -38,7 +39,7 @@ def now():
     return timezone.now()
 
 
-def history(company: Company, *, age: float, now, phone: str) -> dict:
+def history(company: Company, *, age: float, now: datetime, phone: str) -> dict[str, Any]:
     """One of everything a caller leaves, ``age`` days old."""
     at = days_ago(age, now)
     lead = make_person(company, at=at, phone_number=phone)
