@@ -9,7 +9,15 @@ from accounts.models import Account, ApiKey, Company, Tag, User
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ("name", "public_id", "numeric_id", "time_zone", "hipaa_account", "created_at")
+    list_display = (
+        "name",
+        "public_id",
+        "numeric_id",
+        "time_zone",
+        "hipaa_account",
+        "data_retention_days",
+        "created_at",
+    )
     search_fields = ("name", "public_id", "numeric_id")
     readonly_fields = ("public_id", "numeric_id", "created_at", "updated_at")
 
