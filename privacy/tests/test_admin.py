@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import User
-from api.tests.factories import CallFactory
 from privacy.erasure import erasure_request, erasure_run
+from privacy.tests.conftest import days_ago, make_call
 from telephony.access import call_access_record
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_the_erasure_log_shows_no_identifiers(staff_client, account):
 def test_the_audit_trail_is_read_only(staff_client, account, company, admin_user):
     account.hipaa_account = True
     account.save()
-    call = CallFactory(company=company)
+    call = make_call(company, at=days_ago(1))
     access = call_access_record(call, admin_user, "203.0.113.9", "recording")
     listing = staff_client.get("/admin/telephony/callaccess/")
     assert listing.status_code == 200 and call.public_id.encode() in listing.content
