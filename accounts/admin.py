@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
@@ -9,7 +11,15 @@ from accounts.models import Account, ApiKey, Company, Tag, User
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ("name", "public_id", "numeric_id", "time_zone", "hipaa_account", "created_at")
+    list_display = (
+        "name",
+        "public_id",
+        "numeric_id",
+        "time_zone",
+        "hipaa_account",
+        "data_retention_days",
+        "created_at",
+    )
     search_fields = ("name", "public_id", "numeric_id")
     readonly_fields = ("public_id", "numeric_id", "created_at", "updated_at")
 
@@ -55,6 +65,10 @@ class CompanyAdmin(admin.ModelAdmin):
     list_filter = ("status", "account")
     search_fields = ("name", "public_id", "numeric_id")
     readonly_fields = ("public_id", "numeric_id", "script_token", "created_at", "updated_at")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # New companies announce recordings, as ``company_create`` makes them.
+        return {"recording_disclosure": True, **super().get_changeform_initial_data(request)}
 
 
 @admin.register(Tag)

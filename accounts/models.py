@@ -15,6 +15,9 @@ from django.utils import timezone
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 
 DEFAULT_TIME_ZONE = "America/New_York"
+# About 25 months: the window CallRail keeps and its API serves (reference: "Data Retention").
+DEFAULT_DATA_RETENTION_DAYS = 760
+DEFAULT_RECORDING_DISCLOSURE = "This call may be recorded for quality and training purposes."
 
 
 class AccountScopedQuerySet(models.QuerySet):
@@ -32,8 +35,13 @@ class Account(TimeStampedModel):
     numeric_id = NumericIdField()
     name = models.CharField(max_length=255)
     time_zone = models.CharField(max_length=64, default=DEFAULT_TIME_ZONE)
+    # Set by the operator (``bootstrap_admin --hipaa``, ``set_hipaa``): alert and summary
+    # emails carry no caller data, and access to calls and recordings is audited.
     hipaa_account = models.BooleanField(default=False)
     outbound_recording_enabled = models.BooleanField(default=True)
+    # Calls, recordings, texts, forms, visits and their logs older than this are purged
+    # every night (0: kept forever); the API refuses date ranges reaching further back.
+    data_retention_days = models.PositiveIntegerField(default=DEFAULT_DATA_RETENTION_DAYS)
 
     class Meta:
         ordering = ("name",)
@@ -227,6 +235,13 @@ class Company(TimeStampedModel):
     # HMAC key for outgoing webhook signatures (rotatable by admins).
     webhook_signing_key = models.CharField(max_length=32, default=new_signing_key)
     spam_treatment = models.CharField(max_length=16, choices=SpamTreatment.choices, default=SpamTreatment.CHALLENGE)
+    # Recorded calls start with this announcement, before anything else. Off by default here so
+    # companies made before it existed keep their behaviour; ``company_create`` turns it on.
+    recording_disclosure = models.BooleanField(default=False)
+    recording_disclosure_message = models.CharField(max_length=500, default=DEFAULT_RECORDING_DISCLOSURE)
+    # Start recording right after the announcement (the whole call from then on) instead of when
+    # a phone answers: nothing is recorded before the caller was told.
+    record_after_disclosure = models.BooleanField(default=False)
 
     objects = AccountScopedQuerySet.as_manager()
 

@@ -38,24 +38,58 @@ class Bootstrap:
 
 
 @transaction.atomic
-def admin_bootstrap(*, email: str, password: str, account_name: str) -> Bootstrap:
+def admin_bootstrap(*, email: str, password: str, account_name: str, hipaa: bool = False) -> Bootstrap:
     """Create the account and its admin if missing, and always a fresh API key.
 
     Idempotent on the email address, so operators can run it on every deploy. The admin
     runs their account (dashboard, API); they are no Django staff: ``/admin/`` shows every
     account's rows and belongs to the platform operator (``createsuperuser``).
+    ``hipaa`` puts the account in HIPAA mode (an existing one too; it never turns it off).
     """
     user = User.objects.select_related("account").filter(email=email.lower()).first()
     created = user is None
     if user is None:
-        account = Account.objects.create(name=account_name)
+        account = Account.objects.create(name=account_name, hipaa_account=hipaa)
         user = User.objects.create_user(email=email, password=password, account=account, role=User.Role.ADMIN)
+    elif hipaa:
+        account_hipaa_set(account=user.account, enabled=True)
     _, plain = api_key_create(user=user, name="bootstrap")
     return Bootstrap(account=user.account, user=user, api_key=plain, created=created)
 
 
-def company_create(*, account: Account, name: str, time_zone: str | None = None) -> Company:
-    return Company.objects.create(account=account, name=name, time_zone=time_zone or account.time_zone)
+def account_hipaa_set(*, account: Account, enabled: bool) -> Account:
+    """Turn HIPAA mode on or off (an operator's decision, never an API client's)."""
+    if account.hipaa_account != enabled:
+        account.hipaa_account = enabled
+        account.save(update_fields=["hipaa_account", "updated_at"])
+    return account
+
+
+# 0 keeps everything; otherwise at least a day and at most a century.
+MAX_DATA_RETENTION_DAYS = 36_500
+
+
+def account_data_retention_set(*, account: Account, days: int) -> Account:
+    """How long the account's calls, texts, forms and visits are kept (0: forever).
+
+    The nightly purge applies a shorter period at its next run; the API refuses
+    date ranges past it at once."""
+    if not 0 <= days <= MAX_DATA_RETENTION_DAYS:
+        raise ValidationError(f"data_retention_days must be 0 (forever) or between 1 and {MAX_DATA_RETENTION_DAYS}.")
+    if account.data_retention_days != days:
+        account.data_retention_days = days
+        account.save(update_fields=["data_retention_days", "updated_at"])
+    return account
+
+
+def company_create(*, account: Account, name: str, time_zone: str | None = None, **settings: Any) -> Company:
+    """A new company. Recorded calls announce it unless ``settings`` say otherwise
+    (``recording_disclosure``, ``recording_disclosure_message``, ``record_after_disclosure``)."""
+    unknown = set(settings) - set(COMPANY_SETTINGS)
+    if unknown:
+        raise ValueError(f"not company settings: {sorted(unknown)}")
+    settings.setdefault("recording_disclosure", True)
+    return Company.objects.create(account=account, name=name, time_zone=time_zone or account.time_zone, **settings)
 
 
 # Company settings a client may change (reference "Updating a Company").
@@ -72,6 +106,10 @@ COMPANY_SETTINGS = (
     "swap_cookie_duration",
     "swap_cookie_duration_unit",
     "form_capture",
+    # Our extension: the announcement recorded calls start with.
+    "recording_disclosure",
+    "recording_disclosure_message",
+    "record_after_disclosure",
 )
 
 

@@ -40,6 +40,13 @@ app.conf.beat_schedule = {
         "task": "tracking.tasks.visitor_data_prune_task",
         "schedule": crontab(minute=37, hour=3),
     },
+    # Nightly, off-peak, before the visitor prune: delete each account's calls (recordings at
+    # the carrier too), texts, forms, visits, people left with nothing and webhook/email logs
+    # older than its data_retention_days.
+    "privacy-retention-purge": {"task": "privacy.tasks.retention_purge", "schedule": crontab(minute=7, hour=3)},
+    # Every five minutes: erasures whose task was lost or whose worker died carry on
+    # (a worker shows progress at least every few minutes while it holds one).
+    "privacy-erasures-resume": {"task": "privacy.tasks.erasures_resume", "schedule": crontab(minute="*/5")},
 }
 
 # Sent by the worker each time it (re)connects to the broker: a broker that restarted may

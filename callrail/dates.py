@@ -35,6 +35,8 @@ DATE_RANGES = (
 )
 DEFAULT_DATE_RANGE = "recent"
 RETENTION_MONTHS = 25
+# An account's default ``data_retention_days``: the reference's 25 months, in days.
+DEFAULT_RETENTION_DAYS = 760
 RETENTION_MESSAGE = (
     "Communication records are kept for 25 months. The requested dates fall outside that window: "
     "please revise your date range."
@@ -70,9 +72,37 @@ def local_today(tz: ZoneInfo, now: datetime | None = None) -> date:
     return timezone.localtime(now or timezone.now(), tz).date()
 
 
-def retention_start(tz: ZoneInfo, now: datetime | None = None) -> datetime:
-    """The oldest instant whose records are still kept: midnight, 25 months ago."""
-    return local_midnight(months_before(local_today(tz, now), RETENTION_MONTHS), tz)
+def retention_start(tz: ZoneInfo, now: datetime | None = None, days: int | None = None) -> datetime:
+    """The oldest instant whose records are all still kept.
+
+    Without ``days``, the reference's rule: midnight, 25 months ago. With an account's
+    ``data_retention_days``, the first local midnight at or after the purge's cutoff
+    (``now - days``), so a range starting there holds nothing the purge deleted. Keeping
+    records forever (``days`` 0) leaves the 25 months as what ``all_time`` covers; see
+    ``retention_horizon`` for what explicit dates may reach.
+    """
+    if not days or days < 0:
+        return local_midnight(months_before(local_today(tz, now), RETENTION_MONTHS), tz)
+    cutoff = timezone.localtime((now or timezone.now()) - timedelta(days=days), tz)
+    midnight = local_midnight(cutoff.date(), tz)
+    return midnight if midnight >= cutoff else local_midnight(cutoff.date() + timedelta(days=1), tz)
+
+
+def retention_horizon(tz: ZoneInfo, now: datetime | None = None, days: int | None = None) -> datetime | None:
+    """The earliest start a date range may have (None: any; the account keeps everything)."""
+    if days == 0:
+        return None
+    return retention_start(tz, now, days)
+
+
+def retention_message(days: int | None) -> str:
+    """The reference's out-of-retention error, naming the account's own period."""
+    if days is None or days == DEFAULT_RETENTION_DAYS:
+        return RETENTION_MESSAGE
+    return (
+        f"Communication records are kept for {days} days. The requested dates fall outside that window: "
+        "please revise your date range."
+    )
 
 
 @dataclass(frozen=True)
@@ -129,7 +159,9 @@ class DateWindow:
         return DateWindow((start_utc - length).astimezone(self.tz), self.start, self.tz, self.tz_name)
 
 
-def named_range(name: str, today: date, tz: ZoneInfo, now: datetime | None = None) -> tuple[datetime, datetime]:
+def named_range(
+    name: str, today: date, tz: ZoneInfo, now: datetime | None = None, retention_days: int | None = None
+) -> tuple[datetime, datetime]:
     """The ``[start, end)`` of a named ``date_range`` (one of ``DATE_RANGES``) for ``today`` in ``tz``."""
     tomorrow = local_midnight(today + timedelta(days=1), tz)
     midnight = local_midnight(today, tz)
@@ -156,7 +188,7 @@ def named_range(name: str, today: date, tz: ZoneInfo, now: datetime | None = Non
         # The reference says all_time can also meet the retention error; clients (reporting
         # connectors) use it to mean "everything", so it is read as "everything inside the
         # retention window" rather than always failing.
-        return retention_start(tz, now), tomorrow
+        return retention_start(tz, now, retention_days), tomorrow
     raise DateRangeError(f"Invalid date_range '{name}'. Valid values: {', '.join(DATE_RANGES)}.")
 
 
@@ -189,6 +221,7 @@ def window_from_params(
     *,
     now: datetime | None = None,
     default_range: str | None = DEFAULT_DATE_RANGE,
+    retention_days: int | None = None,
 ) -> DateWindow | None:
     """The window ``date_range``/``start_date``/``end_date`` ask for, checked against retention.
 
@@ -196,15 +229,22 @@ def window_from_params(
     say; dates are the more specific request). A lone ``start_date`` runs to the end of
     today; a lone ``end_date`` starts at the retention limit. With no date parameter the
     default range applies; ``default_range=None`` means "no date filter".
+
+    ``retention_days`` is the account's ``data_retention_days`` (None: the reference's 25
+    months): a window reaching past it would count purged records as if there had been none.
     """
     now = now or timezone.now()
     today = local_today(tz, now)
-    oldest = retention_start(tz, now)
+    horizon = retention_horizon(tz, now, retention_days)
     start_raw, end_raw = params.get("start_date"), params.get("end_date")
     range_name = params.get("date_range")
 
     if start_raw or end_raw:
-        start = parse_date_param(start_raw, tz, is_end=False, name="start_date") if start_raw else oldest
+        start = (
+            parse_date_param(start_raw, tz, is_end=False, name="start_date")
+            if start_raw
+            else retention_start(tz, now, retention_days)
+        )
         end = (
             parse_date_param(end_raw, tz, is_end=True, name="end_date")
             if end_raw
@@ -212,15 +252,15 @@ def window_from_params(
         )
         if end <= start:
             raise DateRangeError("end_date must be after start_date.")
-        if start < oldest:
-            raise DateRangeError(RETENTION_MESSAGE)
+        if horizon is not None and start < horizon:
+            raise DateRangeError(retention_message(retention_days))
         return DateWindow(start, end, tz, tz_name)
 
     if not range_name:
         if default_range is None:
             return None
         range_name = default_range
-    start, end = named_range(range_name, today, tz, now)
-    if start < oldest:
-        raise DateRangeError(RETENTION_MESSAGE)
+    start, end = named_range(range_name, today, tz, now, retention_days)
+    if horizon is not None and start < horizon:
+        raise DateRangeError(retention_message(retention_days))
     return DateWindow(start, end, tz, tz_name)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "tracking",
     "telephony",
     "integrations",
+    "privacy",
     "api",
     "dashboard",
 ]

@@ -94,6 +94,19 @@ def _email_each(rules: Iterable[Notification], *, company: Company, subject_id: 
     return sent
 
 
+def _hipaa(account_id: int) -> bool:
+    return Account.objects.filter(pk=account_id, hipaa_account=True).exists()
+
+
+def _sign_in_notice(what: str, company: Company, path: str) -> tuple[str, str]:
+    """Subject and body of a HIPAA account's alert: that something happened and where to
+    sign in, and nothing about the caller (no name, number, recording, transcription or form)."""
+    link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+    subject = f"{what.capitalize()} for {company.name}"
+    body = f"There is {what} for {company.name}. Sign in to see it:\n\n{link}\n"
+    return subject, body
+
+
 def _local(moment: datetime, time_zone: str) -> str:
     return timezone.localtime(moment, ZoneInfo(time_zone)).strftime("%b %d, %Y %I:%M %p %Z")
 
@@ -139,6 +152,10 @@ def call_notifications_send(*, call: Call) -> int:
         return 0
     company = call.company
     tracker_id = call.tracker.public_id if call.tracker_id else None
+    rules = (rule for rule in _rules(call.account_id, company, tracker_id) if call_alert_matches(rule, call))
+    if _hipaa(call.account_id):
+        subject, body = _sign_in_notice("a new call", company, f"/calls/{call.public_id}/")
+        return _email_each(rules, company=company, subject_id=call.public_id, subject=subject, body=body)
     caller = call.customer_name or formatted(call.customer_phone_number) or "Unknown caller"
     subject = f"{_call_kind(call)} from {caller} – {company.name}"
     lines = [
@@ -162,7 +179,6 @@ def call_notifications_send(*, call: Call) -> int:
         lines += ["", "Transcription:", call.transcription]
     lines += ["", f"Call id: {call.public_id}"]
     body = "\n".join(lines) + "\n"
-    rules = (rule for rule in _rules(call.account_id, company, tracker_id) if call_alert_matches(rule, call))
     return _email_each(rules, company=company, subject_id=call.public_id, subject=subject, body=body)
 
 
@@ -173,6 +189,11 @@ def text_message_notifications_send(*, message: TextMessage) -> int:
     conversation = message.conversation
     company = conversation.company
     tracker_id = conversation.current_tracker.public_id if conversation.current_tracker_id else None
+    # Incoming texts have no agent: agent-restricted rules are about that agent's own activity.
+    rules = (rule for rule in _rules(message.account_id, company, tracker_id) if rule.sms_enabled and not rule.agent_id)
+    if _hipaa(message.account_id):
+        subject, body = _sign_in_notice("a new text message", company, "/texts/")
+        return _email_each(rules, company=company, subject_id=message.public_id, subject=subject, body=body)
     sender = conversation.customer_name or formatted(conversation.customer_phone_number)
     subject = f"New text message from {sender} – {company.name}"
     body = (
@@ -183,8 +204,6 @@ def text_message_notifications_send(*, message: TextMessage) -> int:
         f"{message.content}\n\n"
         f"Conversation id: {conversation.public_id}\n"
     )
-    # Incoming texts have no agent: agent-restricted rules are about that agent's own activity.
-    rules = (rule for rule in _rules(message.account_id, company, tracker_id) if rule.sms_enabled and not rule.agent_id)
     return _email_each(rules, company=company, subject_id=message.public_id, subject=subject, body=body)
 
 
@@ -197,6 +216,16 @@ def form_submission_notifications_send(*, submission: FormSubmission) -> int:
     company = submission.company
     session = submission.session if submission.session_id else None
     tracker_id = session.tracker.public_id if session and session.tracker_id else None
+    rules = (
+        rule
+        for rule in _rules(submission.account_id, company, tracker_id)
+        if rule.call_enabled
+        and not rule.agent_id
+        and (rule.alert_type == AlertType.ALL or (rule.alert_type == AlertType.FIRST_CALL and submission.first_form))
+    )
+    if _hipaa(submission.account_id):
+        subject, body = _sign_in_notice("a new form submission", company, "/forms/")
+        return _email_each(rules, company=company, subject_id=submission.public_id, subject=subject, body=body)
     who = submission.customer_name or submission.customer_email or formatted(submission.customer_phone_number) or ""
     subject = f"New form submission{' from ' + who if who else ''} – {company.name}"
     fields = "\n".join(f"  {name}: {value}" for name, value in (submission.form_data or {}).items())
@@ -208,13 +237,6 @@ def form_submission_notifications_send(*, submission: FormSubmission) -> int:
         f"First form:      {'yes' if submission.first_form else 'no'}\n\n"
         f"Fields:\n{fields}\n\n"
         f"Form submission id: {submission.public_id}\n"
-    )
-    rules = (
-        rule
-        for rule in _rules(submission.account_id, company, tracker_id)
-        if rule.call_enabled
-        and not rule.agent_id
-        and (rule.alert_type == AlertType.ALL or (rule.alert_type == AlertType.FIRST_CALL and submission.first_form))
     )
     return _email_each(rules, company=company, subject_id=submission.public_id, subject=subject, body=body)
 
@@ -298,10 +320,17 @@ def summary_email_render(
 ) -> tuple[str, str]:
     """Subject and plain-text body of one summary email."""
     time_zone = summary_time_zone(summary)
-    calls = list(_summary_calls(summary, user, period, time_zone))
-    config = summary.config or {}
     title = {"daily": "Daily", "weekly": "Weekly", "monthly": "Monthly"}[period.frequency]
     subject = f"{title} call summary for {scope_name}: {period.label}"
+    if summary.account.hipaa_account:
+        # No call log, sources or keywords leave a HIPAA account by email: only where to look.
+        link = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/reports/"
+        return (
+            subject,
+            f"Your {title.lower()} call summary for {scope_name} ({period.label}) is ready. Sign in to see it:\n\n{link}\n",
+        )
+    calls = list(_summary_calls(summary, user, period, time_zone))
+    config = summary.config or {}
     lines = [f"{title} call summary for {scope_name}", period.label, ""]
     if summary.lead_status_filter and summary.lead_status_filter != "All":
         lines += [f"Calls shown: {summary.lead_status_filter}", ""]

@@ -1,9 +1,17 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from telephony.callflows.validation import call_flow_validate
-from telephony.models import Call, OutboundCallerId, SimulatedCarrierRequest, TextConversation, TextMessage
+from telephony.models import (
+    Call,
+    CallAccess,
+    OutboundCallerId,
+    SimulatedCarrierRequest,
+    TextConversation,
+    TextMessage,
+)
 from tracking.models import CallFlow
 
 
@@ -61,6 +69,25 @@ class SimulatedCarrierRequestAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("sid", "number")
     readonly_fields = ("created_at", "action", "sid", "number", "payload")
+
+
+@admin.register(CallAccess)
+class CallAccessAdmin(admin.ModelAdmin):
+    """HIPAA accounts' audit trail: who read which call's details or recording, when, from where."""
+
+    list_display = ("created_at", "account", "call_public_id", "what", "user", "ip_address")
+    list_filter = ("what", "account")
+    search_fields = ("call_public_id", "user__email")
+    list_select_related = ("account", "user")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CallAccess | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: CallAccess | None = None) -> bool:
+        return False
 
 
 class CallFlowForm(forms.ModelForm):

@@ -11,17 +11,26 @@ An outcome the call flow cannot produce is said, not faked: ``--outcome voicemai
 on a flow without a voicemail step (CallRail's basic flow greets and rings its
 destination, nothing more) rings unanswered, ends as a missed call, and the result
 carries a notice saying why no message was left.
+
+With ``at``, the call is then moved to that moment in the database the server writes to
+(``call_backdate``), so retention and reports can be tried on history.
 """
 
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 import requests
+from django.db import transaction
+from django.db.models import F
 
+from telephony import signals
+from telephony.models import Call
 from telephony.twilio import signature_compute
+from tracking.models import Person
 
 OUTCOMES = ("answered", "no-answer", "busy", "voicemail")
 ACCOUNT_SID = "AC" + "5" * 32
@@ -82,9 +91,11 @@ class CallSimulator:
         country: str = "US",
         echo: Callable[[str], None] | None = None,
         session: requests.Session | None = None,
+        at: datetime | None = None,
     ) -> None:
         if outcome not in OUTCOMES:
             raise SimulatorError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        self.at = at
         self.base_url = base_url.rstrip("/")
         self.digits = list(digits)
         self.outcome = outcome
@@ -158,6 +169,8 @@ class CallSimulator:
         if self.outcome == "voicemail" and not self.call.voicemail_offered:
             self.call.notices.append(NO_VOICEMAIL_NOTICE)
             self.echo(f"  ({NO_VOICEMAIL_NOTICE})")
+        if self.at is not None:
+            call_backdate(call_sid=self.call.call_sid, at=self.at)
         return self.call
 
     def interpret(self, document: str, current_url: str) -> tuple[str | None, str]:
@@ -194,7 +207,22 @@ class CallSimulator:
         if tag == "Record":
             self.answered_by_twilio = True
             return self.record(verb, current_url)
+        if tag == "Start":
+            self.start_recording(verb, current_url)
         return None
+
+    def start_recording(self, verb: ET.Element, current_url: str) -> None:
+        """``<Start><Recording>``: the rest of the call is recorded; the file comes after hangup."""
+        for noun in verb.findall("Recording"):
+            callback = noun.get("recordingStatusCallback")
+            if callback:
+                self.recording_done(
+                    urljoin(current_url, callback),
+                    new_sid("RE"),
+                    duration=self.duration,
+                    channels=2,
+                    source="StartCallRecordingTwiML",
+                )
 
     def gather(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
         self.answered_by_twilio = True
@@ -329,3 +357,31 @@ class CallSimulator:
         )
         for url, params in self.after_hangup:
             self.post(url, params)
+
+
+# The person a call created was written a moment before the call itself.
+_CREATED_WITH_CALL = timedelta(minutes=1)
+
+
+@transaction.atomic
+def call_backdate(*, call_sid: str, at: datetime) -> Call | None:
+    """Move a call just placed to ``at``: its start, creation and update times and its end,
+    the person it created, and (through ``call_backdated``) the log rows written about it.
+    Rows a worker writes later (alert emails, webhook attempts) carry their own time."""
+    call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
+    if call is None:
+        return None
+    delta = at - call.start_time
+    moved = {name: F(name) + delta for name in ("start_time", "created_at", "updated_at")}
+    ended = call.flow_state.get("ended")
+    if ended:
+        call.flow_state["ended"] = (datetime.fromisoformat(ended) + delta).isoformat()
+        moved["flow_state"] = call.flow_state
+    Call.objects.filter(pk=call.pk).update(**moved)
+    if call.person_id:
+        Person.objects.filter(pk=call.person_id, created_at__gte=call.created_at - _CREATED_WITH_CALL).update(
+            created_at=F("created_at") + delta, updated_at=F("updated_at") + delta
+        )
+    call.refresh_from_db()
+    signals.call_backdated.send(sender=Call, call=call, delta=delta)
+    return call

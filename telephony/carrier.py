@@ -60,6 +60,11 @@ class Carrier(Protocol):
         """Download a recording with the carrier's credentials. Returns (bytes, content type)."""
         ...
 
+    def recording_delete(self, sid: str) -> None:
+        """Delete a recording (``RE…``) at the carrier, for good. A recording already gone is
+        not an error, so retention and erasure can run again after a crash."""
+        ...
+
 
 def get_carrier() -> Carrier:
     """Twilio when credentials are configured, otherwise the simulated carrier."""

@@ -5,9 +5,10 @@ import string
 
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
-from accounts.models import Account, AccountScopedQuerySet, Company, User
+from accounts.models import Account, AccountScopedQuerySet, ApiKey, Company, User
 from telephony.recording_links import call_recording_key
 from tracking.models import FormSubmission, Person, Tracker, TrackingNumber, VisitorSession
 
@@ -164,6 +165,15 @@ class Call(TimeStampedModel):
         if self.status == self.Status.CANCELED or not self.flow_state.get("dialed"):
             return "abandonded"
         return "missed"
+
+    @property
+    def recording_sids(self) -> list[str]:
+        """Every recording the carrier holds for this call (the one shown, and any other)."""
+        sids = [self.recording_sid] if self.recording_sid else []
+        for sid in (self.flow_state or {}).get("recording_sids", []):
+            if sid and sid not in sids:
+                sids.append(sid)
+        return sids
 
     @property
     def recording_access_key(self) -> str:
@@ -326,6 +336,7 @@ class SimulatedCarrierRequest(models.Model):
         RELEASE_NUMBER = "release_number"
         PLACE_CALL = "place_call"
         SEND_SMS = "send_sms"
+        DELETE_RECORDING = "delete_recording"
 
     action = models.CharField(max_length=16, choices=Action.choices)
     sid = models.CharField(max_length=64, db_index=True)
@@ -338,3 +349,32 @@ class SimulatedCarrierRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.sid}"
+
+
+class CallAccess(models.Model):
+    """One look at a call's details or recording by someone of a HIPAA account: who (a user,
+    through the API key they used), when and from which address. The audit trail outlives
+    the call (``call_public_id`` stays when the call is purged or erased)."""
+
+    class What(models.TextChoices):
+        CALL = "call"
+        RECORDING = "recording"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    call = models.ForeignKey(Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    call_public_id = models.CharField(max_length=40)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    what = models.CharField(max_length=16, choices=What.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name_plural = "call accesses"
+        indexes = [models.Index(fields=("account", "-created_at"), name="call_access_account")]
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.call_public_id} by {self.user_id or '-'}"

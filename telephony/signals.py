@@ -19,3 +19,6 @@ call_modified = Signal()
 text_message_received = Signal()
 # An SMS was sent from a tracking number. kwargs: message
 text_message_sent = Signal()
+# A call placed by the simulator was moved to a past moment (``simulate_call --at``), with
+# the rows it created. kwargs: call, delta (timedelta added to every time)
+call_backdated = Signal()

@@ -171,6 +171,9 @@ class SimulatedCarrier:
     def fetch_recording(self, url: str) -> tuple[bytes, str]:
         return _wav_tone(), "audio/wav"
 
+    def recording_delete(self, sid: str) -> None:
+        SimulatedCarrierRequest.objects.create(action=SimulatedCarrierRequest.Action.DELETE_RECORDING, sid=sid)
+
 
 def _number_urls() -> dict[str, str]:
     return {

@@ -22,7 +22,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, Start, VoiceResponse
 
 from telephony.carrier import AvailableNumber, CarrierError, NumberUnavailable, PurchasedNumber
 from telephony.links import public_url
@@ -31,6 +31,7 @@ __all__ = [
     "Dial",
     "Gather",
     "MessagingResponse",
+    "Start",
     "TwilioCarrier",
     "VoiceResponse",
     "signature_compute",
@@ -226,3 +227,13 @@ class TwilioCarrier:
         if response.status_code != 200:
             raise CarrierError(f"Could not download the recording: HTTP {response.status_code}")
         return response.content, response.headers.get("Content-Type", "audio/mpeg")
+
+    def recording_delete(self, sid: str) -> None:
+        try:
+            self.client.recordings(sid).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return  # already deleted
+            raise CarrierError(f"Twilio could not delete recording {sid}: {exc.msg}") from exc
+        except TRANSPORT_ERRORS as exc:
+            raise CarrierError(f"Twilio could not delete recording {sid}: {exc}") from exc

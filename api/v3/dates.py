@@ -1,5 +1,5 @@
 """Date windows for the reporting endpoints: ``date_range``, ``start_date``/``end_date``,
-``time_zone`` and the 25-month retention rule (reference: "Filtering Data by Date",
+``time_zone`` and the retention rule (the account's ``data_retention_days``) (reference: "Filtering Data by Date",
 "Time Zones", "Working with Time Zones").
 
 The computation lives in ``callrail/dates.py``, shared with the dashboard so both agree;
@@ -43,11 +43,16 @@ def date_window(
     *,
     now: datetime | None = None,
     default_range: str | None = DEFAULT_DATE_RANGE,
+    account: Any = None,
 ) -> DateWindow | None:
     """The window a request asks for, checked against the retention rule
-    (``callrail.dates.window_from_params``, in the zone ``time_zone`` names)."""
+    (``callrail.dates.window_from_params``, in the zone ``time_zone`` names): the
+    ``account``'s ``data_retention_days``, or the reference's 25 months without one."""
     tz, tz_name = zone_resolve(params.get("time_zone"), user)
+    retention_days = account.data_retention_days if account is not None else None
     try:
-        return dates.window_from_params(params, tz, tz_name, now=now, default_range=default_range)
+        return dates.window_from_params(
+            params, tz, tz_name, now=now, default_range=default_range, retention_days=retention_days
+        )
     except dates.DateRangeError as exc:
         raise DateRangeError(str(exc)) from exc

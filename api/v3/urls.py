@@ -13,6 +13,7 @@ from api.v3.views.accounts import AccountDetailView, AccountListView
 from api.v3.views.caller_ids import CallerIdViewSet
 from api.v3.views.calls import CallViewSet
 from api.v3.views.companies import CompanyViewSet
+from api.v3.views.erasures import ErasureViewSet
 from api.v3.views.errors import unknown_path
 from api.v3.views.form_submissions import FormSubmissionViewSet, FormSummaryViewSet
 from api.v3.views.integrations import IntegrationTriggerViewSet, IntegrationViewSet
@@ -44,6 +45,7 @@ router.register("form_submissions", FormSubmissionViewSet, basename="form-submis
 router.register("text-messages", TextMessageViewSet, basename="text-message")
 router.register("sms-threads", SmsThreadViewSet, basename="sms-thread")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("erasures", ErasureViewSet, basename="erasure")
 
 account_urls = format_suffix_patterns(router.urls, suffix_required=True, allowed=["json"])
 

@@ -17,6 +17,7 @@ here are written once and tested once::
 
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, status
@@ -218,6 +219,15 @@ class V3ViewSet(GenericViewSet):
         if str(value).isdigit():
             return {"numeric_id": int(value)}
         raise exceptions.NotFound()
+
+    def client_ip(self) -> str | None:
+        """Where the request came from (for audit trails): the proxy's ``X-Forwarded-For``
+        when the deployment trusts it, else the peer address."""
+        if settings.DNI_TRUST_X_FORWARDED_FOR:
+            forwarded = self.request.META.get("HTTP_X_FORWARDED_FOR", "")
+            if forwarded:
+                return forwarded.split(",")[0].strip()
+        return self.request.META.get("REMOTE_ADDR") or None
 
     def requested_fields(self) -> set[str]:
         """Names passed in ``fields=`` (for prefetching what will render)."""

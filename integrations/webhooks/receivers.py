@@ -8,12 +8,14 @@ form that caused it.
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
-from integrations.models import Integration, WebhookEvent
+from integrations.models import Integration, NotificationEmail, WebhookDelivery, WebhookEvent
 from integrations.webhooks.events import configured_events_forget
 from integrations.webhooks.outbox import call_event_record, form_submission_event_record, text_message_event_record
 from telephony import signals as telephony_signals
@@ -79,6 +81,17 @@ def on_form_submitted(sender: Any, *, submission: FormSubmission, **kwargs: Any)
     form_submission_event_record(submission=submission)
 
 
+def on_call_backdated(sender: Any, *, call: Call, delta: timedelta, **kwargs: Any) -> None:
+    """The simulator moved a call to the past: its webhook and alert-email log rows follow."""
+    shift = {name: F(name) + delta for name in ("created_at", "next_attempt_at", "retry_until", "finished_at")}
+    events = WebhookEvent.objects.filter(ordering_key=call.public_id)
+    events.update(**shift)
+    WebhookDelivery.objects.filter(webhook_event__in=events).update(created_at=F("created_at") + delta)
+    NotificationEmail.objects.filter(account_id=call.account_id, subject_id=call.public_id).update(
+        created_at=F("created_at") + delta
+    )
+
+
 def connect() -> None:
     # Where each company sends its events is cached; a change to an integration clears it.
     post_save.connect(configured_events_forget, sender=Integration, dispatch_uid="webhooks.configured.save")
@@ -90,3 +103,4 @@ def connect() -> None:
     telephony_signals.text_message_received.connect(on_text_message, dispatch_uid="webhooks.text_received")
     telephony_signals.text_message_sent.connect(on_text_message, dispatch_uid="webhooks.text_sent")
     tracking_signals.form_submitted.connect(on_form_submitted, dispatch_uid="webhooks.form_submitted")
+    telephony_signals.call_backdated.connect(on_call_backdated, dispatch_uid="webhooks.call_backdated")

@@ -5,6 +5,7 @@ import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import time
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Tag
 from accounts.services import tag_by_name
 from callrail.redis import get_redis
+from telephony.callflows.disclosure import RecordingPlan, announce, dial_recording_options
 from telephony.callflows.validation import WEEKDAYS, flow_steps
 from telephony.links import public_url
 from telephony.models import Call
@@ -105,7 +107,14 @@ class FlowRun:
         elif step.get("prompt_text"):
             target.say(step["prompt_text"])
 
+    @cached_property
+    def recording(self) -> RecordingPlan:
+        return RecordingPlan.for_call(self.call.company, records=bool(self.flow.get("recording_enabled")))
+
     def start(self) -> "FlowRun":
+        # A recorded call is announced before any greeting, menu or ring.
+        if announce(self.response, self.call, self.recording):
+            self._state()["recording_expected"] = True
         self.render(self.flow["initial_step_id"])
         return self
 
@@ -150,14 +159,8 @@ class FlowRun:
             # The caller hears ringing until someone answers, as with a normal call.
             "answer_on_bridge": True,
         }
-        if self.flow.get("recording_enabled"):
-            options.update(
-                record="record-from-answer-dual",
-                recording_status_callback=public_url(
-                    "telephony:twilio-recording", {"call": self.call.public_id, "kind": "call"}
-                ),
-                recording_status_callback_event="completed absent",
-            )
+        if self.recording.on_dial:
+            options.update(dial_recording_options(self.call))
         dial = Dial(**options)
         whisper = step.get("whisper_message") or self.tracker.whisper_message
         for number in numbers:

@@ -93,6 +93,11 @@ def call_recording_attach(*, call: Call, params: Mapping[str, Any], kind: str) -
     if status == "completed" and twilio_param(params, "RecordingUrl"):
         call.recording_url = twilio_param(params, "RecordingUrl")
         call.recording_sid = twilio_param(params, "RecordingSid")
+        # A call may leave two recordings (the whole call and a voicemail): every one is
+        # noted, so retention and erasure delete them all at the carrier.
+        sids = state.setdefault("recording_sids", [])
+        if call.recording_sid and call.recording_sid not in sids:
+            sids.append(call.recording_sid)
         call.recording_duration = twilio_int(params, "RecordingDuration")
         fields |= {"recording_url", "recording_sid", "recording_duration"}
         changed.append("recording_duration")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Account, Company, User
 from accounts.phone import us_or_canada_e164
 from callrail.db import insert
+from telephony.callflows.disclosure import RecordingPlan, announce, dial_recording_options
 from telephony.carrier import get_carrier
 from telephony.links import public_url
 from telephony.models import Call, OutboundCallerId
@@ -95,28 +96,28 @@ def outbound_call_start(
     return call
 
 
+def _recording_plan(call: Call) -> RecordingPlan:
+    return RecordingPlan.for_call(call.company, records=bool(call.flow_state.get("outbound", {}).get("record")))
+
+
 def outbound_twiml(*, call: Call) -> str:
     """The business phone answered: ring the customer and bridge them."""
     settings = call.flow_state.get("outbound", {})
+    plan = _recording_plan(call)
     options: dict[str, Any] = {
         "caller_id": call.tracking_phone_number,
         "action": public_url("telephony:twilio-flow", {"call": call.public_id, "event": "outbound"}),
         "answer_on_bridge": True,
     }
-    if settings.get("record"):
-        options.update(
-            record="record-from-answer-dual",
-            recording_status_callback=public_url(
-                "telephony:twilio-recording", {"call": call.public_id, "kind": "call"}
-            ),
-            recording_status_callback_event="completed absent",
-        )
+    if plan.on_dial:
+        options.update(dial_recording_options(call))
     dial = Dial(**options)
     noun: dict[str, Any] = {
         "status_callback": public_url("telephony:twilio-dial-status", {"call": call.public_id}),
         "status_callback_event": "answered completed",
     }
-    if settings.get("greeting_text") or settings.get("greeting_recording_url"):
+    # The customer hears the recording announcement (then the greeting) when they answer.
+    if plan.announce or settings.get("greeting_text") or settings.get("greeting_recording_url"):
         noun["url"] = public_url("telephony:twilio-whisper", {"call": call.public_id, "leg": "customer"})
     dial.number(call.customer_phone_number, **noun)
     response = VoiceResponse()
@@ -125,9 +126,11 @@ def outbound_twiml(*, call: Call) -> str:
 
 
 def outbound_greeting_twiml(*, call: Call) -> str:
-    """Played to the customer when they answer an outbound call."""
+    """Played to the customer when they answer an outbound call: the recording announcement
+    first, then the greeting."""
     settings = call.flow_state.get("outbound", {})
     response = VoiceResponse()
+    announce(response, call, _recording_plan(call))
     if settings.get("greeting_text"):
         response.say(settings["greeting_text"])
     elif settings.get("greeting_recording_url"):

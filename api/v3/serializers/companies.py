@@ -41,9 +41,18 @@ class CompanySerializer(V3ModelSerializer):
             # example has it, so it is always present.
             "form_capture",
             "verified_caller_ids",
+            # Our extension: the announcement recorded calls start with.
+            "recording_disclosure",
+            "recording_disclosure_message",
+            "record_after_disclosure",
         )
         read_only_fields = fields
-        extra_fields = ("verified_caller_ids",)
+        extra_fields = (
+            "verified_caller_ids",
+            "recording_disclosure",
+            "recording_disclosure_message",
+            "record_after_disclosure",
+        )
 
     def get_verified_caller_ids(self, company: Company) -> list[dict[str, str]]:
         # Prefetched by the viewset as `verified_caller_id_list` when requested.
@@ -53,12 +62,20 @@ class CompanySerializer(V3ModelSerializer):
         return [{"name": caller_id.name, "phone_number": caller_id.phone_number} for caller_id in caller_ids]
 
 
-class CompanyCreateInputSerializer(serializers.Serializer):
+class RecordingDisclosureInputMixin(serializers.Serializer):
+    """The announcement played before a recorded call (our extension of the company resource)."""
+
+    recording_disclosure = serializers.BooleanField(required=False)
+    recording_disclosure_message = serializers.CharField(max_length=500, required=False, trim_whitespace=True)
+    record_after_disclosure = serializers.BooleanField(required=False)
+
+
+class CompanyCreateInputSerializer(RecordingDisclosureInputMixin):
     name = serializers.CharField(max_length=255)
     time_zone = TimeZoneField(required=False)
 
 
-class CompanyUpdateInputSerializer(serializers.Serializer):
+class CompanyUpdateInputSerializer(RecordingDisclosureInputMixin):
     """Every key optional; omitted keys stay unchanged. Booleans also arrive as "true"."""
 
     name = serializers.CharField(max_length=255, required=False)

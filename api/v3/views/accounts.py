@@ -1,4 +1,4 @@
-"""``GET /v3/a.json`` and ``GET /v3/a/{account_id}.json``."""
+"""``GET /v3/a.json``, ``GET /v3/a/{account_id}.json`` and (our extension) ``PUT /v3/a/{account_id}.json``."""
 
 from typing import Any
 
@@ -9,12 +9,15 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import Account
+from accounts.models import Account, User
+from accounts.services import account_data_retention_set
 from api.v3.filters import parse_bool
-from api.v3.serializers.accounts import AccountSerializer
+from api.v3.serializers.accounts import AccountSerializer, AccountUpdateInputSerializer
 from api.v3.viewsets import resolve_account
 
-FIELDS_PARAMETER = OpenApiParameter("fields", str, description="Optional fields to add: numeric_id.")
+FIELDS_PARAMETER = OpenApiParameter(
+    "fields", str, description="Optional fields to add: numeric_id, data_retention_days."
+)
 
 
 @extend_schema(
@@ -54,3 +57,17 @@ class AccountDetailView(GenericAPIView):
 
     def get(self, request: Request, account_id: str, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(resolve_account(request, account_id)).data)
+
+    @extend_schema(request=AccountUpdateInputSerializer, responses={200: AccountSerializer})
+    def put(self, request: Request, account_id: str, *args: Any, **kwargs: Any) -> Response:
+        account = resolve_account(request, account_id)
+        if request.user.role != User.Role.ADMIN:
+            raise exceptions.PermissionDenied()
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError("The request body must be a JSON object")
+        data = AccountUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "data_retention_days" in data.validated_data:
+            account = account_data_retention_set(account=account, days=data.validated_data["data_retention_days"])
+        context = {**self.get_serializer_context(), "fields": ("data_retention_days",)}
+        return Response(AccountSerializer(account, context=context).data)

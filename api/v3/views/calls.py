@@ -30,8 +30,9 @@ from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from integrations.models import Integration
 from integrations.v3_shapes import iso8601
 from telephony import recording_links
+from telephony.access import call_access_record
 from telephony.links import absolute_url
-from telephony.models import Call, CallQuerySet, OutboundCallerId
+from telephony.models import Call, CallAccess, CallQuerySet, OutboundCallerId
 from telephony.services.edits import call_update
 from telephony.services.outbound import outbound_call_start
 from tracking.models import PageView, TrackingNumber, VisitorSession
@@ -222,7 +223,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         fields = self.requested_fields()
-        window = date_window(request.query_params, self.user)
+        window = date_window(request.query_params, self.user, account=self.account)
         # Calls marked as spam leave the call log (reference: Updating a Call, `spam`).
         queryset = self.filter_queryset(self.get_queryset()).filter(**window.lookups("start_time"), spam=False)
         queryset = self.with_related(queryset, fields)
@@ -234,6 +235,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         call = self.get_object()
+        call.account = self.account
+        call_access_record(call, request.auth, self.client_ip(), CallAccess.What.CALL)
         return Response(self.render_call(call))
 
     def get_object(self) -> Call:
@@ -335,7 +338,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def report_queryset(self) -> tuple[QuerySet, Any]:
         params = self.request.query_params
-        window = date_window(params, self.user)
+        window = date_window(params, self.user, account=self.account)
         queryset = Call.objects.filter(account=self.account, spam=False, **window.lookups("start_time"))
         if not self.user.is_admin:
             queryset = queryset.filter(company__in=self.user.visible_companies())
@@ -388,6 +391,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         call = self.get_object()
         if not (call.recording_url or call.recording_sid):
             raise exceptions.NotFound("This call has no recording")
+        call.account = self.account
+        call_access_record(call, request.auth, self.client_ip(), CallAccess.What.RECORDING)
         expires = recording_links.recording_link_expiry(self.account)
         return Response({"url": absolute_url(recording_links.recording_redirect_path(call.public_id, expires))})
 

@@ -58,6 +58,14 @@ def company_pks(companies: QuerySet[Company], ids: list[str]) -> list[int]:
     return [by_id[str(value)] for value in ids]
 
 
+DISCLOSURE_FIELDS = ("recording_disclosure", "recording_disclosure_message", "record_after_disclosure")
+
+
+def _disclosure_fields(values: dict[str, Any]) -> tuple[str, ...]:
+    """A write that set the recording announcement answers with all of its fields."""
+    return DISCLOSURE_FIELDS if set(values) & set(DISCLOSURE_FIELDS) else ()
+
+
 class CompanyViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
     resource_name = "companies"
     id_prefix = "COM"
@@ -83,7 +91,7 @@ class CompanyViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewS
         data = CompanyCreateInputSerializer(data=self.request_body())
         data.is_valid(raise_exception=True)
         company = company_create(account=self.account, **data.validated_data)
-        return self.render(company, status.HTTP_201_CREATED)
+        return self.render(company, status.HTTP_201_CREATED, fields=_disclosure_fields(data.validated_data))
 
     @extend_schema(request=CompanyUpdateInputSerializer, responses={200: CompanySerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -92,7 +100,7 @@ class CompanyViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewS
         data.is_valid(raise_exception=True)
         if data.validated_data:
             company = company_update(company=company, changes=dict(data.validated_data))
-        return self.render(company)
+        return self.render(company, fields=_disclosure_fields(data.validated_data))
 
     @extend_schema(request=CompanyBulkUpdateInputSerializer, responses={200: BulkUpdateResultSerializer})
     @action(detail=False, methods=["post"], url_path="bulk_update")

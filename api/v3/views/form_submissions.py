@@ -76,7 +76,7 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         return queryset
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        window = date_window(request.query_params, self.user)
+        window = date_window(request.query_params, self.user, account=self.account)
         queryset = self.filter_queryset(self.get_queryset()).filter(**window.lookups("submitted_at"))
         rows = self.paginate_queryset(queryset)
         data = FormSubmissionSerializer(rows, many=True, context=self.context_for(rows)).data
@@ -163,7 +163,7 @@ class FormSummaryViewSet(V3ViewSet):
         params = request.query_params
         metrics = reports.selected_metrics(params, reports.FORM_METRICS, "total_forms")
         group_by = reports.choice_param(params, "group_by", reports.FORM_GROUPS)
-        window = date_window(params, self.user)
+        window = date_window(params, self.user, account=self.account)
         queryset = FormSubmission.objects.filter(account=self.account, **window.lookups("submitted_at"))
         if not self.user.is_admin:
             queryset = queryset.filter(company__in=self.user.visible_companies())

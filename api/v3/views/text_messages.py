@@ -79,7 +79,7 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         if any(request.query_params.get(name) for name in ("date_range", "start_date", "end_date")):
-            window = date_window(request.query_params, self.user)
+            window = date_window(request.query_params, self.user, account=self.account)
             queryset = queryset.filter(Q(**window.lookups("last_message_at")))
         queryset = queryset.prefetch_related(_recent_messages())
         rows = self.paginate_queryset(queryset)

@@ -1,21 +1,36 @@
 """Place a simulated inbound call: our webhooks see exactly what Twilio would send.
 
     python manage.py simulate_call --to +14045550100 --from +13035550123 --digits 1 --outcome answered --duration 42
+    python manage.py simulate_call --to +14045550100 --from +13035550123 --at 2024-03-05T14:30:00-05:00
 
 The requests are signed with the webhook token of this configuration (Twilio's
 Auth Token, or the one derived from SECRET_KEY with the simulated carrier), so the
 server must run with the same settings.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
+from django.utils import timezone
 
 from accounts.phone import to_e164_or_none
 from telephony.call_simulator import OUTCOMES, CallSimulator, SimulatorError
 from telephony.models import Call
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise CommandError(f"--at {value!r} is not an ISO 8601 time (2024-03-05T14:30:00-05:00).") from exc
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_current_timezone())
+    if moment > timezone.now():
+        raise CommandError("--at must be in the past.")
+    return moment
 
 
 class Command(BaseCommand):
@@ -30,6 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--caller-name", default="", help="caller ID name (CNAM)")
         parser.add_argument("--base-url", default="", help="server to call (default PUBLIC_BASE_URL)")
         parser.add_argument("--quiet", action="store_true", help="print only the result")
+        parser.add_argument(
+            "--at", default="", help="place the call at this past moment (ISO 8601; UTC without offset)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         to = to_e164_or_none(options["to"])
@@ -47,11 +65,15 @@ class Command(BaseCommand):
             duration=options["duration"],
             caller_name=options["caller_name"],
             echo=echo,
+            at=_moment(options["at"]) if options["at"] else None,
         )
         try:
             result = simulator.run()
         except SimulatorError as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:
+            # Only --at writes to the database from here (the server's own, moved in place).
+            raise CommandError(f"The call was placed but could not be moved in time: {exc}") from exc
         self.stdout.write(self.describe(result.call_sid))
         for notice in result.notices:
             self.stdout.write(f"  notice: {notice}")
