@@ -37,7 +37,7 @@ def test_the_migration_demotes_the_superusers_bootstrap_admin_made(account):
     )
     api_key_create(user=made_by_bootstrap, name="bootstrap")
     operator = User.objects.create_superuser(email="root@example.com", password="pw", account=account)
-    migration = importlib.import_module("accounts.migrations.0003_account_admins_are_not_staff")
+    migration = importlib.import_module("accounts.migrations.0004_account_admins_are_not_staff")
     migration.demote(apps, None)
     made_by_bootstrap.refresh_from_db()
     operator.refresh_from_db()

@@ -15,7 +15,7 @@ def demote(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_tag_background_color"),
+        ("accounts", "0003_move_alerts_to_integrations"),
     ]
 
     operations = [
