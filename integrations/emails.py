@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company, User
 from accounts.phone import formatted
-from callrail.deferred.services import enqueue_or_defer_on_commit
+from callrail.deferred.services import task_defer
 from integrations.models import Notification, NotificationEmail, SummaryEmail
 from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
@@ -401,9 +401,16 @@ def _enqueue_after_commit(task_name: str, pk: int) -> None:
     # Imported here: the tasks module imports this one.
     from integrations import tasks
 
-    # Kept in the database if the broker is down (an alert goes out late, never lost); an
-    # unreachable broker never turns a recorded call into an error.
-    enqueue_or_defer_on_commit(getattr(tasks, task_name), pk)
+    def enqueue() -> None:
+        task = getattr(tasks, task_name)
+        try:
+            task.apply_async((pk,), retry=False)
+        except Exception as exc:
+            # Kept in the database for the sweeper: an alert goes out late, never lost.
+            task_defer(task, pk, error=exc)
+
+    # robust: an unreachable broker must not turn a recorded call into an error.
+    transaction.on_commit(enqueue, robust=True)
 
 
 def on_call_completed(sender: object, *, call: Call, **kwargs: object) -> None:

@@ -64,13 +64,18 @@ def enqueue_or_defer(task: Task, *args: Any, countdown: float | None = None, **k
     try:
         _publish(task, list(args), kwargs, countdown=countdown)
     except Exception as exc:
-        run_after = timezone.now() + timedelta(seconds=countdown or 0)
-        DeferredTask.objects.create(
-            task=task.name, args=list(args), kwargs=kwargs, run_after=run_after, last_error=repr(exc)[:2000]
-        )
-        logger.warning("%s deferred to the database: the broker is unavailable (%r)", task.name, exc)
+        task_defer(task, *args, error=exc, countdown=countdown, **kwargs)
         return False
     return True
+
+
+def task_defer(task: Task, *args: Any, error: BaseException, countdown: float | None = None, **kwargs: Any) -> None:
+    """Keep ``task(*args, **kwargs)`` in the database for the sweeper: its publish just failed."""
+    run_after = timezone.now() + timedelta(seconds=countdown or 0)
+    DeferredTask.objects.create(
+        task=task.name, args=list(args), kwargs=kwargs, run_after=run_after, last_error=repr(error)[:2000]
+    )
+    logger.warning("%s deferred to the database: the broker is unavailable (%r)", task.name, error)
 
 
 def enqueue_or_defer_on_commit(task: Task, *args: Any, countdown: float | None = None, **kwargs: Any) -> None:

@@ -14,7 +14,7 @@ from tracking.tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/admin/login/", "/v3/docs", "/demo/"]
+PAGES = ["/sign-in/", "/admin/login/", "/v3/docs", "/demo/"]
 
 
 @pytest.fixture

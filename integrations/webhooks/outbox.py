@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company
-from callrail.deferred.services import enqueue_or_skip
 from integrations.models import Integration, WebhookEvent
 from integrations.webhooks.events import (
     CALL_EVENTS,
@@ -42,10 +41,11 @@ def webhook_events_enqueue(event_pks: list[int]) -> None:
     from integrations.tasks import webhook_event_deliver as webhook_event_deliver_task
 
     for pk in event_pks:
-        # Bounded and never raising: the caller (a voice webhook) must not wait on a broker that
-        # is down, and the event is already in the outbox for the sweeper.
-        if not enqueue_or_skip(webhook_event_deliver_task, pk):
-            break
+        try:
+            # retry=False: never block the caller (a voice webhook) on a broker that is down.
+            webhook_event_deliver_task.apply_async((pk,), retry=False)
+        except Exception:
+            logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk, exc_info=True)
 
 
 def _when_configured(company_id: int, event: str, write: Callable[[], list[WebhookEvent]]) -> list[WebhookEvent]:
