@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company
+from callrail.deferred.services import enqueue_or_skip
 from integrations.models import Integration, WebhookEvent
 from integrations.webhooks.events import (
     CALL_EVENTS,
@@ -41,11 +42,10 @@ def webhook_events_enqueue(event_pks: list[int]) -> None:
     from integrations.tasks import webhook_event_deliver as webhook_event_deliver_task
 
     for pk in event_pks:
-        try:
-            # retry=False: never block the caller (a voice webhook) on a broker that is down.
-            webhook_event_deliver_task.apply_async((pk,), retry=False)
-        except Exception:
-            logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk, exc_info=True)
+        # Bounded by the broker's timeouts and breaker: never block the caller (a voice
+        # webhook) on a broker that is down.
+        if not enqueue_or_skip(webhook_event_deliver_task, pk):
+            logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk)
 
 
 def _when_configured(company_id: int, event: str, write: Callable[[], list[WebhookEvent]]) -> list[WebhookEvent]:
