@@ -25,6 +25,7 @@ import pytest
 import requests
 from django.db import connection
 
+from callrail.deferred.models import DeferredTask
 from callrail.embedded import free_port, start_redis
 from callrail.run import gunicorn_command
 from integrations.models import WebhookEvent
@@ -240,10 +241,13 @@ def test_a_call_connects_within_2s_while_redis_is_stopped_and_everything_is_deli
     assert Call.objects.filter(call_sid__in=ringing, status=Call.Status.COMPLETED).count() == 5
     assert FormSubmission.objects.filter(company=company).count() == 10
 
-    # Redis is back: the deferred tasks and the webhook outbox go out (beat's periodic jobs, run now).
+    # Redis is back: beat's periodic jobs send the deferred tasks and, once the events are
+    # SWEEP_GRACE overdue, the webhook outbox (run here as they would run then).
     stack.manage(
+        "from django.utils import timezone;"
         "from callrail.deferred.services import deferred_tasks_send; deferred_tasks_send();"
-        "from integrations.tasks import webhook_outbox_sweep; webhook_outbox_sweep.delay()"
+        "from integrations.webhooks.delivery import SWEEP_GRACE, webhook_outbox_sweep;"
+        "webhook_outbox_sweep(now=timezone.now() + SWEEP_GRACE)"
     )
 
     def all_delivered() -> bool:
@@ -257,8 +261,10 @@ def test_a_call_connects_within_2s_while_redis_is_stopped_and_everything_is_deli
     time.sleep(2)
     kinds = Counter(WebhookEvent.objects.values_list("event", flat=True))
     print(f"webhook events: {dict(kinds)}; requests received: {len(receiver.requests)}")
-    assert kinds["pre_call"] == 6 and kinds["form_submission"] == 10
+    assert kinds["pre_call"] == 6 and kinds["form_submission"] == 10 and kinds["post_call"] == 5
+    assert not DeferredTask.objects.exists()  # the notifications deferred meanwhile were sent
     paths = Counter(request.path for request in receiver.requests)
     assert paths["/pre_call_webhook"] == 6 and paths["/form_captured_webhook"] == 10
+    assert paths["/post_call_webhook"] == 5
     assert sum(paths.values()) == WebhookEvent.objects.count()  # each delivered once
     assert set(paths) <= {f"/{key}" for key in ALL_CONFIG_KEYS}
