@@ -19,9 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 import redis
-from kombu.transport import TRANSPORT_ALIASES
+from kombu.transport import TRANSPORT_ALIASES, virtual
 from kombu.transport import redis as kombu_redis
-from kombu.transport import virtual
 
 
 class QoS(kombu_redis.QoS):
