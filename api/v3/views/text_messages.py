@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 from api.v3.dates import date_window
 from api.v3.filters import CompanyIdFilter, V3FilterSet
 from api.v3.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, positive_int
+from api.v3.serializers.requests import TextMessageCreateRequestSerializer
 from api.v3.serializers.text_messages import TextConversationSerializer, TextMessageSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from telephony.models import TextConversation, TextMessage
@@ -94,6 +96,7 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         )
         return Response(body)
 
+    @extend_schema(request=TextMessageCreateRequestSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.request_body()
         company = self.company_param(body.get("company_id"), include_disabled=False)
