@@ -114,3 +114,28 @@ def test_api_bodies_over_the_limit_are_a_413_in_the_error_shape(api_client, acco
         "POST", f"/v3/a/{account.public_id}/companies.json", body, content_type="application/json"
     )
     assert response.status_code == 413 and "too large" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://2130706433/",
+        "http://127.1/",
+        "http://0x7f000001/",
+        "http://localhost./",
+        "http://LOCALHOST/hook",
+        "http://0177.0.0.1/",
+        "http://10.1/",
+        "http://[::1]/",
+        "http://app.localhost/",
+    ],
+)
+def test_webhook_urls_naming_private_hosts_in_any_spelling_are_refused_when_saved(api_client, account, company, url):
+    response = api_client.post(
+        f"/v3/a/{account.public_id}/integrations.json",
+        {"company_id": company.public_id, "type": "Webhooks", "config": {"post_call_webhook": [url]}},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "private" in response.json()["error"]
+    assert not Integration.objects.exists()

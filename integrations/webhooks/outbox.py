@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company
-from callrail.deferred.services import enqueue_or_skip
+from callrail.redis import breaker
 from integrations.models import Integration, WebhookEvent
 from integrations.webhooks.events import (
     CALL_EVENTS,
@@ -42,10 +42,14 @@ def webhook_events_enqueue(event_pks: list[int]) -> None:
     from integrations.tasks import webhook_event_deliver as webhook_event_deliver_task
 
     for pk in event_pks:
-        # Bounded by the broker's timeouts and breaker: never block the caller (a voice
-        # webhook) on a broker that is down.
-        if not enqueue_or_skip(webhook_event_deliver_task, pk):
-            logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk)
+        try:
+            # retry=False, the transport's timeouts, and no attempt while the broker is known
+            # to be down (the transport trips the breaker): never block the caller (a voice
+            # webhook) on a broker that is down.
+            breaker.check(settings.CELERY_BROKER_URL)
+            webhook_event_deliver_task.apply_async((pk,), retry=False)
+        except Exception:
+            logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk, exc_info=True)
 
 
 def _when_configured(company_id: int, event: str, write: Callable[[], list[WebhookEvent]]) -> list[WebhookEvent]:
