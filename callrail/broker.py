@@ -33,7 +33,7 @@ class QoS(kombu_redis.QoS):
 
     def ack(self, delivery_tag: Any) -> None:
         try:
-            self._remove_from_indices(delivery_tag).execute()
+            self._remove_from_indices(delivery_tag).execute()  # type: ignore[attr-defined]  # kombu has no stubs for it
         finally:
             virtual.QoS.ack(self, delivery_tag)
 

@@ -142,7 +142,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path, settings) -> Iterator[Stack]:
+def stack(tmp_path: Path, settings: Any) -> Iterator[Stack]:
     if connection.vendor != "postgresql":
         pytest.skip("the servers share the test database through PostgreSQL")
     settings.PUBLIC_BASE_URL = PUBLIC_BASE_URL
@@ -155,7 +155,7 @@ def stack(tmp_path, settings) -> Iterator[Stack]:
 
 
 def _form(stack: Stack, company_id: str, n: int, results: list[Any]) -> None:
-    body = {
+    body: dict[str, Any] = {
         "v": f"visitor{n:04d}",
         "s": f"session{n:04d}",
         "u": "https://example.com/contact",
