@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpRe
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.fields import ascii_digits
 from telephony.callflows.runtime import fallback_twiml, unknown_number_twiml, whisper_twiml
 from telephony.callflows.validation import fallback_destination, flow_steps
 from telephony.carrier import CarrierError, get_carrier
@@ -107,11 +108,10 @@ def _call_param(request: HttpRequest) -> str | None:
     return request.GET.get("call") or None
 
 
-def _attempt(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("attempt", "0"))
-    except ValueError:
-        return 0
+def attempt_param(request: HttpRequest) -> int:
+    """The ``attempt`` counter we put in our own callback URLs (0 when missing or mangled)."""
+    raw = request.GET.get("attempt", "")
+    return int(raw) if ascii_digits(raw, 4) else 0
 
 
 @twilio_webhook
@@ -133,7 +133,7 @@ def flow(request: HttpRequest) -> HttpResponse:
             if event == "outbound":
                 return twiml(outbound.outbound_dial_finished(call=call, params=request.POST))
             answer = inbound.call_flow_continue(
-                call=call, event=event, step_id=step_id, params=request.POST, attempt=_attempt(request)
+                call=call, event=event, step_id=step_id, params=request.POST, attempt=attempt_param(request)
             )
             return twiml(answer)
     except Exception:
