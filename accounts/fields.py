@@ -14,6 +14,8 @@ from django.db import models
 
 NUMERIC_ID_MIN = 100_000_000
 NUMERIC_ID_MAX = 999_999_999
+# The largest value of a PositiveIntegerField column (PostgreSQL integer).
+POSITIVE_INT_MAX = 2_147_483_647
 
 
 def new_public_id(prefix: str) -> str:
@@ -81,14 +83,24 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+def ascii_digits(value: object, max_digits: int = 18) -> bool:
+    """True for a string of 1 to ``max_digits`` ASCII digits (or an int shown as one).
+
+    ``str.isdigit()`` also accepts superscripts and other scripts' digits (``"³"``),
+    which ``int()`` refuses; 18 digits always fit a bigint column.
+    """
+    text = str(value)
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def parse_public_or_numeric(value: str | int, prefix: str) -> dict[str, Any] | None:
     """Lookup kwargs for an id given as ``PREFIX…`` or as its numeric form.
 
     Returns None for something that is neither, so callers answer 404.
     """
     text = str(value).strip()
-    if text.isdigit():
+    if ascii_digits(text):
         return {"numeric_id": int(text)}
-    if text.startswith(prefix) and 30 <= len(text) <= 40 and text[3:].isalnum():
+    if text.startswith(prefix) and 30 <= len(text) <= 40 and text.isascii() and text[3:].isalnum():
         return {"public_id": text}
     return None

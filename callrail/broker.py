@@ -19,11 +19,43 @@ from __future__ import annotations
 from typing import Any
 
 import redis
-from kombu.transport import TRANSPORT_ALIASES
+from kombu.transport import TRANSPORT_ALIASES, virtual
 from kombu.transport import redis as kombu_redis
 
 
+class QoS(kombu_redis.QoS):
+    """Acknowledging a message that Redis cannot take (it hangs or is gone) still frees its
+    prefetch slot. kombu forgets a message locally only after Redis confirmed the ack, so a
+    failed ack kept the slot taken for good: with a prefetch of one (``acks_late``) the
+    worker then stopped consuming, forever, after a single Redis stall. The message stays
+    in Redis's unacknowledged set and is handed out again after the visibility timeout;
+    tasks are idempotent."""
+
+    def ack(self, delivery_tag: Any) -> None:
+        try:
+            self._remove_from_indices(delivery_tag).execute()  # type: ignore[attr-defined]  # kombu has no stubs for it
+        finally:
+            virtual.QoS.ack(self, delivery_tag)
+
+
 class Channel(kombu_redis.Channel):
+    QoS = QoS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A new channel pings Redis: while Redis is known to be down that ping (a publish's
+        # retry on a fresh connection) would wait out the socket timeout a second time.
+        from django.conf import settings
+
+        from callrail.redis import breaker
+
+        key = settings.CELERY_BROKER_URL
+        breaker.check(key)
+        try:
+            super().__init__(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            breaker.trip(key, exc)
+            raise
+
     def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
         if self.connection.client is None:
             raise redis.ConnectionError("the broker connection was closed")

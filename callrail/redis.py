@@ -18,6 +18,7 @@ import threading
 import time
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
@@ -30,18 +31,31 @@ class RedisUnavailable(redis.ConnectionError):
     so callers that handle an unreachable Redis handle this too)."""
 
 
+def server_key(url: str) -> str:
+    """The server a Redis or broker URL points at: ``REDIS_URL`` and the broker URL often name
+    the same server in different schemes (``unix://`` and ``redis+socket://``), and a server
+    that hangs for one hangs for the other, so they share one breaker."""
+    parsed = urlsplit(url)
+    if parsed.scheme in ("unix", "redis+socket"):
+        return f"unix:{parsed.path}"
+    if parsed.scheme in ("redis", "rediss"):
+        return f"{parsed.scheme}:{parsed.hostname}:{parsed.port or 6379}"
+    return url
+
+
 class Breaker:
-    """Process-wide memory that one Redis URL failed recently."""
+    """Process-wide memory that one Redis server failed recently."""
 
     def __init__(self) -> None:
         self._open_until: dict[str, float] = {}
 
     def check(self, url: str) -> None:
-        until = self._open_until.get(url)
+        until = self._open_until.get(server_key(url))
         if until is not None and time.monotonic() < until:
             raise RedisUnavailable(f"Redis failed less than {settings.REDIS_RETRY_AFTER:g}s ago; not retried yet.")
 
     def trip(self, url: str, exc: BaseException) -> None:
+        url = server_key(url)
         if url not in self._open_until or time.monotonic() >= self._open_until[url]:
             logger.warning(
                 "Redis unavailable (%s); retrying in %gs", exc.__class__.__name__, settings.REDIS_RETRY_AFTER
@@ -52,10 +66,10 @@ class Breaker:
         if url is None:
             self._open_until.clear()
         else:
-            self._open_until.pop(url, None)
+            self._open_until.pop(server_key(url), None)
 
     def is_open(self, url: str) -> bool:
-        until = self._open_until.get(url)
+        until = self._open_until.get(server_key(url))
         return until is not None and time.monotonic() < until
 
 

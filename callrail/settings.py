@@ -172,6 +172,12 @@ REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
 # After a failure, seconds a process answers "Redis unavailable" at once instead of retrying.
 REDIS_RETRY_AFTER = env.float("REDIS_RETRY_AFTER", default=2.0)
 
+# Request body limits (bytes). Django refuses form and raw bodies over
+# DATA_UPLOAD_MAX_MEMORY_SIZE (400); the API answers 413 in its error shape over
+# API_MAX_BODY_BYTES, before reading the body whole.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+
 
 def _broker_url(redis_url: str) -> str:
     # kombu spells Unix-socket Redis as redis+socket://

@@ -59,7 +59,7 @@ def _webhooks_config(config: dict[str, Any]) -> dict[str, Any]:
         normalised: list[str] = []
         for url in urls:
             try:
-                valid = webhook_url_validate(url)
+                valid = webhook_url_validate(url, resolve=True)
             except ValidationError as exc:
                 raise ValidationError(f"{key}: {' '.join(exc.messages)}") from exc
             if valid not in normalised:

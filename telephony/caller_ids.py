@@ -19,7 +19,7 @@ from telephony.carrier import CarrierError, get_carrier
 from telephony.links import public_url
 from telephony.models import OutboundCallerId
 from telephony.twilio import VoiceResponse
-from telephony.views import no_content, twilio_webhook, twiml
+from telephony.views import attempt_param, no_content, twilio_webhook, twiml
 from tracking.models import TrackingNumber
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _spoken(code_length: int) -> str:
 @twilio_webhook
 def verify(request: HttpRequest, caller_id: int) -> HttpResponse:
     """The callee answered: ask for the code (again, after a wrong one)."""
-    attempt = int(request.GET.get("attempt", "0") or 0)
+    attempt = attempt_param(request)
     response = VoiceResponse()
     row = OutboundCallerId.objects.filter(numeric_id=caller_id).first()
     if row is None or row.verified:
@@ -127,7 +127,7 @@ def verify(request: HttpRequest, caller_id: int) -> HttpResponse:
 @twilio_webhook
 def digits(request: HttpRequest, caller_id: int) -> HttpResponse:
     """The callee keyed in a code."""
-    attempt = int(request.GET.get("attempt", "0") or 0) + 1
+    attempt = attempt_param(request) + 1
     response = VoiceResponse()
     row = OutboundCallerId.objects.filter(numeric_id=caller_id).first()
     if row is not None and caller_id_code_check(caller_id=row, digits=request.POST.get("Digits", "")):

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.fields import ascii_digits
 from accounts.models import Account, Company
 from accounts.phone import is_us_or_canada, to_e164
 from telephony.callflows.validation import call_flow_validate, fallback_destination
@@ -177,7 +178,7 @@ def _text(value: Any, field: str, *, required: bool = False) -> str:
 
 
 def _pool_size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not ascii_digits(value, 6):
         raise _invalid("pool_size", f"must be a number between {POOL_SIZE_MIN} and {POOL_SIZE_MAX}.")
     size = int(value)
     if not POOL_SIZE_MIN <= size <= POOL_SIZE_MAX:

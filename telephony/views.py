@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpRe
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.fields import ascii_digits
 from telephony.callflows.runtime import fallback_twiml, unknown_number_twiml, whisper_twiml
 from telephony.callflows.validation import fallback_destination, flow_steps
 from telephony.carrier import CarrierError, get_carrier
@@ -57,6 +58,10 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        if request.content_type != "application/x-www-form-urlencoded":
+            # Twilio posts form fields; any other body (JSON, multipart) is refused before
+            # it is parsed or the signature computed over it.
+            return HttpResponse("Twilio webhooks are form-encoded.", status=400, content_type="text/plain")
         if not signature_valid(request):
             logger.warning("rejected a request with a bad X-Twilio-Signature: %s", request.get_full_path())
             return HttpResponseForbidden("Invalid X-Twilio-Signature.", content_type="text/plain")
@@ -103,11 +108,10 @@ def _call_param(request: HttpRequest) -> str | None:
     return request.GET.get("call") or None
 
 
-def _attempt(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("attempt", "0"))
-    except ValueError:
-        return 0
+def attempt_param(request: HttpRequest) -> int:
+    """The ``attempt`` counter we put in our own callback URLs (0 when missing or mangled)."""
+    raw = request.GET.get("attempt", "")
+    return int(raw) if ascii_digits(raw, 4) else 0
 
 
 @twilio_webhook
@@ -129,7 +133,7 @@ def flow(request: HttpRequest) -> HttpResponse:
             if event == "outbound":
                 return twiml(outbound.outbound_dial_finished(call=call, params=request.POST))
             answer = inbound.call_flow_continue(
-                call=call, event=event, step_id=step_id, params=request.POST, attempt=_attempt(request)
+                call=call, event=event, step_id=step_id, params=request.POST, attempt=attempt_param(request)
             )
             return twiml(answer)
     except Exception:

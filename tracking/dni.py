@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Company
 from callrail.deferred.services import enqueue_or_skip
+from callrail.json_body import json_loads_bounded
 from callrail.redis import get_redis
 from tracking.config_cache import CompanyConfig, company_config
 from tracking.forms_capture import FormCapture, form_submission_capture
@@ -114,11 +115,19 @@ def _url(data: dict[str, Any], key: str, *, required: bool = False) -> str:
     return value
 
 
+class BodyTooLarge(ValueError):
+    pass
+
+
 def _parse(request: HttpRequest) -> dict[str, Any]:
-    if len(request.body) > MAX_BODY:
-        raise ValueError("The request body is too large.")
     try:
-        data = json.loads(request.body or b"{}")
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY or len(request.body) > MAX_BODY:  # checked before the body is read
+        raise BodyTooLarge("The request body is too large.")
+    try:
+        data = json_loads_bounded(request.body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("The request body must be a JSON object.") from exc
     if not isinstance(data, dict):
@@ -170,7 +179,7 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
         data = _parse(request)
         report = _report(request, data, page_view=page_view)
     except ValueError as exc:
-        return error(str(exc), 400)
+        return error(str(exc), 413 if isinstance(exc, BodyTooLarge) else 400)
     if is_bot(report.user_agent):
         return DniResponse({"numbers": {}, "bot": True})
     try:
@@ -206,6 +215,8 @@ def form(request: HttpRequest, company_id: str) -> DniResponse:
     config = _company(company_id, request)
     if isinstance(config, DniResponse):
         return config
+    if not config.form_capture:
+        return error("Form capture is off for this company.", 403)
     try:
         data = _parse(request)
         fields = data.get("f")
@@ -223,7 +234,7 @@ def form(request: HttpRequest, company_id: str) -> DniResponse:
             ip=client_ip(request),
         )
     except ValueError as exc:
-        return error(str(exc), 400)
+        return error(str(exc), 413 if isinstance(exc, BodyTooLarge) else 400)
     if is_bot(capture.user_agent):
         return DniResponse({"bot": True})
     try:

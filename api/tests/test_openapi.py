@@ -4,6 +4,8 @@ is a server error and that every answer fits the documented schema."""
 
 import json
 import re
+from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -92,6 +94,18 @@ def _summary(exc: BaseException) -> str:
     return "\n".join("\n".join(str(item).split("\n")[:14])[:1500] for item in inner)
 
 
+TALLY: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The number of generated requests and of answers >= 500, shown after the module's run."""
+    yield
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\nOpenAPI operations fuzzed: {TALLY['requests']} requests, {TALLY['5xx']} answers >= 500")
+
+
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 
@@ -116,12 +130,35 @@ def test_the_api_matches_its_openapi_description(method, path, seeded, wsgi_app,
     def run(case: schemathesis.Case) -> None:
         if isinstance(case.query, dict) and "company_id" in case.query:
             case.query["company_id"] = company.public_id
-        case.call_and_validate(checks=CHECKS)
+        response = case.call_and_validate(checks=CHECKS)
+        TALLY["requests"] += 1
+        TALLY["5xx"] += response.status_code >= 500
 
     try:
         run()
     except (Exception, BaseExceptionGroup) as exc:
         pytest.fail(_summary(exc), pytrace=False)
+
+
+# Actions that take no parameters at all.
+BODILESS = {
+    ("post", "/v3/a/{account_id}/webhook_events/{id}/redeliver.json"),
+    ("post", "/v3/a/{account_id}/webhook_signing_keys/{id}/rotate.json"),
+}
+WRITES = [
+    pytest.param(method, path, id=f"{method.upper()} {path}")
+    for path, operations in DOCUMENT["paths"].items()
+    for method in operations
+    if method in ("post", "put", "patch") and (method, path) not in BODILESS
+]
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES)
+def test_every_operation_that_takes_a_body_documents_it(method, path):
+    operation = DOCUMENT["paths"][path][method]
+    content = operation.get("requestBody", {}).get("content", {})
+    assert "application/json" in content, f"{method.upper()} {path} has no JSON request body"
+    assert content["application/json"].get("schema"), f"{method.upper()} {path}: the request body has no schema"
 
 
 def test_the_description_is_served(client):

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.viewsets import GenericViewSet
 
-from accounts.fields import parse_public_or_numeric
+from accounts.fields import ascii_digits, parse_public_or_numeric
 from accounts.models import Account, Company, User
 from api.v3.filters import TRUE_VALUES
 from api.v3.pagination import RelativePagination
@@ -216,7 +216,7 @@ class V3ViewSet(GenericViewSet):
 
     def object_lookup(self, value: str) -> dict[str, Any]:
         """Resources with integer ids (tags, integrations...) look up by numeric_id."""
-        if str(value).isdigit():
+        if ascii_digits(value):
             return {"numeric_id": int(value)}
         raise exceptions.NotFound()
 

@@ -59,11 +59,13 @@ def address_is_public(address: IPAddress) -> bool:
     )
 
 
-def webhook_url_validate(url: str) -> str:
-    """The shape rule for a receiver URL: absolute http(s) with a host, no credentials.
+def webhook_url_validate(url: str, *, resolve: bool = False) -> str:
+    """The shape rule for a receiver URL: absolute http(s) with a host, no credentials, and
+    (unless private receivers are allowed) no private address in any spelling of it.
 
-    Addresses are checked at delivery time (they can change); this is what an
-    integration's config should be validated with. Raises ``ValidationError``.
+    Addresses are checked again at delivery time (they can change); this is what an
+    integration's config should be validated with, ``resolve=True`` when it is saved (the
+    name's current addresses are checked too). Raises ``ValidationError``.
     """
     text = (url or "").strip()
     try:
@@ -79,17 +81,43 @@ def webhook_url_validate(url: str) -> str:
         raise ValidationError(f"{url!r} must not contain credentials.")
     if port == 0:
         raise ValidationError(f"{url!r} has an invalid port.")
-    if not settings.WEBHOOKS_ALLOW_PRIVATE:
-        try:
-            literal = ipaddress.ip_address(parts.hostname)
-        except ValueError:
-            literal = None
-        if (literal is not None and not address_is_public(literal)) or parts.hostname.lower() in (
-            "localhost",
-            "localhost.localdomain",
-        ):
-            raise ValidationError(f"{url!r} points to a private address.")
+    if not settings.WEBHOOKS_ALLOW_PRIVATE and not _host_allowed(
+        parts.hostname, port or (443 if parts.scheme == "https" else 80), resolve=resolve
+    ):
+        raise ValidationError(f"{url!r} points to a private address.")
     return text
+
+
+def _host_allowed(hostname: str, port: int, *, resolve: bool) -> bool:
+    host = hostname.lower().rstrip(".")
+    literal = host_literal(host)
+    if literal is not None:
+        return address_is_public(literal)
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return False
+    if resolve:
+        # Resolved now as it will be at delivery. A name that does not resolve yet is kept:
+        # delivery resolves it again, and refuses it then if it turns private.
+        try:
+            resolve_public(host, port)
+        except UnsafeDestination:
+            return False
+        except OSError:
+            pass
+    return True
+
+
+def host_literal(host: str) -> IPAddress | None:
+    """The address a host names without DNS, in every spelling the resolver accepts:
+    ``127.0.0.1`` but also ``127.1``, ``2130706433`` and ``0x7f000001`` (inet_aton's forms)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
 
 
 def resolve_public(host: str, port: int) -> list[tuple[int, str]]:

@@ -2,6 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.fields import POSITIVE_INT_MAX
 from accounts.models import Company
 from api.v3.serializers.base import TimestampField, TimeZoneField, V3ModelSerializer
 
@@ -88,7 +89,7 @@ class CompanyUpdateInputSerializer(RecordingDisclosureInputMixin):
     swap_ppc_override = serializers.BooleanField(required=False)
     # A parameter name enables the override; null (or "") disables it.
     swap_landing_override = serializers.CharField(max_length=100, required=False, allow_null=True, allow_blank=True)
-    swap_cookie_duration = serializers.IntegerField(required=False, min_value=1)
+    swap_cookie_duration = serializers.IntegerField(required=False, min_value=1, max_value=POSITIVE_INT_MAX)
     swap_cookie_duration_unit = serializers.ChoiceField(choices=Company.CookieDurationUnit.choices, required=False)
     # The request spells it external_form_capture; responses say form_capture.
     external_form_capture = serializers.BooleanField(required=False, source="form_capture")

@@ -2,6 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.fields import NUMERIC_ID_MAX, POSITIVE_INT_MAX
 from api.v3.serializers.base import RelatedIdField, V3ModelSerializer
 from integrations.models import Integration, IntegrationTrigger
 
@@ -93,8 +94,9 @@ class IntegrationTriggerUpdateInputSerializer(serializers.Serializer):
         choices=IntegrationTrigger.CallType.choices, required=False, allow_null=True, allow_blank=True
     )
     # The update table types the durations as strings (checklist §5 #29): numbers in strings are accepted.
-    min_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    max_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    # Bounded by their columns (PositiveIntegerField): a larger number is a 400, not an overflow.
+    min_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=POSITIVE_INT_MAX)
+    max_duration = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=POSITIVE_INT_MAX)
     lead_status = LeadStatusField(required=False, allow_null=True)
 
     def validate_call_type(self, value: str | None) -> str | None:
@@ -107,4 +109,4 @@ class IntegrationTriggerUpdateInputSerializer(serializers.Serializer):
 class IntegrationTriggerCreateInputSerializer(IntegrationTriggerUpdateInputSerializer):
     company_id = serializers.CharField()
     # Absent or null: the company's default trigger.
-    integration_id = serializers.IntegerField(required=False, allow_null=True)
+    integration_id = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=NUMERIC_ID_MAX)

@@ -26,6 +26,7 @@ from api.v3.dates import date_window, zone_resolve
 from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool
 from api.v3.pagination import OffsetPagination, RelativePagination
 from api.v3.serializers.calls import DEFAULT_FIELDS, WRITE_RESPONSE_FIELDS, CallSerializer, CallUpdateInputSerializer
+from api.v3.serializers.requests import CallCreateRequestSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from integrations.models import Integration
 from integrations.v3_shapes import iso8601
@@ -252,6 +253,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     # --- writes ---------------------------------------------------------------------
 
+    @extend_schema(request=CallCreateRequestSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Place an outbound call: ring the business first, then bridge the customer."""
         body = self.request_body()

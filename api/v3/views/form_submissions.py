@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
@@ -20,6 +21,11 @@ from api.v3.serializers.form_submissions import (
     CREATE_RESPONSE_FIELDS,
     UPDATE_RESPONSE_FIELDS,
     FormSubmissionSerializer,
+)
+from api.v3.serializers.requests import (
+    FormSubmissionCreateRequestSerializer,
+    IgnoredFieldsRequestSerializer,
+    LeadUpdateRequestSerializer,
 )
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from tracking.form_submissions import form_submission_create, form_submission_update, ignored_fields_add
@@ -86,6 +92,7 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         submission = self.get_object()
         return Response(FormSubmissionSerializer(submission, context=self.context_for([submission])).data)
 
+    @extend_schema(request=FormSubmissionCreateRequestSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.request_body()
         # The reference's example wraps the fields in "form_submission"; its table lists them flat.
@@ -109,6 +116,7 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         context = self.context_for([submission], only_fields=CREATE_RESPONSE_FIELDS)
         return Response(FormSubmissionSerializer(submission, context=context).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=LeadUpdateRequestSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         submission = self.get_object()
         body = self.request_body()
@@ -123,6 +131,7 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         context = self.context_for([submission], only_fields=UPDATE_RESPONSE_FIELDS)
         return Response(FormSubmissionSerializer(submission, context=context).data)
 
+    @extend_schema(request=IgnoredFieldsRequestSerializer)
     @action(detail=False, methods=["post"])
     def ignored_fields(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Ignore form fields from now on, and strip them from past submissions."""

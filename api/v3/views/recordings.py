@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from accounts.fields import ascii_digits
 from telephony import recording_links
 from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
@@ -23,7 +24,7 @@ from telephony.models import Call
 
 def _expires(request: HttpRequest) -> int | None:
     raw = request.GET.get("expires")
-    return int(raw) if raw and raw.isdigit() else None
+    return int(raw) if raw and ascii_digits(raw) else None
 
 
 def _call_for(request: HttpRequest, call_id: str, purpose: str) -> Call:

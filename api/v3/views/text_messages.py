@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from api.v3.dates import date_window
 from api.v3.filters import CompanyIdFilter, V3FilterSet
 from api.v3.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, positive_int
+from api.v3.serializers.requests import TextMessageCreateRequestSerializer
 from api.v3.serializers.text_messages import (
     TextConversationSerializer,
     TextConversationStateInputSerializer,
@@ -108,6 +109,7 @@ class TextMessageViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         )
         return Response(body)
 
+    @extend_schema(request=TextMessageCreateRequestSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.request_body()
         company = self.company_param(body.get("company_id"), include_disabled=False)

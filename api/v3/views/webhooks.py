@@ -23,6 +23,7 @@ from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.fields import ascii_digits
 from accounts.models import Company
 from api.v3.filters import BooleanStringFilter, CompanyIdFilter, V3FilterSet
 from api.v3.serializers.webhooks import (
@@ -52,7 +53,7 @@ class IntegerIdFilter(django_filters.CharFilter):
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         if value in (None, ""):
             return qs
-        if not str(value).isdigit():
+        if not ascii_digits(value):
             return qs.none()
         return qs.filter(**{self.field_name: int(value)})
 
