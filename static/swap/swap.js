@@ -149,10 +149,10 @@ apply(r.numbers);
 answer();
 });
 }
-// Google Analytics cookies, when the site has them.
+// Google Analytics cookies, when the site has them (_ga_<id>: GA4's session).
 function ga() {
 var o = {};
-d.cookie.replace(/(?:^|; )(_ga|__utm[abcvz])=([^;]*)/g, function (a, n, v) { o[n] = decodeURIComponent(v); });
+d.cookie.replace(/(?:^|; )(_ga\w*|__utm[abcvz])=([^;]*)/g, function (a, n, v) { o[n] = decodeURIComponent(v); });
 return o;
 }
 function beat() {
