@@ -20,6 +20,7 @@ from django.utils import timezone
 from google.ads.googleads.client import GoogleAdsClient
 from google.ads.googleads.errors import GoogleAdsException
 from google.api_core import exceptions as google_exceptions
+from google.auth.exceptions import RefreshError, TransportError
 
 from integrations.models import CallConversion, ConversionDelivery, ConversionSettings
 
@@ -140,30 +141,39 @@ def google_ads_upload(company_id: int) -> Outcome:
             return Outcome.SKIPPED
         now = timezone.now()
         if config is None or not config.google_ads_configured:
-            for delivery in deliveries:
-                _record(delivery, now, error="Google Ads is no longer connected for this company.")
-            return Outcome.DONE
+            errors = ["Google Ads is no longer connected for this company."] * len(deliveries)
+        else:
+            sent = _send(config, deliveries)
+            if isinstance(sent, Exception):
+                for delivery in deliveries:
+                    delivery.attempts += 1
+                    delivery.last_attempt_at = now
+                    delivery.reason = f"will retry: {sent}"[:1000]
+                    delivery.save()
+                return Outcome.RETRY
+            errors = sent
+        for delivery, error in zip(deliveries, errors, strict=True):
+            _record(delivery, now, error=error)
+        return Outcome.DONE
+
+
+def _send(config: ConversionSettings, deliveries: list[ConversionDelivery]) -> list[str] | Exception:
+    """Each delivery's error ("" when accepted), or the transient exception that failed the whole request."""
+    try:
+        # Exchanges the refresh token for an access token (a request to Google's OAuth server).
         client = google_ads_client(config)
         request = upload_request(client, config, [d.conversion for d in deliveries], config.company.time_zone)
-        service = client.get_service("ConversionUploadService")
-        try:
-            response = service.upload_click_conversions(request=request)
-        except GoogleAdsException as exc:
-            # Refused as a whole (bad credentials, customer or action): every conversion says why.
-            reason = "; ".join(error.message for error in exc.failure.errors) or str(exc.error)
-            for delivery in deliveries:
-                _record(delivery, now, error=reason)
-            return Outcome.DONE
-        except TRANSIENT as exc:
-            for delivery in deliveries:
-                delivery.attempts += 1
-                delivery.last_attempt_at = now
-                delivery.reason = f"will retry: {exc}"[:1000]
-                delivery.save()
-            return Outcome.RETRY
-        for delivery, result in zip(deliveries, upload_results(client, response, len(deliveries)), strict=True):
-            _record(delivery, now, error=result.error)
-        return Outcome.DONE
+        response = client.get_service("ConversionUploadService").upload_click_conversions(request=request)
+    except RefreshError as exc:
+        # The refresh token was revoked or belongs to another OAuth client: no retry helps.
+        return [f"Google refused the OAuth credentials: {exc}"] * len(deliveries)
+    except GoogleAdsException as exc:
+        # Refused as a whole (bad credentials, customer or action): every conversion says why.
+        reason = "; ".join(error.message for error in exc.failure.errors) or str(exc.error)
+        return [reason] * len(deliveries)
+    except (*TRANSIENT, TransportError) as exc:
+        return exc
+    return [result.error for result in upload_results(client, response, len(deliveries))]
 
 
 def google_ads_give_up(company_id: int) -> None:

@@ -7,7 +7,7 @@ string, so they still find their task after an upgrade.
 
 from celery import Task, shared_task
 
-from integrations import emails, ga4, google_ads
+from integrations import emails, ga4
 from integrations.webhooks import delivery
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
@@ -85,6 +85,9 @@ def conversion_ga4_send(self: Task, delivery_pk: int) -> None:
 
 @shared_task(bind=True, max_retries=CONVERSION_RETRIES)
 def conversion_google_ads_upload(self: Task, company_id: int) -> None:
+    # Imported here: Google's client library (gRPC, protobuf) is heavy, and only this task needs it.
+    from integrations import google_ads
+
     outcome = google_ads.google_ads_upload(company_id)
     if outcome is google_ads.Outcome.RETRY:
         if self.request.retries >= CONVERSION_RETRIES:
