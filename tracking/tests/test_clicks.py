@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Company
 from api.tests.factories import CallFactory
 from telephony.services.callers import call_clicks_link
-from tracking.models import ClickEvent
+from tracking.models import ClickEvent, VisitorSession
 from tracking.tests.factories import VisitorSessionFactory
 from tracking.tests.test_dni_endpoint import ident, post
 
@@ -61,7 +62,9 @@ def test_clicks_of_bots_and_unknown_companies_are_not_recorded(client, company):
     assert not ClickEvent.objects.exists()
 
 
-def clicked(visit, minutes_ago: float, number: str = "14045551234", company=None) -> ClickEvent:
+def clicked(
+    visit: VisitorSession, minutes_ago: float, number: str = "14045551234", company: Company | None = None
+) -> ClickEvent:
     return ClickEvent.objects.create(
         account_id=visit.account_id,
         company_id=(company or visit.company).pk,
