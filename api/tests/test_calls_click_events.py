@@ -38,3 +38,22 @@ def test_click_events_are_listed_on_request_with_few_queries(
     assert set(event) == {"phone_number", "page_url", "clicked_at"}
     assert event["phone_number"] == "14045551234"
     assert event["clicked_at"][19] == "."
+
+
+def test_the_summary_counts_calls_that_followed_a_click(api_client, account, company):
+    visit = VisitorSessionFactory(company=company)
+    clicks = [
+        ClickEvent.objects.create(
+            account=account, company=company, session=visit, visitor_id=visit.visitor_id, phone_number="14045551234"
+        )
+        for _ in range(2)
+    ]
+    followed = CallFactory(company=company, source="google_paid", session=visit)
+    followed.click_events.add(*clicks)  # two clicks, one call
+    CallFactory(company=company, source="google_paid")
+    CallFactory(company=company, source="direct")
+    query = "group_by=source&fields=total_calls,calls_after_click"
+    body = api_client.get(f"/v3/a/{account.public_id}/calls/summary.json?{query}").json()
+    assert body["total_results"] == {"total_calls": 3, "calls_after_click": 1}
+    by_source = {row["key"]: (row["total_calls"], row["calls_after_click"]) for row in body["grouped_results"]}
+    assert sorted(by_source.values()) == [(1, 0), (2, 1)]
