@@ -46,11 +46,9 @@ DEFAULT_FIELDS = (
 )
 # Create and update answer with the defaults minus the recording player (their examples).
 WRITE_RESPONSE_FIELDS = tuple(f for f in DEFAULT_FIELDS if f not in ("recording_player", "agent_email"))
-# Our extensions of the call object, rendered on request only (``fields=click_events``):
-# ``click_events``, the tel: link and call button clicks the call followed (visit attribution).
-EXTENSION_FIELDS = ("click_events",)
-# The others are rendered on request (``fields=``); CALL_FIELDS is the one list of them all.
-EXTRA_FIELDS = (*(name for name in CALL_FIELDS if name not in DEFAULT_FIELDS), *EXTENSION_FIELDS)
+# The others are rendered on request (``fields=``); CALL_FIELDS is the one list of them all
+# (with our extension ``click_events``: the tel: link and call button clicks the call followed).
+EXTRA_FIELDS = tuple(name for name in CALL_FIELDS if name not in DEFAULT_FIELDS)
 # Only the single-call endpoint offers these (reference: Retrieving a Single Call).
 SINGLE_ONLY_FIELDS = ("integration_data", "conversational_transcript")
 
