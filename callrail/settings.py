@@ -239,6 +239,13 @@ WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=20)
 # Days the delivery log and finished events are kept.
 WEBHOOKS_LOG_RETENTION_DAYS = env.int("WEBHOOKS_LOG_RETENTION_DAYS", default=30)
 
+# Call conversions sent back to the ad platforms. GA4's Measurement Protocol collect URL (tests
+# point it at a local receiver); the OAuth client that companies' Google Ads refresh tokens
+# were issued to (Google Ads API uploads).
+GA4_ENDPOINT = env.str("GA4_ENDPOINT", default="https://www.google-analytics.com/mp/collect")
+GOOGLE_ADS_CLIENT_ID = env.str("GOOGLE_ADS_CLIENT_ID", default="")
+GOOGLE_ADS_CLIENT_SECRET = env.str("GOOGLE_ADS_CLIENT_SECRET", default="")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

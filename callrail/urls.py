@@ -17,6 +17,7 @@ urlpatterns = [
     path("calls/<str:call_id>/recording/redirect", recording_redirect, name="recording-redirect"),
     path("calls/<str:call_id>/recording", recording_player, name="recording-player"),
     path("telephony/", include("telephony.urls")),
+    path("conversions/", include("integrations.urls")),
     path("", include("tracking.urls")),
 ]
 

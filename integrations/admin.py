@@ -5,6 +5,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from integrations.models import (
+    CallConversion,
+    ConversionDelivery,
+    ConversionSettings,
     Integration,
     IntegrationTrigger,
     Notification,
@@ -79,3 +82,43 @@ class NotificationAdmin(admin.ModelAdmin):
 class SummaryEmailAdmin(admin.ModelAdmin):
     list_display = ("public_id", "user", "email", "company", "frequency", "account")
     list_filter = ("account",)
+
+
+@admin.register(ConversionSettings)
+class ConversionSettingsAdmin(admin.ModelAdmin):
+    list_display = ("company", "enabled", "name", "min_duration", "ga4_measurement_id", "google_ads_customer_id")
+    list_filter = ("enabled", "account")
+    # Credentials are set through the API; the admin never shows them.
+    exclude = ("feed_token", "ga4_api_secret", "google_ads_developer_token", "google_ads_refresh_token")
+
+
+class ConversionDeliveryInline(admin.TabularInline):
+    model = ConversionDelivery
+    extra = 0
+    can_delete = False
+    fields = ("destination", "status", "attempts", "reason", "last_attempt_at", "sent_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CallConversion)
+class CallConversionAdmin(admin.ModelAdmin):
+    list_display = ("call", "company", "name", "converted_at", "value", "click_id_type", "no_longer_qualifies_at")
+    list_filter = ("click_id_type", "account")
+    readonly_fields = [field.name for field in CallConversion._meta.fields]
+    inlines = (ConversionDeliveryInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ConversionDelivery)
+class ConversionDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("conversion", "destination", "status", "attempts", "last_attempt_at", "sent_at")
+    list_filter = ("destination", "status")
+    readonly_fields = [field.name for field in ConversionDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -8,8 +8,9 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         # Webhooks and alert emails react to the domain's signals. Imported here, not at
         # the top: apps.py is read before the models these modules import are loaded.
-        from integrations import emails
+        from integrations import conversions, emails
         from integrations.webhooks import receivers
 
         receivers.connect()
         emails.connect()
+        conversions.connect()

@@ -3,6 +3,7 @@ integrations (webhook receivers, custom cookie capture) and the triggers that
 decide which calls reach them; the webhook outbox and its delivery log; users'
 alert rules and summary email subscriptions, and the log of alert emails sent."""
 
+import secrets
 import uuid
 
 from django.db import models
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, Company, User
+from telephony.models import Call
 
 
 class Integration(TimeStampedModel):
@@ -268,3 +270,127 @@ class NotificationEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} → {self.recipient}"
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ConversionSettings(TimeStampedModel):
+    """Which of a company's calls count as conversions, and the ad platforms they are sent to.
+
+    The rule (all ANDed): the call ended, and was answered (``answered_only``), lasted at
+    least ``min_duration`` seconds, was the caller's first (``first_time_only``), is a good
+    lead (``good_lead_only``) and carries one of ``tags`` (when any). ``value`` is fixed, or
+    the call's own value when null. Google Ads reads them from the feed (``feed_token``) or
+    gets them uploaded through its API (the ``google_ads_*`` credentials); GA4 through the
+    Measurement Protocol (``ga4_*``).
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="conversion_settings")
+    enabled = models.BooleanField(default=False)
+    min_duration = models.PositiveIntegerField(default=0)
+    answered_only = models.BooleanField(default=True)
+    first_time_only = models.BooleanField(default=False)
+    good_lead_only = models.BooleanField(default=False)
+    tags = models.JSONField(default=list, blank=True)  # tag names
+    name = models.CharField(max_length=100, default="Phone call")
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    # The secret part of the Google Ads feed URL; rotating it revokes the old URL.
+    feed_token = models.CharField(max_length=64, unique=True, default=_feed_token)
+    google_ads_customer_id = models.CharField(max_length=12, blank=True, default="")  # digits only
+    google_ads_login_customer_id = models.CharField(max_length=12, blank=True, default="")  # manager, if any
+    google_ads_conversion_action = models.CharField(max_length=32, blank=True, default="")  # its numeric id
+    google_ads_developer_token = models.CharField(max_length=100, blank=True, default="")
+    google_ads_refresh_token = models.CharField(max_length=512, blank=True, default="")
+    ga4_measurement_id = models.CharField(max_length=32, blank=True, default="")
+    ga4_api_secret = models.CharField(max_length=100, blank=True, default="")
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Call conversions ({self.company})"
+
+    @property
+    def google_ads_configured(self) -> bool:
+        return all(
+            (
+                self.google_ads_customer_id,
+                self.google_ads_conversion_action,
+                self.google_ads_developer_token,
+                self.google_ads_refresh_token,
+            )
+        )
+
+    @property
+    def ga4_configured(self) -> bool:
+        return bool(self.ga4_measurement_id and self.ga4_api_secret)
+
+
+class CallConversion(models.Model):
+    """A call that met its company's conversion rule, recorded once, with what identifies its
+    click for the ad platforms. A call that later stops qualifying is not retracted (what was
+    sent stays sent); ``no_longer_qualifies_at`` says so."""
+
+    class ClickIdType(models.TextChoices):
+        GCLID = "gclid"
+        GBRAID = "gbraid"
+        WBRAID = "wbraid"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="call_conversions", db_index=False)
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="conversion")
+    name = models.CharField(max_length=100)
+    # When the conversion happened for the ad platforms: the call's start.
+    converted_at = models.DateTimeField()
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    click_id = models.CharField(max_length=255, blank=True, default="")
+    click_id_type = models.CharField(max_length=8, choices=ClickIdType.choices, blank=True, default="")
+    # GA4: the client id of the visitor's _ga cookie, and their GA session id when known.
+    ga_client_id = models.CharField(max_length=64, blank=True, default="")
+    ga_session_id = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    no_longer_qualifies_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("converted_at",)
+        # The feed: a company's conversions of the last 90 days.
+        indexes = [models.Index(fields=("company", "converted_at"), name="call_conversion_feed")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.call_id})"
+
+
+class ConversionDelivery(models.Model):
+    """The sending of one conversion to one ad platform: the upload log."""
+
+    class Destination(models.TextChoices):
+        GOOGLE_ADS = "google_ads"
+        GA4 = "ga4"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # not sent yet, or being retried
+        SENT = "sent"  # accepted by the platform
+        REJECTED = "rejected"  # refused by the platform (``reason`` says why): not retried
+        FAILED = "failed"  # retries exhausted
+
+    conversion = models.ForeignKey(CallConversion, on_delete=models.CASCADE, related_name="deliveries")
+    destination = models.CharField(max_length=16, choices=Destination.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=("conversion", "destination"), name="conversion_delivery_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.destination}: {self.status}"

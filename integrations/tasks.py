@@ -5,9 +5,9 @@ messages already queued in the broker (and the beat schedule) name tasks by that
 string, so they still find their task after an upgrade.
 """
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from integrations import emails
+from integrations import emails, ga4
 from integrations.webhooks import delivery
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
@@ -64,3 +64,36 @@ def form_submission_notifications_send(submission_pk: int) -> None:
 @shared_task(name="api.tasks.summary_emails_send")
 def summary_emails_send() -> None:
     emails.summary_emails_send()
+
+
+# Call conversions: retried with backoff (about 30 s doubling to an hour, for a day at most).
+CONVERSION_RETRIES = 12
+
+
+def _backoff(retries: int) -> int:
+    return min(30 * 2**retries, 3600)
+
+
+@shared_task(bind=True, max_retries=CONVERSION_RETRIES)
+def conversion_ga4_send(self: Task, delivery_pk: int) -> None:
+    if ga4.ga4_send(delivery_pk) is ga4.Outcome.RETRY:
+        if self.request.retries >= CONVERSION_RETRIES:
+            ga4.ga4_give_up(delivery_pk)
+            return
+        raise self.retry(countdown=_backoff(self.request.retries))
+
+
+@shared_task(bind=True, max_retries=CONVERSION_RETRIES)
+def conversion_google_ads_upload(self: Task, company_id: int) -> None:
+    # Imported here: Google's client library (gRPC, protobuf) is heavy, and only this task needs it.
+    from integrations import google_ads
+
+    outcome = google_ads.google_ads_upload(company_id)
+    if outcome is google_ads.Outcome.RETRY:
+        if self.request.retries >= CONVERSION_RETRIES:
+            google_ads.google_ads_give_up(company_id)
+            return
+        raise self.retry(countdown=_backoff(self.request.retries))
+    if outcome is google_ads.Outcome.DONE:
+        # More than one request's worth may be pending.
+        google_ads.google_ads_upload(company_id)

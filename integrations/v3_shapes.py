@@ -118,6 +118,8 @@ CALL_FIELDS: tuple[str, ...] = (
     "keypad_entries",
     "zip_code",
     "agent_email",
+    # Our extension (not in the reference): the tel: clicks the call followed.
+    "click_events",
 )
 
 

@@ -123,6 +123,8 @@ class Call(TimeStampedModel):
     note = models.TextField(blank=True, default="")
     spam = models.BooleanField(default=False)
     tags = models.ManyToManyField("accounts.Tag", blank=True, related_name="calls")
+    # The tel: link or call button clicks this call followed (tracking.clicks).
+    click_events = models.ManyToManyField("tracking.ClickEvent", blank=True, related_name="calls")
     # Digits pressed in menus: [{"name": step name, "value": digits}].
     keypad_entries = models.JSONField(default=list, blank=True)
     # Call-flow progress, for multi-request flows (menus, timeouts).

@@ -4,6 +4,7 @@
     POST /dni/<company_id>/session           a page view: which numbers to show
     POST /dni/<company_id>/heartbeat         the page is still open: keep the session alive
     POST /dni/<company_id>/form              a form was submitted on the site
+    POST /dni/<company_id>/click             a tel: link or call button was clicked
 
 Bodies are JSON. swap.js sends them as ``text/plain`` so browsers make a
 "simple" cross-origin request without a CORS preflight round trip; any content
@@ -34,6 +35,7 @@ from accounts.models import Company
 from callrail.deferred.services import enqueue_or_skip
 from callrail.json_body import json_loads_bounded
 from callrail.redis import get_redis
+from tracking.clicks import Click, click_record
 from tracking.config_cache import CompanyConfig, company_config
 from tracking.forms_capture import FormCapture, form_submission_capture
 from tracking.tasks import page_views_flush_task
@@ -243,6 +245,33 @@ def form(request: HttpRequest, company_id: str) -> DniResponse:
         logger.exception("Could not store a form submission for %s", config.public_id)
         return error("The form could not be recorded right now.", 503)
     return DniResponse({"id": submission.public_id}, status=201)
+
+
+@csrf_exempt
+def click(request: HttpRequest, company_id: str) -> DniResponse:
+    if request.method != "POST":
+        return error("Use POST.", 405)
+    config = _company(company_id, request)
+    if isinstance(config, DniResponse):
+        return config
+    try:
+        data = _parse(request)
+        entry = Click(
+            visitor_id=data["v"],
+            session_key=data["s"],
+            phone_number=re.sub(r"\D", "", _text(data, "p", 40))[:20],
+            page_url=_url(data, "u", required=True),
+        )
+    except ValueError as exc:
+        return error(str(exc), 400)
+    if is_bot(request.headers.get("User-Agent", "")):
+        return DniResponse({"bot": True})
+    try:
+        click_record(config, entry)
+    except DatabaseError:
+        logger.exception("Could not store a click for %s", config.public_id)
+        return error("The click could not be recorded right now.", 503)
+    return DniResponse({}, status=201)
 
 
 @cache

@@ -12,4 +12,5 @@ urlpatterns = [
     path("dni/<str:company_id>/session", dni.session, name="dni-session"),
     path("dni/<str:company_id>/heartbeat", dni.heartbeat, name="dni-heartbeat"),
     path("dni/<str:company_id>/form", dni.form, name="dni-form"),
+    path("dni/<str:company_id>/click", dni.click, name="dni-click"),
 ]

@@ -367,3 +367,36 @@ class FormSubmission(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class ClickEvent(models.Model):
+    """A click on a ``tel:`` link or a marked call button (``data-calltrk-cta``) during a visit.
+
+    The first-party signal of call intent: it is counted even when the visitor was
+    given no pool number, and a call that follows from the same visitor is linked to it
+    (``Call.click_events``). Written by its own small endpoint, never on the page-view path.
+    """
+
+    # No database constraints to the shared parent rows, as for VisitorSession.
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    session = models.ForeignKey(VisitorSession, on_delete=models.CASCADE, related_name="click_events", null=True)
+    visitor_id = models.CharField(max_length=64)
+    # The number as the link dialled it (digits; after swapping, usually a tracking number).
+    phone_number = models.CharField(max_length=20, blank=True, default="")
+    page_url = models.TextField(blank=True, default="")
+    clicked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-clicked_at",)
+        indexes = [
+            # The clicks of one visitor shortly before a call.
+            models.Index(fields=("company", "visitor_id", "clicked_at"), name="click_event_by_visitor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} @ {self.clicked_at:%Y-%m-%d %H:%M}"

@@ -355,7 +355,8 @@ def _inherited_visit(config: CompanyConfig, report: VisitReport, touch: Touch, n
 def session_fields(
     config: CompanyConfig, report: VisitReport, visit: Visit, touch: Touch, primary: TrackerConfig | None
 ) -> dict[str, Any]:
-    cookies = {k: str(v)[:500] for k, v in report.cookies.items() if k in GA_COOKIES}
+    # GA4's own session cookie is _ga_<measurement id>: it carries the GA session id.
+    cookies = {k: str(v)[:500] for k, v in report.cookies.items() if k in GA_COOKIES or k.startswith("_ga_")}
     return {
         "account_id": config.account_id,
         "company_id": config.id,

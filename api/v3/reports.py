@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from rest_framework import exceptions
 
@@ -22,6 +22,7 @@ from accounts.models import User
 from api.v3 import formatting
 from api.v3.dates import DateWindow
 from api.v3.filters import parse_bool, query_list
+from telephony.models import Call
 
 CALL_METRICS = (
     "total_calls",
@@ -31,6 +32,8 @@ CALL_METRICS = (
     "average_duration",
     "formatted_average_duration",
     "leads",
+    # Our extension: calls that followed a click on a tel: link or call button of the site.
+    "calls_after_click",
 )
 FORM_METRICS = ("total_forms", "first_forms", "leads")
 
@@ -91,6 +94,10 @@ def call_aggregates(metrics: list[str]) -> dict[str, Any]:
         aggregates["duration_count"] = Count("duration")
     if "leads" in wanted:
         aggregates["leads"] = Count("id", filter=Q(lead_status="good_lead"))
+    if "calls_after_click" in wanted:
+        # A subquery, not a join: a call linked to several clicks still counts once.
+        followed = Call.click_events.through.objects.filter(call_id=OuterRef("pk"))
+        aggregates["calls_after_click"] = Count("id", filter=Q(Exists(followed)))
     return aggregates
 
 
@@ -345,6 +352,10 @@ def form_aggregates(metrics: list[str]) -> dict[str, Any]:
         aggregates["first_forms"] = Count("id", filter=Q(first_form=True))
     if "leads" in wanted:
         aggregates["leads"] = Count("id", filter=Q(lead_status="good_lead"))
+    if "calls_after_click" in wanted:
+        # A subquery, not a join: a call linked to several clicks still counts once.
+        followed = Call.click_events.through.objects.filter(call_id=OuterRef("pk"))
+        aggregates["calls_after_click"] = Count("id", filter=Q(Exists(followed)))
     return aggregates
 
 

@@ -19,11 +19,13 @@ from integrations.v3_shapes import CALL_FIELDS, iso8601, v3_renderers
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 
-# The v3 call fields a call webhook leaves out: the reference's webhook body has none of them.
+# The v3 call fields a call webhook leaves out: the reference's webhook body has none of them
+# (nor our extensions).
 CALL_FIELDS_NOT_SENT = frozenset(
     {
         "agent_email",
         "call_summary",
+        "click_events",
         "campaign",
         "fbclid",
         "keypad_entries",

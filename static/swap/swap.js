@@ -149,10 +149,10 @@ apply(r.numbers);
 answer();
 });
 }
-// Google Analytics cookies, when the site has them.
+// Google Analytics cookies, when the site has them (_ga_<id>: GA4's session).
 function ga() {
 var o = {};
-d.cookie.replace(/(?:^|; )(_ga|__utm[abcvz])=([^;]*)/g, function (a, n, v) { o[n] = decodeURIComponent(v); });
+d.cookie.replace(/(?:^|; )(_ga\w*|__utm[abcvz])=([^;]*)/g, function (a, n, v) { o[n] = decodeURIComponent(v); });
 return o;
 }
 function beat() {
@@ -180,6 +180,16 @@ if (beacon && navigator.sendBeacon && navigator.sendBeacon(C.e + 'form', JSON.st
 post('form', b, function () { if (cb) safe(cb)(); });
 }
 
+// A click on a tel: link or a call button (data-calltrk-cta, its value or href the number):
+// sent as a beacon so it survives the dialler taking over the page.
+function tap(e) {
+var a = on && e.target.closest && e.target.closest('a[href^="tel:" i],[data-calltrk-cta]'), b;
+if (!a) return;
+b = { v: vid, s: sid, u: loc.href, p: digits(a.getAttribute('data-calltrk-cta') || a.getAttribute('href') || '') };
+log('click', b);
+if (!(navigator.sendBeacon && navigator.sendBeacon(C.e + 'click', JSON.stringify(b)))) post('click', b);
+}
+
 function start() {
 if (on || !ok) return;
 on = 1;
@@ -204,6 +214,7 @@ setTimeout(safe(function () { report(1); }), 0);
 return r;
 };
 w.addEventListener('popstate', safe(function () { report(1); }));
+d.addEventListener('click', safe(tap), true);
 if (C.f) d.addEventListener('submit', safe(function (e) { capture(e.target, null, 1); }), true);
 }
 

@@ -6,6 +6,7 @@ announced (``telephony.signals.call_completed``).
 The caller (``telephony.views``) holds the call's row lock (``call_for_callback``).
 """
 
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,10 @@ from callrail.deferred.services import enqueue_or_defer_on_commit
 from telephony import signals
 from telephony.callflows.validation import flow_steps
 from telephony.models import Call
+from telephony.services.callers import call_clicks_link
 from telephony.twilio import twilio_int, twilio_param
+
+logger = logging.getLogger(__name__)
 
 # Twilio's final call states; anything else is still live.
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -157,8 +161,20 @@ def _post_call_maybe(call: Call, *, force: bool = False) -> bool:
         return False
     state["post_call_sent"] = True
     call.save(update_fields=["flow_state", "updated_at"])
+    if call.direction == Call.Direction.INBOUND:
+        _clicks_link(call)
     signals.call_completed.send(sender=Call, call=call)
     return True
+
+
+def _clicks_link(call: Call) -> None:
+    # Before the announcement, so its receivers (webhooks, conversions) see the clicks; in a
+    # savepoint, so a failure never costs the call its completion.
+    try:
+        with transaction.atomic():
+            call_clicks_link(call)
+    except Exception:
+        logger.exception("tel: clicks not linked to call %s", call.pk)
 
 
 @transaction.atomic

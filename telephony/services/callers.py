@@ -3,6 +3,7 @@
 is attributed to (``call_attribute``)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -11,7 +12,8 @@ from accounts.models import Company
 from callrail.db import from_row, prepared_cursor, select_columns
 from telephony.models import Call
 from tracking.attribution import session_for_number
-from tracking.models import Person, Tracker, TrackingNumber, VisitorSession
+from tracking.clicks import clicks_before_call
+from tracking.models import ClickEvent, Person, Tracker, TrackingNumber, VisitorSession
 from tracking.people import person_insert
 
 
@@ -60,6 +62,40 @@ def call_attribute(*, call: Call, tracking_number: TrackingNumber) -> VisitorSes
     call.campaign = call.campaign or tracker.campaign_name
     call.keywords = call.keywords or session.utm_term
     return session
+
+
+# A call without a visit (a source tracker's or fallback number) is linked to a click on the
+# number it rang only this soon after it: on a shared number, later clicks are other visitors'.
+UNSESSIONED_CALL_AFTER_CLICK = timedelta(minutes=5)
+
+
+def call_clicks_link(call: Call) -> list[ClickEvent]:
+    """Link the call to the tel: clicks it followed: the same visitor's (by the visit that held
+    its number) or, for a call without a visit, the latest unlinked click on the number it rang."""
+    if call.session_id is not None:
+        visitor_id = VisitorSession.objects.filter(pk=call.session_id).values_list("visitor_id", flat=True).first()
+        clicks = (
+            clicks_before_call(company_id=call.company_id, visitor_id=visitor_id, at=call.start_time)
+            if visitor_id
+            else []
+        )
+    else:
+        dialled = "".join(ch for ch in call.tracking_phone_number if ch.isdigit())[-10:]
+        latest = (
+            ClickEvent.objects.filter(
+                company_id=call.company_id,
+                phone_number__endswith=dialled,
+                clicked_at__gte=call.start_time - UNSESSIONED_CALL_AFTER_CLICK,
+                clicked_at__lte=call.start_time,
+                calls__isnull=True,
+            ).first()
+            if len(dialled) == 10
+            else None
+        )
+        clicks = [latest] if latest is not None else []
+    if clicks:
+        call.click_events.add(*clicks)
+    return clicks
 
 
 @dataclass(frozen=True)

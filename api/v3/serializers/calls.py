@@ -46,7 +46,8 @@ DEFAULT_FIELDS = (
 )
 # Create and update answer with the defaults minus the recording player (their examples).
 WRITE_RESPONSE_FIELDS = tuple(f for f in DEFAULT_FIELDS if f not in ("recording_player", "agent_email"))
-# The others are rendered on request (``fields=``); CALL_FIELDS is the one list of them all.
+# The others are rendered on request (``fields=``); CALL_FIELDS is the one list of them all
+# (with our extension ``click_events``: the tel: link and call button clicks the call followed).
 EXTRA_FIELDS = tuple(name for name in CALL_FIELDS if name not in DEFAULT_FIELDS)
 # Only the single-call endpoint offers these (reference: Retrieving a Single Call).
 SINGLE_ONLY_FIELDS = ("integration_data", "conversational_transcript")
@@ -155,6 +156,7 @@ class CallSerializer(V3Serializer):
     zip_code = serializers.SerializerMethodField()
     integration_data = serializers.SerializerMethodField()
     conversational_transcript = serializers.SerializerMethodField()
+    click_events = serializers.SerializerMethodField()
 
     class Meta:
         extra_fields = EXTRA_FIELDS
@@ -365,6 +367,13 @@ class CallSerializer(V3Serializer):
 
     def get_utm_campaign(self, call: Call) -> str | None:
         return _blank(call.utm_campaign)
+
+    def get_click_events(self, call: Call) -> list[dict[str, str | None]]:
+        # Prefetched by the list view when requested.
+        return [
+            {"phone_number": click.phone_number, "page_url": click.page_url, "clicked_at": self._time(click.clicked_at)}
+            for click in sorted(call.click_events.all(), key=lambda click: click.clicked_at)
+        ]
 
     def get_utma(self, call: Call) -> str | None:
         return formatting.cookie_value(call.cookies, "utma")

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -5,9 +6,33 @@ from rest_framework import serializers
 from accounts.fields import POSITIVE_INT_MAX
 from accounts.models import Company
 from api.v3.serializers.base import TimestampField, TimeZoneField, V3ModelSerializer
+from integrations.conversions import feed_path
+from integrations.models import ConversionSettings
+from telephony.links import absolute_url
 
 # Reference "Companies": at most 6 months of cookie lifetime, in any unit.
 MAX_COOKIE_DURATION = {"months": 6, "weeks": 26, "days": 183}
+
+
+# Our extension of the company: call conversions (``integrations.conversions``).
+CONVERSION_FIELDS = ("call_conversion", "google_ads_feed_url", "ga4_measurement_id")
+
+
+class CallConversionInputSerializer(serializers.Serializer):
+    """Which calls count as conversions; every key optional (omitted keys stay unchanged)."""
+
+    enabled = serializers.BooleanField(required=False)
+    min_duration = serializers.IntegerField(required=False, min_value=0, max_value=86400)
+    answered_only = serializers.BooleanField(required=False)
+    first_time_only = serializers.BooleanField(required=False)
+    good_lead_only = serializers.BooleanField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=255), required=False, max_length=100)
+    name = serializers.CharField(max_length=100, required=False)
+    # A fixed value; null: the call's own value.
+    value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+    )
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False)
 
 
 class CompanySerializer(V3ModelSerializer):
@@ -17,6 +42,10 @@ class CompanySerializer(V3ModelSerializer):
     disabled_at = TimestampField()
     script_url = serializers.CharField(read_only=True)
     verified_caller_ids = serializers.SerializerMethodField()
+    # Our extension: call conversions for the ad platforms (rendered with fields=...).
+    call_conversion = serializers.SerializerMethodField()
+    google_ads_feed_url = serializers.SerializerMethodField()
+    ga4_measurement_id = serializers.SerializerMethodField()
 
     class Meta:
         model = Company
@@ -46,6 +75,7 @@ class CompanySerializer(V3ModelSerializer):
             "recording_disclosure",
             "recording_disclosure_message",
             "record_after_disclosure",
+            *CONVERSION_FIELDS,
         )
         read_only_fields = fields
         extra_fields = (
@@ -53,7 +83,40 @@ class CompanySerializer(V3ModelSerializer):
             "recording_disclosure",
             "recording_disclosure_message",
             "record_after_disclosure",
+            *CONVERSION_FIELDS,
         )
+
+    def _conversion_settings(self, company: Company) -> ConversionSettings | None:
+        # Joined by the viewset when requested; a missing row: never configured.
+        try:
+            return company.conversion_settings
+        except ConversionSettings.DoesNotExist:
+            return None
+
+    def get_call_conversion(self, company: Company) -> dict[str, Any]:
+        settings = self._conversion_settings(company) or ConversionSettings()
+        return {
+            "enabled": settings.enabled,
+            "min_duration": settings.min_duration,
+            "answered_only": settings.answered_only,
+            "first_time_only": settings.first_time_only,
+            "good_lead_only": settings.good_lead_only,
+            "tags": list(settings.tags or []),
+            "name": settings.name,
+            "value": float(settings.value) if settings.value is not None else None,
+            "currency": settings.currency,
+        }
+
+    def get_google_ads_feed_url(self, company: Company) -> str | None:
+        settings = self._conversion_settings(company)
+        if settings is None:
+            return None
+        settings.company = company
+        return absolute_url(feed_path(settings))
+
+    def get_ga4_measurement_id(self, company: Company) -> str | None:
+        settings = self._conversion_settings(company)
+        return (settings.ga4_measurement_id or None) if settings else None
 
     def get_verified_caller_ids(self, company: Company) -> list[dict[str, str]]:
         # Prefetched by the viewset as `verified_caller_id_list` when requested.
@@ -93,10 +156,26 @@ class CompanyUpdateInputSerializer(RecordingDisclosureInputMixin):
     swap_cookie_duration_unit = serializers.ChoiceField(choices=Company.CookieDurationUnit.choices, required=False)
     # The request spells it external_form_capture; responses say form_capture.
     external_form_capture = serializers.BooleanField(required=False, source="form_capture")
+    # Our extension: call conversions and the ad platforms' credentials (the secrets write-only).
+    call_conversion = CallConversionInputSerializer(required=False)
+    rotate_google_ads_feed_token = serializers.BooleanField(required=False)
+    ga4_measurement_id = serializers.RegexField(r"^(G-[A-Z0-9]{4,20})?$", required=False, allow_blank=True)
+    ga4_api_secret = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    google_ads_customer_id = serializers.RegexField(r"^(\d{3}-?\d{3}-?\d{4})?$", required=False, allow_blank=True)
+    google_ads_login_customer_id = serializers.RegexField(r"^(\d{3}-?\d{3}-?\d{4})?$", required=False, allow_blank=True)
+    google_ads_conversion_action = serializers.RegexField(r"^\d{0,20}$", required=False, allow_blank=True)
+    google_ads_developer_token = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    google_ads_refresh_token = serializers.CharField(max_length=512, required=False, allow_blank=True)
 
     def __init__(self, *args: Any, company: Company | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.company = company
+
+    def validate_google_ads_customer_id(self, value: str) -> str:
+        return value.replace("-", "")
+
+    def validate_google_ads_login_customer_id(self, value: str) -> str:
+        return value.replace("-", "")
 
     def validate_swap_landing_override(self, value: str | None) -> str | None:
         return value or None

@@ -204,6 +204,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         queryset = queryset.select_related(*related)
         if "tags" in fields:
             queryset = queryset.prefetch_related("tags")
+        if "click_events" in fields:
+            queryset = queryset.prefetch_related("click_events")
         if "total_calls" in fields:
             queryset = queryset.with_total_calls()
         return queryset

@@ -3,6 +3,7 @@
 from typing import Any
 
 import django_filters
+from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -21,6 +22,7 @@ from accounts.services import (
 )
 from api.v3.filters import V3FilterSet, company_lookup
 from api.v3.serializers.companies import (
+    CONVERSION_FIELDS,
     BulkUpdateResultSerializer,
     CompanyBulkUpdateInputSerializer,
     CompanyCreateInputSerializer,
@@ -28,6 +30,7 @@ from api.v3.serializers.companies import (
     CompanyUpdateInputSerializer,
 )
 from api.v3.viewsets import ADMIN_AND_MANAGER, ADMIN_ONLY, V3DestroyMixin, V3ViewSet
+from integrations.conversions import CREDENTIAL_FIELDS, conversion_settings_update, feed_token_rotate
 from telephony.models import OutboundCallerId
 from telephony.trackers import tracker_disable
 from tracking.models import Tracker
@@ -40,6 +43,10 @@ class CompanyFilterSet(V3FilterSet):
     class Meta:
         model = Company
         fields: list[str] = []
+
+
+# Update keys that are call conversion settings, not company settings.
+CONVERSION_INPUTS = ("call_conversion", "rotate_google_ads_feed_token", *CREDENTIAL_FIELDS)
 
 
 def company_pks(companies: QuerySet[Company], ids: list[str]) -> list[int]:
@@ -81,6 +88,8 @@ class CompanyViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewS
 
     def get_queryset(self) -> QuerySet[Company]:
         queryset = super().get_queryset()
+        if set(CONVERSION_FIELDS) & self.requested_fields():
+            queryset = queryset.select_related("conversion_settings")
         if "verified_caller_ids" in self.requested_fields():
             verified = OutboundCallerId.objects.filter(verified=True).order_by("created_at", "id")
             queryset = queryset.prefetch_related(Prefetch("caller_ids", verified, to_attr="verified_caller_id_list"))
@@ -98,8 +107,20 @@ class CompanyViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewS
         company = self.get_object()
         data = CompanyUpdateInputSerializer(data=self.request_body(), company=company)
         data.is_valid(raise_exception=True)
-        if data.validated_data:
-            company = company_update(company=company, changes=dict(data.validated_data))
+        changes = dict(data.validated_data)
+        conversions = {key: changes.pop(key) for key in CONVERSION_INPUTS if key in changes}
+        with transaction.atomic():
+            if changes:
+                company = company_update(company=company, changes=changes)
+            if conversions:
+                rotate = conversions.pop("rotate_google_ads_feed_token", False)
+                conversion_settings_update(company=company, **conversions)
+                if rotate:
+                    feed_token_rotate(company=company)
+                # Read again: the settings just written, not any cached on the instance.
+                company = Company.objects.select_related("conversion_settings").get(pk=company.pk)
+                # Changes to conversions answer with their (non-secret) fields.
+                return self.render(company, fields=(*CONVERSION_FIELDS, *_disclosure_fields(data.validated_data)))
         return self.render(company, fields=_disclosure_fields(data.validated_data))
 
     @extend_schema(request=CompanyBulkUpdateInputSerializer, responses={200: BulkUpdateResultSerializer})
