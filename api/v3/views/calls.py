@@ -30,7 +30,6 @@ from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from integrations.models import Integration
 from integrations.v3_shapes import iso8601
 from telephony import recording_links
-from telephony.links import absolute_url
 from telephony.models import Call, CallQuerySet, OutboundCallerId
 from telephony.services.edits import call_update
 from telephony.services.outbound import outbound_call_start
@@ -385,10 +384,9 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     @action(detail=True, methods=["get"])
     def recording(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         call = self.get_object()
-        if not (call.recording_url or call.recording_sid):
+        if not call.has_recording:
             raise exceptions.NotFound("This call has no recording")
-        expires = recording_links.recording_link_expiry(self.account)
-        return Response({"url": absolute_url(recording_links.recording_redirect_path(call.public_id, expires))})
+        return Response({"url": recording_links.recording_audio_url(call.public_id, self.account)})
 
     @action(detail=True, methods=["get"])
     def page_views(self, request: Request, *args: Any, **kwargs: Any) -> Response:
