@@ -7,11 +7,13 @@ import math
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from callrail.keyset import keyset_after
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 250
@@ -214,14 +216,3 @@ def decode_cursor(token: str) -> tuple[Any, int]:
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
         raise exceptions.ValidationError("Invalid cursor: use the next_page URL as given.") from exc
     return key, last_id
-
-
-def keyset_after(field: str, key: Any, last_id: int, *, descending: bool) -> Q:
-    """Rows strictly after (key, id) in the page order.
-
-    The redundant ``key <= last`` bound lets PostgreSQL start the index scan at the
-    cursor instead of filtering every row before it.
-    """
-    if descending:
-        return Q(**{f"{field}__lte": key}) & (Q(**{f"{field}__lt": key}) | Q(**{field: key, "id__lt": last_id}))
-    return Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(**{field: key, "id__gt": last_id}))
