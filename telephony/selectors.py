@@ -10,17 +10,19 @@ rows match is here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.fields import parse_public_or_numeric
 from accounts.models import Account
 from callrail.keyset import keyset_after, keyset_before
+from telephony.callflows.validation import flow_steps
 from telephony.models import Call
 from tracking.models import NumberAssignment, PageView, VisitorSession
 from tracking.source_names import source_codes_named
@@ -343,3 +345,50 @@ def call_number_assignments(call: Call) -> QuerySet[NumberAssignment]:
         .select_related("tracking_number", "tracker")
         .order_by("started_at", "id")
     )
+
+
+# --- how a call was handled ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowStepVisit:
+    """One step of the call flow the call went through, in order."""
+
+    kind: str  # the step type: dial, simultaneous, round_robin, menu, voicemail, schedule...
+    name: str  # the step's name, or what it says
+    numbers: tuple[str, ...] = ()  # the phones it rang (E.164), in the order they were tried
+    pressed: str = ""  # the key the caller pressed (menus)
+    tags: tuple[str, ...] = ()  # the tags it applied (tag steps)
+
+
+def _step_visit(step: dict[str, Any], order: dict[str, list[str]], keys: Iterator[dict[str, Any]]) -> FlowStepVisit:
+    kind = step["type"]
+    name = step.get("name") or step.get("prompt_text") or ""
+    if kind == "dial":
+        return FlowStepVisit(kind, name, (step["destination_number"],))
+    if kind == "simultaneous":
+        return FlowStepVisit(kind, name, tuple(step["destination_numbers"]))
+    if kind == "round_robin":
+        return FlowStepVisit(kind, name, tuple(order.get(str(step["id"])) or step["destination_numbers"]))
+    if kind == "menu":
+        entry = next(keys, None)
+        return FlowStepVisit(kind, name, pressed=str((entry or {}).get("value") or ""))
+    if kind == "tag":
+        return FlowStepVisit(kind, name, tags=tuple(step.get("tags") or ()))
+    return FlowStepVisit(kind, name)
+
+
+def call_flow_trace(call: Call) -> list[FlowStepVisit]:
+    """The steps of its tracker's call flow that ``call`` went through (as the flow reads
+    now: a step removed since is left out), with the phones each rang and the keys pressed."""
+    if call.tracker is None or call.direction != Call.Direction.INBOUND:
+        return []
+    try:
+        flow = flow_steps(call.tracker.call_flow)
+    except (ValidationError, KeyError, TypeError):
+        return []
+    by_id = {str(step["id"]): step for step in flow.get("steps", [])}
+    state = call.flow_state or {}
+    order = state.get("rr_order") or {}
+    keys = iter(call.keypad_entries or [])
+    return [_step_visit(by_id[str(step_id)], order, keys) for step_id in state.get("path", []) if str(step_id) in by_id]
