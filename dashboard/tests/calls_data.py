@@ -1,13 +1,13 @@
-"""A call with everything a call's page shows: a recorded voicemail-free conversation through
-a menu and a round robin, the visit behind it (pages, UTM values, the number shown), and the
-caller's history (an earlier call, texts, a form)."""
+"""Calls for the call log's and a call's tests: thirty calls of every kind for the log, and a
+call with everything its page shows (a recorded conversation through a menu and a round
+robin, the visit behind it, the caller's history)."""
 
 from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from accounts.models import Company
+from accounts.models import Company, Tag
 from api.tests.factories import (
     CallFactory,
     CallFlowFactory,
@@ -108,3 +108,90 @@ def full_call(company: Company, **overrides: Any) -> Call:
     }
     values.update(overrides)
     return CallFactory(**values)
+
+
+NAMES = (
+    "Dana Whitfield",
+    "Marcus Lee",
+    "Priya Raman",
+    "Tom Okafor",
+    "Elena Garcia",
+    "Sam Patel",
+    "Grace Kim",
+    "Luis Romero",
+    "Ava Brooks",
+    "Noah Fischer",
+    "Mia Johnson",
+    "Owen Carter",
+    "",
+    "Zoe Adams",
+    "Ethan Wright",
+    "Chloe Nguyen",
+    "Ben Ortiz",
+    "Lily Chen",
+    "Jack Miller",
+    "Nora Davis",
+    "Leo Martin",
+    "Ruby Scott",
+    "Isaac Hall",
+    "Ella Young",
+    "Caleb King",
+    "Hannah Lopez",
+    "Ryan Hill",
+    "Sofia Green",
+    "Adam Baker",
+    "Spam Bot",
+)
+CITIES = ("Atlanta", "Decatur", "Marietta", "Roswell", "Smyrna", "Alpharetta")
+SOURCES = (
+    ("google_paid", "cpc", "water heater repair", "/water-heaters"),
+    ("direct", "direct", "", "/"),
+    ("facebook.com", "referral", "", "/blog/winter-pipes"),
+)
+
+
+def seed_call_log(company: Company, second_company: Company) -> list[Call]:
+    """Thirty calls over the ten days before today (the default period, last_30_days, ends
+    yesterday), of every kind, in two companies."""
+    pool = TrackerFactory(company=company, name="Website visitors")
+    trackers = {
+        company.pk: (pool, TrackerFactory(company=company, name="Google Ads", type="source")),
+        second_company.pk: (TrackerFactory(company=second_company, name="Yard signs", type="source"),) * 2,
+    }
+    sales = Tag.objects.create(account=company.account, company=company, name="Sales")
+    service = Tag.objects.create(account=company.account, company=None, tag_level="account", name="Service call")
+    now = timezone.now()
+    made = []
+    for i in range(30):
+        owner = company if i % 3 else second_company
+        call = CallFactory(
+            company=owner,
+            tracker=trackers[owner.pk][i % 2],
+            start_time=now - timedelta(days=1, hours=7 * i + 1),
+            duration=None if i == 7 else 20 + 15 * (i % 9),
+            answered=i % 4 != 0,
+            voicemail=i % 8 == 0,
+            direction="outbound" if i % 11 == 5 else "inbound",
+            first_call=i % 5 == 0,
+            lead_status=("good_lead", "not_a_lead", None)[i % 3],
+            source=SOURCES[i % 3][0],
+            medium=SOURCES[i % 3][1],
+            keywords=SOURCES[i % 3][2],
+            landing_page_url=f"https://alice-plumbing.example{SOURCES[i % 3][3]}",
+            campaign="Spring" if i % 4 == 1 else "",
+            customer_name=NAMES[i],
+            customer_city="Macon" if i % 6 == 0 else CITIES[i % len(CITIES)],
+            transcription="about the water heater" if i == 16 else "",
+            recording_url=f"https://api.twilio.com/RE{i}" if i % 2 == 0 else "",
+            recording_duration=20 + i if i % 2 == 0 else None,
+            spam=i == 29,
+        )
+        if i % 4 == 2:
+            call.tags.add(sales)
+        if i % 7 == 3:
+            call.tags.add(service)
+        if i % 5 == 1:
+            call.value = 150 + 25 * i
+            call.save(update_fields=["value"])
+        made.append(call)
+    return made

@@ -48,7 +48,8 @@ def test_it_shows_the_call(client, manager_user, call):
     # The visit: source, landing page, UTM and click ids, pages in order, the number shown.
     assert "Google Ads" in body and "water heater repair" in body
     assert "EAIaIQobChMI" in body and "utm_campaign" in body
-    assert body.index("/water-heaters") < body.index("/pricing") < body.index("/contact")
+    journey = body[body.index('id="journey-title"') :]
+    assert journey.index("/water-heaters") < journey.index("/pricing") < journey.index("/contact")
     assert "(404) 555-0142" in body
     # The flow: the menu key, the tag step, who rang and who answered.
     assert "pressed 1" in body

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Tag, User
-from api.tests.factories import CallFactory, TrackerFactory
+from accounts.models import User
+from api.tests.factories import CallFactory
 from dashboard.call_log import cursor_token
+from dashboard.tests.calls_data import seed_call_log
 from telephony.selectors import Cursor
 
 pytestmark = pytest.mark.django_db
@@ -38,35 +39,7 @@ def api_ids(api_client, account, query):
 
 @pytest.fixture
 def calls(company, second_company, account):
-    """Thirty calls over the ten days before today (the default period, last_30_days, ends
-    yesterday), of every kind, in two companies."""
-    tracker = TrackerFactory(company=company, name="Google Ads pool")
-    sales = Tag.objects.create(account=account, company=company, name="Sales")
-    now = timezone.now()
-    made = []
-    for i in range(30):
-        call = CallFactory(
-            company=company if i % 3 else second_company,
-            tracker=tracker if i % 2 else None,
-            start_time=now - timedelta(days=1, hours=7 * i + 1),
-            duration=None if i == 7 else 15 * (i % 9),
-            answered=i % 4 != 0,
-            voicemail=i % 8 == 0,
-            direction="outbound" if i % 11 == 5 else "inbound",
-            first_call=i % 5 == 0,
-            lead_status=("good_lead", "not_a_lead", None)[i % 3],
-            source=("google_paid", "direct", "facebook.com")[i % 3],
-            campaign="Spring" if i % 4 == 1 else "",
-            customer_name=f"Caller {i:02d}" if i != 12 else "",
-            customer_city="Macon" if i % 6 == 0 else "Atlanta",
-            transcription="about the water heater" if i == 16 else "",
-            recording_url=f"https://api.twilio.com/RE{i}" if i % 2 == 0 else "",
-            spam=i == 29,
-        )
-        if i % 4 == 2:
-            call.tags.add(sales)
-        made.append(call)
-    return made
+    return seed_call_log(company, second_company)
 
 
 SAME_QUESTIONS = [

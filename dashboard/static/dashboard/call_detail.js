@@ -4,6 +4,15 @@
 (function () {
   "use strict";
 
+  // Tom Select gives the select's <label> to its own input; the select it keeps (hidden, for
+  // the form) still needs a name for assistive technology.
+  function keepName(select) {
+    var label = select.id ? document.querySelector('label[for="' + select.id + '"]') : null;
+    if (label) {
+      select.setAttribute("aria-label", label.textContent.trim());
+    }
+  }
+
   var refocusTags = false;
 
   function tagEditor(select) {
@@ -15,6 +24,7 @@
       element.hidden = true;
     });
     select.removeAttribute("size");
+    keepName(select);
     var editor = new TomSelect(select, {
       plugins: ["remove_button"],
       create: true,

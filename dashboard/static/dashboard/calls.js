@@ -4,6 +4,15 @@
 (function () {
   "use strict";
 
+  // Tom Select gives the select's <label> to its own input; the select it keeps (hidden, for
+  // the form) still needs a name for assistive technology.
+  function keepName(select) {
+    var label = select.id ? document.querySelector('label[for="' + select.id + '"]') : null;
+    if (label) {
+      select.setAttribute("aria-label", label.textContent.trim());
+    }
+  }
+
   // The filter form leaves its empty fields out of the URL, so a shared link stays short.
   function cleanFilters(form) {
     form.addEventListener("submit", function (event) {
@@ -24,6 +33,7 @@
       return;
     }
     select.removeAttribute("size");
+    keepName(select);
     new TomSelect(select, {
       plugins: ["remove_button"],
       create: false,
