@@ -223,6 +223,10 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 if TWILIO_ACCOUNT_SID and not TWILIO_AUTH_TOKEN:
     raise ImproperlyConfigured("TWILIO_AUTH_TOKEN is required when TWILIO_ACCOUNT_SID is set.")
 
+# Days a recording link (API, emails, dashboard) keeps working; HIPAA accounts' links always
+# expire after 24 hours.
+RECORDING_LINK_DAYS = env.int("RECORDING_LINK_DAYS", default=7)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="calltracking@localhost")

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView
 
-from api.v3.views.recordings import recording_player, recording_redirect
 from callrail import views
+from telephony import recording_media
 
 urlpatterns = [
     path("", include("dashboard.urls")),
@@ -14,8 +14,10 @@ urlpatterns = [
     path("v3/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("v3/docs", SpectacularRedocView.as_view(url_name="openapi"), name="api-docs"),
     path("v3/", include("api.v3.urls")),
-    path("calls/<str:call_id>/recording/redirect", recording_redirect, name="recording-redirect"),
-    path("calls/<str:call_id>/recording", recording_player, name="recording-player"),
+    # Recordings and voicemails, opened by signed expiring links (telephony.recording_links);
+    # the paths are the reference's ``recording_player`` and recording ``url`` shapes.
+    path("calls/<str:call_id>/recording/redirect", recording_media.recording_audio, name="recording-audio"),
+    path("calls/<str:call_id>/recording", recording_media.recording_player, name="recording-player"),
     path("telephony/", include("telephony.urls")),
     path("conversions/", include("integrations.urls")),
     path("", include("tracking.urls")),

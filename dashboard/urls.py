@@ -1,13 +1,16 @@
 from django.urls import path
 
-from dashboard.views import auth, pages
+from dashboard.views import auth, call_detail, calls, pages
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", pages.OverviewView.as_view(), name="overview"),
     path("live/", pages.LiveView.as_view(), name="live"),
-    path("calls/", pages.CallsView.as_view(), name="calls"),
+    path("calls/", calls.CallsView.as_view(), name="calls"),
+    path("calls/export.csv", calls.calls_export, name="calls-export"),
+    path("calls/<str:call_id>/", call_detail.call_detail, name="call-detail"),
+    path("calls/<str:call_id>/<slug:action>/", call_detail.call_action, name="call-action"),
     path("forms/", pages.FormsView.as_view(), name="forms"),
     path("texts/", pages.TextsView.as_view(), name="texts"),
     path("reports/", pages.ReportsView.as_view(), name="reports"),

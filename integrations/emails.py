@@ -30,6 +30,7 @@ from callrail.deferred.services import task_defer
 from integrations.models import Notification, NotificationEmail, SummaryEmail
 from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
+from telephony.recording_links import recording_audio_url
 from tracking import signals as tracking_signals
 from tracking.models import FormSubmission
 
@@ -172,9 +173,8 @@ def call_notifications_send(*, call: Call) -> int:
     ]
     if call.keywords:
         lines.append(f"Keywords:        {call.keywords}")
-    recording = getattr(call, "recording_path", None)
-    if recording:
-        lines.append(f"Recording:       {settings.PUBLIC_BASE_URL}{recording}")
+    if call.has_recording:
+        lines.append(f"Recording:       {recording_audio_url(call.public_id, call.account)}")
     if call.transcription:
         lines += ["", "Transcription:", call.transcription]
     lines += ["", f"Call id: {call.public_id}"]

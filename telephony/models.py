@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 from accounts.models import Account, AccountScopedQuerySet, ApiKey, Company, User
-from telephony.recording_links import call_recording_key
 from tracking.models import FormSubmission, Person, Tracker, TrackingNumber, VisitorSession
 
 
@@ -177,24 +176,10 @@ class Call(TimeStampedModel):
                 sids.append(sid)
         return sids
 
-    @property
-    def recording_access_key(self) -> str:
-        """A key that opens this call's recording without logging in (CallRail's
-        non-expiring ``access_key`` links). Derived, so nothing to store or leak."""
-        return call_recording_key(self.public_id)
-
-    @property
-    def recording_path(self) -> str | None:
-        """Where clients fetch the audio (our proxy of the carrier's file), or None."""
-        if not self.recording_url:
-            return None
-        return f"/telephony/recordings/{self.public_id}?access_key={self.recording_access_key}"
-
-    @property
-    def recording_player_path(self) -> str | None:
-        if not self.recording_url:
-            return None
-        return f"/telephony/recordings/{self.public_id}/player?access_key={self.recording_access_key}"
+    def has_recording(self) -> bool:
+        """The carrier holds a recording (or voicemail) of this call, served through our own
+        signed links (``telephony.recording_links``)."""
+        return bool(self.recording_url or self.recording_sid)
 
 
 CONVERSATION_ID_ALPHABET = string.ascii_letters + string.digits

@@ -9,10 +9,9 @@ which posts to the real webhooks exactly as Twilio would.
 
 import io
 import math
-import struct
 import uuid
 import wave
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from django.db import transaction
@@ -20,7 +19,7 @@ from phonenumbers import geocoder
 
 from telephony.carrier import AvailableNumber, NumberUnavailable, PurchasedNumber
 from telephony.links import public_url
-from telephony.models import SimulatedCarrierRequest
+from telephony.models import Call, SimulatedCarrierRequest
 from tracking.models import TrackingNumber
 
 # Twilio's toll-free area codes; CallRail prefers 888 > 877 > 866 > 855.
@@ -61,19 +60,38 @@ def area_code_exists(area_code: str) -> bool:
     return area_code in TOLL_FREE_AREA_CODES or bool(_region_of(area_code))
 
 
-def _wav_tone(seconds: float = 2.0, frequency: float = 440.0, rate: int = 8000) -> bytes:
-    """A short tone standing in for a recording (8 kHz mono, like phone audio)."""
-    frames = bytearray()
-    for i in range(int(seconds * rate)):
-        envelope = min(1.0, i / 400, (seconds * rate - i) / 400)
-        sample = int(12000 * envelope * math.sin(2 * math.pi * frequency * i / rate))
-        frames += struct.pack("<h", sample)
+# The simulated recordings: 8 kHz mono like phone audio, 8-bit so a long call stays small.
+_RATE = 8000
+_DEFAULT_SECONDS = 30
+_MAX_SECONDS = 600
+
+
+def _beep(frequency: float) -> bytes:
+    """One second of audio: a soft 0.4 s tone (faded in and out, so it does not click), then quiet."""
+    tone = int(0.4 * _RATE)
+    fade = int(0.02 * _RATE)
+    samples = bytearray()
+    for i in range(_RATE):
+        level = 0.0
+        if i < tone:
+            envelope = min(1.0, i / fade, (tone - i) / fade)
+            level = 0.45 * envelope * math.sin(2 * math.pi * frequency * i / _RATE)
+        samples.append(128 + int(127 * level))  # unsigned 8-bit PCM: silence is 128
+    return bytes(samples)
+
+
+@lru_cache(maxsize=4)
+def wav_recording(seconds: int) -> bytes:
+    """A stand-in for a recording ``seconds`` long: a WAV file that beeps once a second,
+    alternating two pitches, so a player's seeking can be heard and measured."""
+    high, low = _beep(660.0), _beep(440.0)
+    frames = b"".join(high if second % 2 == 0 else low for second in range(seconds))
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(bytes(frames))
+        out.setsampwidth(1)
+        out.setframerate(_RATE)
+        out.writeframes(frames)
     return buffer.getvalue()
 
 
@@ -169,7 +187,14 @@ class SimulatedCarrier:
         return sid
 
     def fetch_recording(self, url: str) -> tuple[bytes, str]:
-        return _wav_tone(), "audio/wav"
+        # As long as the recording the call says it has, so the player shows the same length.
+        seconds = (
+            Call.objects.filter(recording_url=url)
+            .exclude(recording_duration=None)
+            .values_list("recording_duration", flat=True)
+            .first()
+        ) or _DEFAULT_SECONDS
+        return wav_recording(min(max(1, seconds), _MAX_SECONDS)), "audio/wav"
 
     def recording_delete(self, sid: str) -> None:
         SimulatedCarrierRequest.objects.create(action=SimulatedCarrierRequest.Action.DELETE_RECORDING, sid=sid)

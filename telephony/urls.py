@@ -15,6 +15,4 @@ urlpatterns = [
     path("twilio/outbound", views.outbound_answered, name="twilio-outbound"),
     path("twilio/sms", views.sms, name="twilio-sms"),
     path("twilio/sms-status", views.sms_status, name="twilio-sms-status"),
-    path("recordings/<str:public_id>", views.recording_media, name="recording"),
-    path("recordings/<str:public_id>/player", views.recording_player, name="recording-player"),
 ]

@@ -1,5 +1,5 @@
-"""The HTTP requests telephony receives: Twilio's webhooks (verify the signature, call a
-service, answer TwiML fast) and the call recordings served through our own URL.
+"""The HTTP requests telephony receives from Twilio: its webhooks (verify the signature, call
+a service, answer TwiML fast). Recordings are served by ``telephony.recording_media``.
 
 Outgoing webhooks (what we send to customers' systems) live elsewhere; everything here
 is inbound. Every Twilio request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Once the
@@ -7,7 +7,6 @@ dialed number is known, no failure of ours (database, Redis, attribution, a bug)
 may drop the call: the answer is then TwiML that rings the destination anyway.
 """
 
-import hmac
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -15,13 +14,11 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.fields import ascii_digits
 from telephony.callflows.runtime import fallback_twiml, unknown_number_twiml, whisper_twiml
 from telephony.callflows.validation import fallback_destination, flow_steps
-from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
 from telephony.services import callbacks, inbound, lookups, outbound, texts
 from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid
@@ -232,55 +229,3 @@ def sms(request: HttpRequest) -> HttpResponse:
 def sms_status(request: HttpRequest) -> HttpResponse:
     texts.text_message_status(params=request.POST)
     return no_content()
-
-
-# --- recordings, served through our own URL ------------------------------------------------
-
-
-def _recording_call(request: HttpRequest, public_id: str) -> Call:
-    call = get_object_or_404(Call.objects.select_related("company"), public_id=public_id)
-    if not call.recording_url:
-        raise _NotFound
-    key = request.GET.get("access_key", "")
-    if key and hmac.compare_digest(key, call.recording_access_key):
-        return call
-    user = request.user
-    if (
-        user.is_authenticated
-        and getattr(user, "account_id", None) == call.account_id
-        and user.visible_companies().filter(pk=call.company_id).exists()
-    ):
-        return call
-    raise _NotFound
-
-
-class _NotFound(Exception):
-    pass
-
-
-def recording_media(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The call's audio, fetched from the carrier with its credentials (never exposed)."""
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    try:
-        call = _recording_call(request, public_id)
-    except _NotFound:
-        return HttpResponse("Not found.", status=404, content_type="text/plain")
-    try:
-        body, content_type = get_carrier().fetch_recording(call.recording_url)
-    except CarrierError:
-        logger.exception("could not fetch the recording of %s", call.public_id)
-        return HttpResponse("The recording is not available right now.", status=502, content_type="text/plain")
-    response = HttpResponse(body, content_type=content_type)
-    extension = "wav" if "wav" in content_type else "mp3"
-    response["Content-Disposition"] = f'inline; filename="{call.public_id}.{extension}"'
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-def recording_player(request: HttpRequest, public_id: str) -> HttpResponse:
-    try:
-        call = _recording_call(request, public_id)
-    except _NotFound:
-        return HttpResponse("Not found.", status=404, content_type="text/plain")
-    return render(request, "telephony/recording_player.html", {"call": call, "audio_url": call.recording_path})

@@ -376,3 +376,35 @@ def test_offset_pages_still_work_without_redis(api_client, account, company):
     with mock.patch("api.v3.pagination.get_redis", side_effect=redis.ConnectionError("down")):
         body = api_client.get(url(account, "relative_pagination=true&per_page=2&offset=1")).json()
     assert [row["id"] for row in body["calls"]] == [made[2].public_id, made[3].public_id]
+
+
+def test_it_searches_the_city_and_the_transcription(api_client, account, company):
+    macon = CallFactory(company=company, customer_city="Macon")
+    voicemail = CallFactory(company=company, voicemail=True, transcription="Please call me about the water heater")
+    assert [r["id"] for r in api_client.get(url(account, "search=macon")).json()["calls"]] == [macon.public_id]
+    assert [r["id"] for r in api_client.get(url(account, "search=heater")).json()["calls"]] == [voicemail.public_id]
+
+
+def test_it_filters_by_the_call_logs_extensions(api_client, account, company):
+    paid = CallFactory(company=company, source="google_paid", campaign="Spring Sale", first_call=True, duration=30)
+    recorded = CallFactory(
+        company=company, source="direct", first_call=False, duration=300, recording_url="https://api.twilio.com/RE1"
+    )
+
+    def ids(query):
+        response = api_client.get(url(account, query))
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["calls"]}
+
+    assert ids("source=google_paid") == {paid.public_id}
+    assert ids("campaign=spring sale") == {paid.public_id}
+    assert ids("first_time_callers=true") == {paid.public_id}
+    assert ids("first_time_callers=false") == {recorded.public_id}
+    assert ids("has_recording=true") == {recorded.public_id}
+    assert ids("has_recording=false") == {paid.public_id}
+    assert ids("min_duration=60") == {recorded.public_id}
+    assert ids("max_duration=60") == {paid.public_id}
+    for bad in ("min_duration=soon", "has_recording=maybe", "first_time_callers=2", "max_duration=-1"):
+        response = api_client.get(url(account, bad))
+        assert response.status_code == 400
+        assert "error" in response.json()

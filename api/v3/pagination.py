@@ -11,12 +11,13 @@ from typing import Any
 
 import redis
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from callrail.keyset import keyset_after
 from callrail.redis import get_redis
 
 logger = logging.getLogger(__name__)
@@ -304,23 +305,6 @@ def page_start(queryset: QuerySet, key_field: str, position: int) -> tuple[Any, 
     narrow = queryset.select_related(None).prefetch_related(None).values_list(key_field, "pk")
     found = list(narrow[position - 1 : position])
     return found[0] if found else None
-
-
-def keyset_after(field: str, key: Any, last_id: int, *, descending: bool, nullable: bool = False) -> Q:
-    """Rows strictly after (key, id) in the page order.
-
-    The redundant ``key <= last`` bound lets PostgreSQL start the index scan at the
-    cursor instead of filtering every row before it. A nullable key (a conversation
-    without messages has no ``last_message_at``) sorts the way PostgreSQL sorts NULLs:
-    first in a descending order, last in an ascending one.
-    """
-    if key is None:
-        after_nulls = Q(**{f"{field}__isnull": True, "id__lt" if descending else "id__gt": last_id})
-        return after_nulls | Q(**{f"{field}__isnull": False}) if descending else after_nulls
-    if descending:
-        return Q(**{f"{field}__lte": key}) & (Q(**{f"{field}__lt": key}) | Q(**{field: key, "id__lt": last_id}))
-    later = Q(**{f"{field}__gte": key}) & (Q(**{f"{field}__gt": key}) | Q(**{field: key, "id__gt": last_id}))
-    return later | Q(**{f"{field}__isnull": True}) if nullable else later
 
 
 def nullable_field(model: Any, name: str) -> bool:

@@ -23,6 +23,7 @@ from api.v3 import formatting
 from api.v3.dates import DateWindow
 from api.v3.filters import parse_bool, query_list
 from telephony.models import Call
+from telephony.selectors import answer_status_q, lead_status_q, source_search_q
 
 CALL_METRICS = (
     "total_calls",
@@ -138,27 +139,6 @@ def _seconds(params: Any, name: str) -> int | None:
         return int(str(value))
     except ValueError as exc:
         raise exceptions.ValidationError(f"{name} must be a whole number of seconds") from exc
-
-
-def lead_status_q(value: str) -> Q:
-    if value == "not_scored":
-        return Q(lead_status__isnull=True) | Q(lead_status="")
-    return Q(lead_status=value)
-
-
-def answer_status_q(value: str) -> Q:
-    if value == "answered":
-        return Q(answered=True)
-    if value == "voicemail":
-        return Q(voicemail=True)
-    return ~Q(answered=True) & Q(voicemail=False)
-
-
-def source_search_q(term: str) -> Q:
-    """``search`` on source: the stored code or its display name (``Google Ads``)."""
-    term = term.strip()
-    codes = [code for code, name in formatting.SOURCE_NAMES.items() if term.lower() in name.lower()]
-    return Q(source__icontains=term) | Q(source__in=codes)
 
 
 def call_report_filter(queryset: QuerySet, params: Any, user: User) -> QuerySet:

@@ -29,11 +29,6 @@ class LiveView(PageView):
     title = "Live"
 
 
-class CallsView(PageView):
-    template_name = "dashboard/calls.html"
-    title = "Calls"
-
-
 class FormsView(PageView):
     template_name = "dashboard/forms.html"
     title = "Forms"

@@ -1,6 +1,7 @@
 """Email alerts for calls, texts and forms, following the notification rules."""
 
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -184,3 +185,17 @@ def test_the_tasks_send_the_alerts(account, company, tracker):
     tasks.text_message_notifications_send(make_text(make_conversation(tracker)).pk)
     tasks.form_submission_notifications_send(make_form_submission(company).pk)
     assert len(mail.outbox) == 3
+
+
+def test_a_call_alert_links_the_recording_with_an_expiring_signed_link(account, company, tracker, client):
+    rule(account, company=company, alert_type="all")
+    call = complete_call(make_call(tracker), recording_url="https://api.twilio.com/2010-04-01/Recordings/RE1")
+    call_notifications_send(call=call)
+    body = mail.outbox[0].body
+    line = next(line for line in body.splitlines() if line.startswith("Recording:"))
+    link = line.split()[-1]
+    assert f"/calls/{call.public_id}/recording/redirect?access_key=" in link
+    assert "&expires=" in link
+    assert "/telephony/recordings/" not in body
+    parts = urlsplit(link)
+    assert client.get(f"{parts.path}?{parts.query}").status_code == 200

@@ -124,7 +124,7 @@ def test_post_call_waits_for_the_recording(
     assert call_post_call_deadline(call_id=call.pk) is False
     assert completed.call_count == 1
     assert modified.call_count == 0
-    assert call.recording_path == f"/telephony/recordings/{call.public_id}?access_key={call.recording_access_key}"
+    assert call.has_recording
 
 
 def test_post_call_fires_at_the_deadline_without_the_recording(twilio_post, company, completed, modified):

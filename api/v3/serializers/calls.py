@@ -204,7 +204,7 @@ class CallSerializer(V3Serializer):
         return _blank(call.customer_state)
 
     def get_recording(self, call: Call) -> str | None:
-        if not (call.recording_url or call.recording_sid):
+        if not call.has_recording:
             return None
         account = self.context.get("account") or call.account
         return absolute_url(f"/v3/a/{account.numeric_id}/calls/{call.public_id}/recording.json")
@@ -213,11 +213,10 @@ class CallSerializer(V3Serializer):
         return str(call.recording_duration) if call.recording_duration is not None else None
 
     def get_recording_player(self, call: Call) -> str | None:
-        if not (call.recording_url or call.recording_sid):
+        if not call.has_recording:
             return None
         account = self.context.get("account") or call.account
-        expires = recording_links.recording_link_expiry(account)
-        return absolute_url(recording_links.recording_path(call.public_id, "player", expires))
+        return recording_links.recording_player_url(call.public_id, account)
 
     def get_start_time(self, call: Call) -> str | None:
         return self._time(call.start_time)

@@ -3,14 +3,12 @@ page views (reference: "Calls", "Page Views")."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -30,24 +28,22 @@ from api.v3.serializers.requests import CallCreateRequestSerializer
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from integrations.models import Integration
 from integrations.v3_shapes import iso8601
-from telephony import recording_links
+from telephony import recording_links, selectors
 from telephony.access import call_access_record
-from telephony.links import absolute_url
 from telephony.models import Call, CallAccess, CallQuerySet, OutboundCallerId
+from telephony.selectors import CALL_SORTS, CallFilters, CallSort, call_sort_annotate
 from telephony.services.edits import call_update
 from telephony.services.outbound import outbound_call_start
-from tracking.models import PageView, TrackingNumber, VisitorSession
-
-CALL_TYPES = ("first_call", "missed", "voicemails", "inbound", "outbound")
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+from tracking.models import TrackingNumber
 
 
 class CallFilterSet(V3FilterSet):
+    """The call list's parameters, read into ``telephony.selectors.CallFilters``: the
+    dashboard's call log applies the same filters, search and sort orders."""
+
     # Reference: business_phone_number, customer_name, customer_number, note, source,
-    # tracking_phone_number (numbers match on their digits; see filter_search).
+    # tracking_phone_number (numbers match on their digits); the customer's city and the
+    # voicemail transcription are searched too, as in the dashboard (``call_search_q``).
     search_fields = (
         "business_phone_number",
         "customer_name",
@@ -55,6 +51,8 @@ class CallFilterSet(V3FilterSet):
         "note",
         "source",
         "tracking_phone_number",
+        "customer_city",
+        "transcription",
     )
     company_id = CompanyIdFilter()
     tracker_id = django_filters.CharFilter(method="filter_tracker")
@@ -66,57 +64,78 @@ class CallFilterSet(V3FilterSet):
     lead_status = django_filters.CharFilter(method="filter_lead_status")
     tags = TagsFilter()
     search = django_filters.CharFilter(method="filter_search")
+    # Extensions the dashboard's call log offers too.
+    source = django_filters.CharFilter(method="filter_source")
+    campaign = django_filters.CharFilter(method="filter_campaign")
+    first_time_callers = django_filters.CharFilter(method="filter_first_time_callers")
+    has_recording = django_filters.CharFilter(method="filter_has_recording")
+    min_duration = django_filters.CharFilter(method="filter_min_duration")
+    max_duration = django_filters.CharFilter(method="filter_max_duration")
 
     class Meta:
         model = Call
         fields: list[str] = []
 
+    @staticmethod
+    def narrowed(qs: QuerySet, **values: Any) -> QuerySet:
+        return qs.filter(CallFilters(**values).q())
+
     def filter_tracker(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        lookup = parse_public_or_numeric(value, "TRK")
-        if lookup is None:
-            return qs.none()
-        return qs.filter(**{f"tracker__{key}": val for key, val in lookup.items()})
+        return self.narrowed(qs, tracker=value)
 
     def filter_person(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(person__public_id=value)
+        return self.narrowed(qs, person=value)
 
     def filter_call_type(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        reports.choice_check(name, value, CALL_TYPES)
-        if value == "first_call":
-            return qs.filter(first_call=True)
-        if value == "missed":
-            return qs.filter(reports.answer_status_q("missed"), direction=Call.Direction.INBOUND)
-        if value == "voicemails":
-            return qs.filter(voicemail=True)
-        return qs.filter(direction=value)
+        reports.choice_check(name, value, selectors.CALL_TYPES)
+        return self.narrowed(qs, call_type=value)
 
     def filter_answer_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        reports.choice_check(name, value, ("answered", "missed", "voicemail"))
-        return qs.filter(reports.answer_status_q(value))
+        reports.choice_check(name, value, selectors.ANSWER_STATUSES)
+        return self.narrowed(qs, answer_status=value)
 
     def filter_device(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        reports.choice_check(name, value, ("desktop", "mobile"))
-        return qs.filter(device_type=value)
+        reports.choice_check(name, value, selectors.DEVICES)
+        return self.narrowed(qs, device=value)
 
     def filter_direction(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        reports.choice_check(name, value, ("inbound", "outbound"))
-        return qs.filter(direction=value)
+        reports.choice_check(name, value, selectors.DIRECTIONS)
+        return self.narrowed(qs, direction=value)
 
     def filter_lead_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        reports.choice_check(name, value, ("good_lead", "not_a_lead", "not_scored"))
-        return qs.filter(reports.lead_status_q(value))
+        reports.choice_check(name, value, selectors.LEAD_STATUSES)
+        return self.narrowed(qs, lead_status=value)
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        """One term over business/customer/tracking numbers, customer name, note and source."""
-        term = value.strip()
-        if not term:
-            return qs
-        condition = Q(customer_name__icontains=term) | Q(note__icontains=term) | reports.source_search_q(term)
-        digits = _digits(term)
-        if digits and len(digits) >= 3:
-            for field in ("business_phone_number", "customer_phone_number", "tracking_phone_number"):
-                condition |= Q(**{f"{field}__contains": digits})
-        return qs.filter(condition)
+        return self.narrowed(qs, search=value)
+
+    def filter_source(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return self.narrowed(qs, source=value.strip())
+
+    def filter_campaign(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return self.narrowed(qs, campaign=value.strip())
+
+    def filter_first_time_callers(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return self.narrowed(qs, first_call=parse_bool(value, name))
+
+    def filter_has_recording(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return self.narrowed(qs, has_recording=parse_bool(value, name))
+
+    def filter_min_duration(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return self.narrowed(qs, min_duration=_seconds(value, name))
+
+    def filter_max_duration(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return self.narrowed(qs, max_duration=_seconds(value, name))
+
+
+def _seconds(value: str, name: str) -> int:
+    try:
+        seconds = int(value.strip())
+    except ValueError as exc:
+        raise exceptions.ValidationError(f"{name} must be a whole number of seconds") from exc
+    if seconds < 0:
+        raise exceptions.ValidationError(f"{name} must not be negative")
+    return seconds
 
 
 class CallSummarySerializer(serializers.Serializer):
@@ -140,39 +159,15 @@ class CallTimeseriesSerializer(serializers.Serializer):
     data = serializers.ListField(child=serializers.DictField())
 
 
-def _sort_annotations() -> dict[str, Any]:
-    # Nullable sort keys are coalesced so relative pages can seek on them (a NULL
-    # never compares); tags sort by the first tag name.
-    return {
-        "_sort_duration": Coalesce(F("duration"), Value(-1), output_field=IntegerField()),
-        "_sort_answered": Coalesce(F("answered"), Value(False)),
-        "_sort_lead_status": Coalesce(F("lead_status"), Value("")),
-    }
-
-
 class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     resource_name = "calls"
     id_prefix = "CAL"
     queryset = Call.objects.all()
     serializer_class = CallSerializer
     filterset_class = CallFilterSet
-    default_ordering = ("-start_time", "-id")
-    sort_fields = {
-        "start_time": "-start_time",
-        "customer_name": "customer_name",
-        "customer_phone_number": "customer_phone_number",
-        "duration": "_sort_duration",
-        "source": "source",
-        "customer_city": "customer_city",
-        "customer_country": "customer_country",
-        "landing_page_url": "landing_page_url",
-        "device_type": "device_type",
-        "answered": "_sort_answered",
-        "first_call": "first_call",
-        "source_name": "source_name",
-        "lead_status": "_sort_lead_status",
-        "tags": "_sort_tags",
-    }
+    default_ordering = CallSort().order_by
+    # The orders the dashboard's call log offers too (telephony.selectors.CALL_SORTS).
+    sort_fields = {name: ("-" if descending else "") + column for name, (column, descending) in CALL_SORTS.items()}
     # Reporting users annotate calls (tags, notes, lead status): the reference's role table.
     action_roles = {"update": ALL_ROLES, "partial_update": ALL_ROLES}
     throttle_scopes = {"create": "outbound_call"}
@@ -180,12 +175,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def apply_sorting(self, queryset: QuerySet) -> QuerySet:
         sort = self.request.query_params.get("sort")
-        if sort in ("duration", "answered", "lead_status"):
-            queryset = queryset.annotate(**{f"_sort_{sort}": _sort_annotations()[f"_sort_{sort}"]})
-        elif sort == "tags":
-            through = Call.tags.through
-            first_tag = through.objects.filter(call_id=OuterRef("pk")).order_by("tag__name").values("tag__name")[:1]
-            queryset = queryset.annotate(_sort_tags=Coalesce(Subquery(first_tag), Value("")))
+        if sort in CALL_SORTS:
+            queryset = call_sort_annotate(queryset, sort)
         return super().apply_sorting(queryset)
 
     # --- context --------------------------------------------------------------------
@@ -393,28 +384,17 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
     @action(detail=True, methods=["get"])
     def recording(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         call = self.get_object()
-        if not (call.recording_url or call.recording_sid):
+        if not call.has_recording:
             raise exceptions.NotFound("This call has no recording")
         call.account = self.account
         call_access_record(call, request.auth, self.client_ip(), CallAccess.What.RECORDING)
-        expires = recording_links.recording_link_expiry(self.account)
-        return Response({"url": absolute_url(recording_links.recording_redirect_path(call.public_id, expires))})
+        return Response({"url": recording_links.recording_audio_url(call.public_id, self.account)})
 
     @action(detail=True, methods=["get"])
     def page_views(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The visitor's pages before the call, newest first (none after the call)."""
         call = self.get_object()
-        views = PageView.objects.none()
-        if call.session_id:
-            session = VisitorSession.objects.only("visitor_id", "company_id").get(pk=call.session_id)
-            sessions = VisitorSession.objects.filter(account=self.account, company_id=session.company_id)
-            sessions = (
-                sessions.filter(visitor_id=session.visitor_id) if session.visitor_id else sessions.filter(pk=session.pk)
-            )
-            views = PageView.objects.filter(
-                account=self.account, session__in=sessions.values("pk"), created_at__lte=call.start_time
-            )
-        views = views.order_by("-created_at", "-id")
+        views = selectors.call_page_views(call)
         paginator = OffsetPagination()
         self.resource_name = "page_views"
         rows = paginator.paginate_queryset(views, request, self)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.phone import to_e164_or_none
 from telephony.call_simulator import OUTCOMES, CallSimulator, SimulatorError
 from telephony.models import Call
+from telephony.recording_links import recording_audio_url
 
 
 def _moment(value: str) -> datetime:
@@ -100,8 +101,8 @@ class Command(BaseCommand):
             lines.append(f"  source {call.source} (from the tracker)")
         else:
             lines.append("  not attributed to a visit (no session held this number)")
-        if call.recording_path:
-            lines.append(f"  recording {settings.PUBLIC_BASE_URL}{call.recording_path}")
+        if call.has_recording:
+            lines.append(f"  recording {recording_audio_url(call.public_id, call.account)}")
         if call.transcription:
             lines.append(f"  transcription: {call.transcription}")
         return "\n".join(lines)
