@@ -50,6 +50,40 @@ _PAID_HOSTS = re.compile(r"(^|\.)(googleadservices\.com|doubleclick\.net)$")
 _ENGINE_UTM = (("google", ("google", "adwords", "gads")), ("bing", ("bing", "microsoft", "msn")), ("yahoo", ("yahoo",)))
 
 
+# Classified source codes (stored on sessions, calls and forms) and the marketing names
+# reports and the API show for them ("Google Ads", as the API reference's examples print them).
+SOURCE_NAMES = {
+    "google_paid": "Google Ads",
+    "google_organic": "Google Organic",
+    "google_local": "Google Local",
+    "google_my_business": "Google My Business",
+    "google_ad_extension": "Google Ads Call Extension",
+    "mobile_ad_extension": "Mobile Ad Extension",
+    "bing_paid": "Bing Ads",
+    "bing_organic": "Bing Organic",
+    "yahoo_paid": "Yahoo Ads",
+    "yahoo_organic": "Yahoo Organic",
+    "facebook_paid": "Facebook Ads",
+    "direct": "Direct",
+    "offline": "Offline",
+    "referral": "Referral",
+}
+
+
+def source_display(code: str | None) -> str | None:
+    """``google_paid`` → ``Google Ads``; a referring domain stays a domain."""
+    return SOURCE_NAMES.get(code or "") or source_formatted(code)
+
+
+def source_formatted(code: str | None) -> str | None:
+    """``google_paid`` → ``Google Paid`` (the form the v3 webhook sample prints)."""
+    if not code:
+        return None
+    if "." in code:
+        return code
+    return code.replace("_", " ").title()
+
+
 class Tier(IntEnum):
     LANDING = 1
     REFERRER = 2
