@@ -1,16 +1,18 @@
 from django.urls import path
 
-from dashboard.views import auth, pages
+from dashboard.views import auth, overview, pages, reports
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", pages.OverviewView.as_view(), name="overview"),
+    path("", overview.OverviewView.as_view(), name="overview"),
     path("live/", pages.LiveView.as_view(), name="live"),
     path("calls/", pages.CallsView.as_view(), name="calls"),
     path("forms/", pages.FormsView.as_view(), name="forms"),
     path("texts/", pages.TextsView.as_view(), name="texts"),
-    path("reports/", pages.ReportsView.as_view(), name="reports"),
+    path("reports/", reports.ReportsView.as_view(), name="reports"),
+    path("reports/<slug:slug>/", reports.ReportView.as_view(), name="report"),
+    path("reports/<slug:slug>/export.csv", reports.ReportExportView.as_view(), name="report-export"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),

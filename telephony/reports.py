@@ -15,7 +15,7 @@ Each interface turns that into its own answer (the API's ``{"error": ...}``, a n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -110,6 +110,8 @@ class Dimension:
     name: str
     column: str
     form_column: str | None = None
+    # A column naming the group, read in the same statement (a tracker's name).
+    label_column: str | None = None
     # False when a call can fall in several groups (tags): the total is then not their sum.
     partitions: ClassVar[bool] = True
 
@@ -219,7 +221,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("campaign", "campaign", "campaign"),
         Dimension("keyword", "keywords", "keywords"),
         Dimension("landing_page", "landing_page_url", "landing_page_url"),
-        TrackerDimension("tracker", "tracker__public_id"),
+        TrackerDimension("tracker", "tracker__public_id", label_column="tracker__name"),
         TagDimension("tag", "tags__name", "tags__name"),
         LeadStatusDimension("lead_status", "lead_status", "lead_status"),
         HourDimension("hour", "start_time"),
@@ -505,10 +507,12 @@ FiguresT = TypeVar("FiguresT", CallFigures, FormFigures)
 
 @dataclass(frozen=True)
 class Group(Generic[FiguresT]):
-    """One row of a grouped report: the stored value it groups (``raw``), and its figures."""
+    """One row of a grouped report: the stored value it groups (``raw``), its figures, and
+    the group's name when the dimension reads one (``label_column``)."""
 
     raw: Any
     figures: FiguresT
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -520,16 +524,33 @@ class Summary(Generic[FiguresT]):
 # --- grouping ---------------------------------------------------------------------------------
 
 
-def _grouped_rows(
-    queryset: QuerySet, key: Expression | F, aggregates: dict[str, Aggregate], order: str, limit: int | None
-) -> list[dict[str, Any]]:
-    rows = (
+def _grouped_query(
+    queryset: QuerySet,
+    key: Expression | F,
+    aggregates: dict[str, Aggregate],
+    order: str,
+    label: str | None = None,
+) -> QuerySet:
+    keys = ("group_key", "group_label") if label else ("group_key",)
+    annotations = {"group_key": key, **({"group_label": F(label)} if label else {})}
+    return (
         queryset.order_by()
-        .annotate(group_key=key)
-        .values("group_key")
+        .annotate(**annotations)
+        .values(*keys)
         .annotate(**aggregates)
         .order_by(f"-{order}", "group_key")
     )
+
+
+def _grouped_rows(
+    queryset: QuerySet,
+    key: Expression | F,
+    aggregates: dict[str, Aggregate],
+    order: str,
+    limit: int | None,
+    label: str | None = None,
+) -> list[dict[str, Any]]:
+    rows = _grouped_query(queryset, key, aggregates, order, label)
     return list(rows[:limit] if limit is not None else rows)
 
 
@@ -547,6 +568,7 @@ def summarize(
     partitions: bool = True,
     limit: int | None = None,
     with_total: bool = True,
+    label: str | None = None,
 ) -> Summary[FiguresT]:
     """``queryset``'s figures in total and, with ``key``, by group (largest first, ``limit`` of them).
 
@@ -557,8 +579,8 @@ def summarize(
     order = next(iter(aggregates))
     if key is None:
         return Summary(figures.from_row(queryset.order_by().aggregate(**aggregates)), [])
-    rows = _grouped_rows(queryset, key, aggregates, order, limit)
-    groups = [Group(row["group_key"], figures.from_row(row)) for row in rows]
+    rows = _grouped_rows(queryset, key, aggregates, order, limit, label)
+    groups = [Group(row["group_key"], figures.from_row(row), row.get("group_label")) for row in rows]
     if partitions and limit is None:
         return Summary(figures.from_row(_total(rows, aggregates)), groups)
     total = queryset.order_by().aggregate(**aggregates) if with_total else {}
@@ -578,15 +600,29 @@ def call_summary(
     """Calls in total and grouped by an API ``group_by`` column or a ``dimension``.
     ``metrics`` (API names) limits the aggregates computed; ``None`` computes every figure."""
     aggregates = aggregates_for(metrics, CALL_AGGREGATES, CALL_METRICS)
-    key: Expression | F | None
     if dimension is not None:
-        key = dimension.expression(tz)
-        partitions = dimension.partitions
-    else:
-        key, partitions = (F(CALL_GROUPS[group_by]) if group_by else None), True
-    return summarize(
-        queryset, CallFigures, aggregates, key=key, partitions=partitions, limit=limit, with_total=with_total
-    )
+        return summarize(
+            queryset,
+            CallFigures,
+            aggregates,
+            key=dimension.expression(tz),
+            partitions=dimension.partitions,
+            limit=limit,
+            with_total=with_total,
+            label=dimension.label_column,
+        )
+    key = F(CALL_GROUPS[group_by]) if group_by else None
+    return summarize(queryset, CallFigures, aggregates, key=key, limit=limit, with_total=with_total)
+
+
+def call_groups(
+    queryset: QuerySet, dimension: Dimension, *, tz: ZoneInfo = UTC_ZONE, chunk_size: int = 2000
+) -> Iterator[Group[CallFigures]]:
+    """Every group of ``call_summary(queryset, dimension=...)``, in the same order, read from
+    the database a chunk at a time (for exports of any size)."""
+    rows = _grouped_query(queryset, dimension.expression(tz), CALL_AGGREGATES, "n_calls", dimension.label_column)
+    for row in rows.iterator(chunk_size=chunk_size):
+        yield Group(row["group_key"], CallFigures.from_row(row), row.get("group_label"))
 
 
 def form_summary(
