@@ -207,8 +207,7 @@ class Analytics:
         """Non-spam calls of the period and companies, filtered as the page asks (the same
         base the API's reports start from)."""
         queryset = Call.objects.filter(account=self.scope.account, spam=False, **window.lookups("start_time"))
-        queryset = self._companies(queryset)
-        return call_report_filter(queryset, self.filters, self.tz)
+        return call_report_filter(self._companies(queryset), self.filters, self.tz)
 
     def forms(self, window: DateWindow) -> QuerySet[FormSubmission] | None:
         """Form submissions likewise; None when a filter has no meaning for forms (a tracker)."""
