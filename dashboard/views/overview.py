@@ -30,6 +30,7 @@ TOP_LISTS = (
 # A tab's short name where a long one would not fit beside the others.
 TAB_NAMES = {"landing_page": "Landing"}
 TOP_ROWS = 10
+KPI_METRICS = ("total_calls", "missed_calls", "answered_calls", "first_time_callers", "average_duration", "leads")
 TOP_PARAM = "top"
 
 
@@ -49,7 +50,8 @@ class OverviewView(PageView):
         context = super().get_context_data(**kwargs)
         scope = self.scope
         page = Analytics(scope)
-        series = call_timeseries(page.calls(page.span), window=page.span, interval="hour")
+        # Every figure of the cards but the value, which they do not show.
+        series = call_timeseries(page.calls(page.span), window=page.span, interval="hour", metrics=KPI_METRICS)
         current, previous = analytics.split_span(series.points, scope.window)
         interval = analytics.interval_for(scope.window)
         if interval == "day":
@@ -59,6 +61,7 @@ class OverviewView(PageView):
         now = analytics.total_of(current)
         before = analytics.total_of(previous) if scope.previous_window is not None else None
         top = self.top_list(page)
+        heat = analytics.heat_map(current)
         trackers = analytics.tracker_names(page.tracker_ids())
         context.update(
             filter_notices=page.notices,
@@ -67,7 +70,8 @@ class OverviewView(PageView):
                 current_line, previous_line, interval, metric="calls", label="Calls", scope=scope
             ),
             interval=interval,
-            heat_map=analytics.heat_map(current),
+            heat_map=heat,
+            heat_map_rows=analytics.heat_map_rows(heat),
             hours=[analytics.hour_label(hour) for hour in range(24)],
             chips=page.chips(trackers),
             clear_query=page.clear_query,
@@ -82,7 +86,9 @@ class OverviewView(PageView):
         if active not in dict(TOP_LISTS):
             active = TOP_LISTS[0][0]
         dimension = DIMENSIONS[active]
-        _, groups = analytics.grouped(page, dimension, self.scope.window, limit=TOP_ROWS, with_total=False)
+        _, groups = analytics.grouped(
+            page, dimension, self.scope.window, limit=TOP_ROWS, with_total=False, metrics=("total_calls", "leads")
+        )
         rows = analytics.rows_of(page, dimension, groups, None)
         top = max((row.figures.calls for row in rows), default=0)
         return {
