@@ -32,9 +32,18 @@ test: $(VENV)/.installed $(ASSETS)
 	./bin/system-deps
 	$(PY) -m callrail.testenv $(PY) -m pytest $(PYTEST_ARGS)
 
+# `make bench dashboard api`: only the benchmarks named after `bench` (all of them without names).
+BENCH_NAMES := $(if $(filter bench,$(firstword $(MAKECMDGOALS))),$(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS)))
 bench: $(VENV)/.installed
 	./bin/system-deps bench
-	$(PY) -m callrail.testenv $(PY) -m bench
+	$(PY) -m callrail.testenv $(PY) -m bench $(BENCH_NAMES)
+
+ifneq ($(BENCH_NAMES),)
+# The names are arguments, not targets of their own (`dashboard` is also a directory).
+.PHONY: $(BENCH_NAMES)
+$(BENCH_NAMES):
+	@:
+endif
 
 # mypy's Django plugin imports the settings, which want a SECRET_KEY unless DEBUG is on;
 # its cache lives under var/ so a second run checks only what changed.

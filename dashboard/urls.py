@@ -1,11 +1,11 @@
 from django.urls import path
 
-from dashboard.views import auth, call_detail, calls, pages
+from dashboard.views import auth, call_detail, calls, overview, pages, reports
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", pages.OverviewView.as_view(), name="overview"),
+    path("", overview.OverviewView.as_view(), name="overview"),
     path("live/", pages.LiveView.as_view(), name="live"),
     path("calls/", calls.CallsView.as_view(), name="calls"),
     path("calls/export.csv", calls.calls_export, name="calls-export"),
@@ -13,7 +13,9 @@ urlpatterns = [
     path("calls/<str:call_id>/<slug:action>/", call_detail.call_action, name="call-action"),
     path("forms/", pages.FormsView.as_view(), name="forms"),
     path("texts/", pages.TextsView.as_view(), name="texts"),
-    path("reports/", pages.ReportsView.as_view(), name="reports"),
+    path("reports/", reports.ReportsView.as_view(), name="reports"),
+    path("reports/<slug:slug>/", reports.ReportView.as_view(), name="report"),
+    path("reports/<slug:slug>/export.csv", reports.ReportExportView.as_view(), name="report-export"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),

@@ -7,24 +7,21 @@ from urllib.parse import urlsplit
 
 from accounts.models import Account
 from telephony.links import absolute_url
+from telephony.reports import duration_formatted
 from tracking.models import Person
+from tracking.source_names import SOURCE_NAMES, source_display, source_formatted
 
-# Source names live with the sources, in tracking; re-exported for the API's modules.
-from tracking.source_names import SOURCE_NAMES as SOURCE_NAMES
-from tracking.source_names import source_display as source_display
-from tracking.source_names import source_formatted as source_formatted
-
-
-def duration_formatted(seconds: int | float | None) -> str:
-    """``179`` → ``2m 59s``; ``45`` → ``45s``; ``None``/``0`` → ``0s``."""
-    total = int(round(seconds or 0))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m {secs}s"
-    if minutes:
-        return f"{minutes}m {secs}s"
-    return f"{secs}s"
+__all__ = [
+    "SOURCE_NAMES",
+    "cookie_value",
+    "duration_formatted",
+    "name_formatted",
+    "referrer_domain",
+    "source_display",
+    "source_formatted",
+    "timeline_url",
+    "value_formatted",
+]
 
 
 def value_formatted(value: Decimal | None) -> str:

@@ -19,11 +19,6 @@ class PageView(DashboardMixin, TemplateView):
         return {**super().get_context_data(**kwargs), "title": self.title}
 
 
-class OverviewView(PageView):
-    template_name = "dashboard/overview.html"
-    title = "Overview"
-
-
 class LiveView(PageView):
     template_name = "dashboard/live.html"
     title = "Live"
@@ -37,8 +32,3 @@ class FormsView(PageView):
 class TextsView(PageView):
     template_name = "dashboard/texts.html"
     title = "Texts"
-
-
-class ReportsView(PageView):
-    template_name = "dashboard/reports.html"
-    title = "Reports"

@@ -31,6 +31,7 @@ from integrations.v3_shapes import iso8601
 from telephony import recording_links, selectors
 from telephony.access import call_access_record
 from telephony.models import Call, CallAccess, CallQuerySet, OutboundCallerId
+from telephony.reports import call_report_filter, call_summary, call_timeseries
 from telephony.selectors import CALL_SORTS, CallFilters, CallSort, call_sort_annotate
 from telephony.services.edits import call_update
 from telephony.services.outbound import outbound_call_start
@@ -340,7 +341,7 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         company = self.company_param(params.get("company_id"), required=False)
         if company is not None:
             queryset = queryset.filter(company=company)
-        return reports.call_report_filter(queryset, params, self.user), window
+        return call_report_filter(queryset, reports.call_filters(params)), window
 
     @extend_schema(responses=CallSummarySerializer)
     @action(detail=False, methods=["get"])
@@ -349,18 +350,8 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         metrics = reports.selected_metrics(params, reports.CALL_METRICS, "total_calls")
         group_by = reports.choice_param(params, "group_by", reports.CALL_GROUPS)
         queryset, window = self.report_queryset()
-        return Response(
-            reports.summary(
-                queryset,
-                window=window,
-                metrics=metrics,
-                group_by=group_by,
-                groups=reports.CALL_GROUPS,
-                aggregates=reports.call_aggregates(metrics),
-                render=reports.call_metrics_render,
-                order_metric="total_calls",
-            )
-        )
+        result = call_summary(queryset, group_by=group_by, metrics=metrics)
+        return Response(reports.summary_render(result, window=window, metrics=metrics, group_by=group_by))
 
     @extend_schema(responses=CallTimeseriesSerializer)
     @action(detail=False, methods=["get"])
@@ -369,17 +360,10 @@ class CallViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
         metrics = reports.selected_metrics(params, reports.CALL_METRICS, "total_calls")
         interval = reports.choice_param(params, "interval", reports.INTERVALS) or "day"
         queryset, window = self.report_queryset()
-        return Response(
-            reports.timeseries(
-                queryset,
-                field="start_time",
-                window=window,
-                interval=interval,
-                metrics=metrics,
-                aggregates=reports.call_aggregates(metrics),
-                render=reports.call_metrics_render,
-            )
+        result = call_timeseries(
+            queryset, window=window, interval=interval, metrics=metrics, max_points=reports.MAX_DATA_POINTS
         )
+        return Response(reports.timeseries_render(result, window=window, interval=interval, metrics=metrics))
 
     @action(detail=True, methods=["get"])
     def recording(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from api.v3 import milestones, reports
 from api.v3.dates import date_window, zone_resolve
-from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool, query_list
+from api.v3.filters import CompanyIdFilter, TagsFilter, V3FilterSet, parse_bool
 from api.v3.serializers.form_submissions import (
     CREATE_RESPONSE_FIELDS,
     UPDATE_RESPONSE_FIELDS,
@@ -28,6 +28,7 @@ from api.v3.serializers.requests import (
     LeadUpdateRequestSerializer,
 )
 from api.v3.viewsets import ALL_ROLES, V3ViewSet
+from telephony.reports import form_report_filter, form_summary
 from tracking.form_submissions import form_submission_create, form_submission_update, ignored_fields_add
 from tracking.models import FormSubmission
 
@@ -179,30 +180,7 @@ class FormSummaryViewSet(V3ViewSet):
         company = self.company_param(params.get("company_id"), required=False)
         if company is not None:
             queryset = queryset.filter(company=company)
-        tags = query_list(params, "tags", split_commas=True)
-        if tags:
-            through = FormSubmission.tags.through
-            queryset = queryset.filter(pk__in=through.objects.filter(tag__name__in=tags).values("formsubmission_id"))
-        form_ids = query_list(params, "custom_form_ids", split_commas=True)
-        if form_ids:
-            # Forms are identified by their FOR… ids here: a captured form has no
-            # separate custom-form record, so the id names the submissions themselves.
-            queryset = queryset.filter(public_id__in=form_ids)
-        form_url = params.get("form_URL") or params.get("form_url")
-        if form_url:
-            queryset = queryset.filter(form_url__iexact=form_url)
-        lead_status = reports.choice_param(params, "lead_status", LEAD_STATUSES)
-        if lead_status:
-            queryset = queryset.filter(reports.lead_status_q(lead_status))
-        return Response(
-            reports.summary(
-                queryset,
-                window=window,
-                metrics=metrics,
-                group_by=group_by,
-                groups=reports.FORM_GROUPS,
-                aggregates=reports.form_aggregates(metrics),
-                render=reports.form_metrics_render,
-                order_metric="total_forms",
-            )
+        result = form_summary(
+            form_report_filter(queryset, reports.form_filters(params)), group_by=group_by, metrics=metrics
         )
+        return Response(reports.summary_render(result, window=window, metrics=metrics, group_by=group_by))

@@ -1,0 +1,748 @@
+"""Call and form reports: the figures behind the v3 API's summaries and time series and
+behind the dashboard's overview and report pages, computed here once so that both always
+agree (API reference: "Summarizing Call Data", "... by Time Series", "Summarizing Form Data").
+
+Every figure is a conditional aggregate over one filtered queryset, grouped by a column
+(summaries, report rows) or by ``Trunc(start_time, interval, tzinfo=zone)`` (time series),
+so a table or a series is one SQL statement whatever the number of calls. Python only names
+the groups, fills the empty time buckets and adds groups up: every aggregate is a count or a
+sum, so the groups of a partition add up to its total exactly.
+
+Filters arrive as plain values (``CallFilters``, ``FormFilters``); a value no report
+understands is a ``django.core.exceptions.ValidationError`` with a message meant for the user.
+Each interface turns that into its own answer (the API's ``{"error": ...}``, a notice on a page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, Generic, Self, TypeVar
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import Aggregate, Count, Exists, Expression, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour, Trunc
+from django.db.models.lookups import Exact
+
+from accounts.fields import parse_public_or_numeric
+from callrail.dates import DateWindow
+from telephony.models import Call
+from telephony.selectors import answer_status_q, lead_status_q, source_search_q
+from tracking.source_names import SOURCE_NAMES, source_display
+
+DEVICES = ("desktop", "mobile", "all")
+DIRECTIONS = ("inbound", "outbound", "all")
+ANSWER_STATUSES = ("answered", "missed", "voicemail", "all")
+LEAD_STATUSES = ("good_lead", "not_a_lead", "not_scored")
+INTERVALS = ("hour", "day", "week", "month", "year")
+# A dimension value that stands for "not set" (a call without a campaign, a tag...) in a
+# filter; a real value never has these brackets.
+NONE_VALUE = "(none)"
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def duration_formatted(seconds: int | float | None) -> str:
+    """``179`` → ``2m 59s``; ``45`` → ``45s``; ``None``/``0`` → ``0s``."""
+    total = int(round(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m {secs}s"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def invalid_choice(name: str, value: str, allowed: Collection[str]) -> str:
+    """The message for a value that is not one of ``allowed``."""
+    return f"Invalid {name} '{value}'. Valid values: {', '.join(allowed)}"
+
+
+def choice_check(name: str, value: str | None, allowed: Collection[str]) -> None:
+    if value is not None and value not in allowed:
+        raise ValidationError(invalid_choice(name, value, allowed))
+
+
+# --- conditions shared with the call and form lists ------------------------------------------
+
+
+def source_codes(name: str) -> list[str]:
+    """The stored source codes shown as ``name`` (``Google Ads`` → ``google_paid``); a
+    referring domain or an unnamed code is shown as itself (or title-cased)."""
+    codes = [code for code in SOURCE_NAMES if SOURCE_NAMES[code] == name]
+    return [*codes, name, name.lower().replace(" ", "_")]
+
+
+# --- dimensions: what a report groups by and a page filters on --------------------------------
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A property of a call that reports group by and pages filter on (``?campaign=spring``).
+
+    ``key()`` is the value a group shows and a filter takes; ``None`` means "not set" and is
+    written ``NONE_VALUE`` in a filter. ``form_column`` is the same property of a form
+    submission (None: forms have no such property, so they cannot be filtered by it).
+    """
+
+    name: str
+    column: str
+    form_column: str | None = None
+    # A column naming the group, read in the same statement (a tracker's name).
+    label_column: str | None = None
+    # False when a call can fall in several groups (tags): the total is then not their sum.
+    partitions: ClassVar[bool] = True
+
+    def expression(self, tz: ZoneInfo) -> Expression | F:
+        return F(self.column)
+
+    def key(self, raw: Any) -> Any:
+        return None if raw in ("", None) else raw
+
+    def condition(self, value: str, tz: ZoneInfo) -> Q:
+        if value == NONE_VALUE:
+            return Q(**{self.column: ""}) | Q(**{f"{self.column}__isnull": True})
+        return Q(**{self.column: value})
+
+    def form_condition(self, value: str) -> Q | None:
+        if self.form_column is None:
+            return None
+        if value == NONE_VALUE:
+            return Q(**{self.form_column: ""}) | Q(**{f"{self.form_column}__isnull": True})
+        return Q(**{self.form_column: value})
+
+
+@dataclass(frozen=True)
+class SourceDimension(Dimension):
+    """Sources group by their stored code and show its marketing name (``Google Ads``)."""
+
+    def key(self, raw: Any) -> Any:
+        return None if raw in ("", None) else source_display(raw)
+
+    def condition(self, value: str, tz: ZoneInfo) -> Q:
+        if value == NONE_VALUE:
+            return super().condition(value, tz)
+        return Q(**{f"{self.column}__in": source_codes(value)})
+
+    def form_condition(self, value: str) -> Q | None:
+        # A form keeps the source's code in ``referrer`` (its ``source`` is a display name).
+        if value == NONE_VALUE:
+            return Q(referrer="")
+        return Q(referrer__in=source_codes(value))
+
+
+@dataclass(frozen=True)
+class TrackerDimension(Dimension):
+    """Calls group by the tracker's public id (its name is looked up for display)."""
+
+    def condition(self, value: str, tz: ZoneInfo) -> Q:
+        if value == NONE_VALUE:
+            return Q(tracker__isnull=True)
+        return Q(tracker__public_id=value)
+
+
+@dataclass(frozen=True)
+class TagDimension(Dimension):
+    """A call with two tags counts in both groups; a call without any in "not set"."""
+
+    partitions: ClassVar[bool] = False
+
+    def condition(self, value: str, tz: ZoneInfo) -> Q:
+        if value == NONE_VALUE:
+            return Q(tags__isnull=True)
+        # A subquery, not a join: a call with several tags must not come back several times.
+        return Q(pk__in=tagged("telephony.Call", [value]))
+
+    def form_condition(self, value: str) -> Q | None:
+        if value == NONE_VALUE:
+            return Q(tags__isnull=True)
+        return Q(pk__in=tagged("tracking.FormSubmission", [value]))
+
+
+@dataclass(frozen=True)
+class LeadStatusDimension(Dimension):
+    def key(self, raw: Any) -> Any:
+        return "not_scored" if raw in ("", None) else raw
+
+    def condition(self, value: str, tz: ZoneInfo) -> Q:
+        choice_check("lead_status", value, (*LEAD_STATUSES, "previously_marked_good_lead"))
+        return lead_status_q(value)
+
+    def form_condition(self, value: str) -> Q | None:
+        return self.condition(value, UTC_ZONE)
+
+
+@dataclass(frozen=True)
+class HourDimension(Dimension):
+    """The local hour of day a call started (0-23), in the report's time zone."""
+
+    def expression(self, tz: ZoneInfo) -> Expression | F:
+        return ExtractHour(self.column, tzinfo=tz)
+
+    def key(self, raw: Any) -> Any:
+        return raw
+
+    def condition(self, value: str, tz: ZoneInfo) -> Q:
+        if not value.isdigit() or int(value) > 23:
+            raise ValidationError(f"Invalid hour '{value}': use 0 to 23.")
+        return Q(Exact(ExtractHour(self.column, tzinfo=tz), int(value)))
+
+    def form_condition(self, value: str) -> Q | None:
+        return None
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    dimension.name: dimension
+    for dimension in (
+        SourceDimension("source", "source", "referrer"),
+        Dimension("medium", "medium", "medium"),
+        Dimension("campaign", "campaign", "campaign"),
+        Dimension("keyword", "keywords", "keywords"),
+        Dimension("landing_page", "landing_page_url", "landing_page_url"),
+        TrackerDimension("tracker", "tracker__public_id", label_column="tracker__name"),
+        TagDimension("tag", "tags__name", "tags__name"),
+        LeadStatusDimension("lead_status", "lead_status", "lead_status"),
+        HourDimension("hour", "start_time"),
+    )
+}
+# The API's ``group_by`` values (reference: "Summarizing Call Data"), by the column they group.
+CALL_GROUPS = {
+    "source": "source",
+    "keywords": "keywords",
+    "campaign": "campaign",
+    "referrer": "referring_url",
+    "landing_page": "landing_page_url",
+    "company": "company__name",
+    "company_id": "company__public_id",
+}
+FORM_GROUPS = {
+    "source": "source",
+    "keywords": "keywords",
+    "campaign": "campaign",
+    "referrer": "referrer",
+    "landing_page": "landing_page_url",
+    "form_name": "form_name",
+    "company": "company__name",
+}
+
+
+def tagged(model: str, names: Iterable[str]) -> QuerySet:
+    """The ids of ``model``'s rows (``telephony.Call`` or ``tracking.FormSubmission``) carrying any of ``names``."""
+    from django.apps import apps
+
+    through = apps.get_model(model).tags.through
+    column = "call_id" if model == "telephony.Call" else "formsubmission_id"
+    return through.objects.filter(tag__name__in=list(names)).values(column)
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallFilters:
+    """The filters of a call report (the API's summary and time series parameters, and the
+    dashboard's drill-down by dimension). ``None`` or empty: no filter. The ``all`` choices
+    mean no filter too, as in the API."""
+
+    device: str | None = None
+    min_duration: int | None = None
+    max_duration: int | None = None
+    tags: Sequence[str] = ()
+    tracker_ids: Sequence[str] = ()
+    direction: str | None = None
+    answer_status: str | None = None
+    first_time_callers: bool | None = None
+    lead_status: str | None = None
+    agent: str | None = None
+    search: str = ""
+    # (dimension name, value) pairs, e.g. (("source", "Google Ads"),): calls with every one.
+    dimensions: Sequence[tuple[str, str]] = field(default=())
+
+    def __post_init__(self) -> None:
+        choice_check("device", self.device, DEVICES)
+        choice_check("direction", self.direction, DIRECTIONS)
+        choice_check("answer_status", self.answer_status, ANSWER_STATUSES)
+        choice_check("lead_status", self.lead_status, LEAD_STATUSES)
+        for name, _ in self.dimensions:
+            choice_check("dimension", name, DIMENSIONS)
+
+    def conditions(self, tz: ZoneInfo = UTC_ZONE) -> list[Q]:
+        found = [
+            self._choice("device_type", self.device),
+            self._duration(),
+            Q(pk__in=tagged("telephony.Call", self.tags)) if self.tags else None,
+            self._trackers(),
+            self._choice("direction", self.direction),
+            answer_status_q(self.answer_status) if self.answer_status not in (None, "all") else None,
+            Q(first_call=self.first_time_callers) if self.first_time_callers is not None else None,
+            lead_status_q(self.lead_status) if self.lead_status else None,
+            self._agent(),
+            source_search_q(self.search) if self.search.strip() else None,
+            *(DIMENSIONS[name].condition(value, tz) for name, value in self.dimensions),
+        ]
+        return [condition for condition in found if condition is not None]
+
+    @staticmethod
+    def _choice(column: str, value: str | None) -> Q | None:
+        return Q(**{column: value}) if value and value != "all" else None
+
+    def _duration(self) -> Q | None:
+        bounds = {"duration__gte": self.min_duration, "duration__lte": self.max_duration}
+        set_bounds = {key: value for key, value in bounds.items() if value is not None}
+        return Q(**set_bounds) if set_bounds else None
+
+    def _trackers(self) -> Q | None:
+        if not self.tracker_ids:
+            return None
+        condition = Q(pk__in=[])
+        for value in self.tracker_ids:
+            lookup = parse_public_or_numeric(value, "TRK")
+            if lookup:
+                condition |= Q(**{f"tracker__{key}": val for key, val in lookup.items()})
+        return condition
+
+    def _agent(self) -> Q | None:
+        if self.agent in (None, ""):
+            return None
+        lookup = parse_public_or_numeric(self.agent, "USR")
+        if lookup is None:
+            raise ValidationError("agent must be a user id")
+        return Q(**{f"agent__{key}": val for key, val in lookup.items()})
+
+
+def call_report_filter(queryset: QuerySet, filters: CallFilters, tz: ZoneInfo = UTC_ZONE) -> QuerySet:
+    """``queryset`` (calls) narrowed by ``filters``; ``tz`` is the zone of an hour-of-day filter."""
+    conditions = filters.conditions(tz)
+    return queryset.filter(*conditions) if conditions else queryset
+
+
+@dataclass(frozen=True)
+class FormFilters:
+    """The filters of a form report (the API's form summary parameters, and the dimensions a
+    dashboard page is filtered by: those forms have)."""
+
+    tags: Sequence[str] = ()
+    form_ids: Sequence[str] = ()
+    form_url: str = ""
+    lead_status: str | None = None
+    dimensions: Sequence[tuple[str, str]] = field(default=())
+
+    def __post_init__(self) -> None:
+        choice_check("lead_status", self.lead_status, LEAD_STATUSES)
+
+    @property
+    def applicable(self) -> bool:
+        """False when a dimension has no meaning for forms (a tracker, an hour of day)."""
+        return all(DIMENSIONS[name].form_column is not None for name, _ in self.dimensions)
+
+    def conditions(self) -> list[Q]:
+        found: list[Q | None] = [
+            Q(pk__in=tagged("tracking.FormSubmission", self.tags)) if self.tags else None,
+            # Forms are identified by their FOR… ids here: a captured form has no separate
+            # custom-form record, so the id names the submissions themselves.
+            Q(public_id__in=list(self.form_ids)) if self.form_ids else None,
+            Q(form_url__iexact=self.form_url) if self.form_url else None,
+            lead_status_q(self.lead_status) if self.lead_status else None,
+            *(DIMENSIONS[name].form_condition(value) for name, value in self.dimensions),
+        ]
+        return [condition for condition in found if condition is not None]
+
+
+def form_report_filter(queryset: QuerySet, filters: FormFilters) -> QuerySet:
+    conditions = filters.conditions()
+    return queryset.filter(*conditions) if conditions else queryset
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+# The aggregates every call figure comes from, by the names the SQL gives them (not a field's).
+CALL_AGGREGATES: dict[str, Aggregate] = {
+    "n_calls": Count("id"),
+    "n_answered": Count("id", filter=Q(answered=True)),
+    "n_first": Count("id", filter=Q(first_call=True)),
+    "n_leads": Count("id", filter=Q(lead_status="good_lead")),
+    # Sum and count rather than AVG, so groups add up to their totals exactly.
+    "duration_sum": Sum("duration"),
+    "duration_count": Count("duration"),
+    "value_sum": Sum("value"),
+    # A subquery, not a join: a call linked to several tel: clicks still counts once.
+    "n_after_click": Count("id", filter=Q(Exists(Call.click_events.through.objects.filter(call_id=OuterRef("pk"))))),
+}
+# The API's call metrics and the aggregates each needs (the API computes only those asked for).
+CALL_METRICS: dict[str, tuple[str, ...]] = {
+    "total_calls": ("n_calls",),
+    # Missed calls are the calls not answered, voicemails included: the reference's
+    # example adds up (110 answered + 20 missed = 130 total).
+    "missed_calls": ("n_calls", "n_answered"),
+    "answered_calls": ("n_answered",),
+    "first_time_callers": ("n_first",),
+    "average_duration": ("duration_sum", "duration_count"),
+    "formatted_average_duration": ("duration_sum", "duration_count"),
+    "leads": ("n_leads",),
+    # Our extension: calls that followed a click on a tel: link or call button of the site.
+    "calls_after_click": ("n_after_click",),
+}
+FORM_AGGREGATES: dict[str, Aggregate] = {
+    "n_forms": Count("id"),
+    "n_first": Count("id", filter=Q(first_form=True)),
+    "n_leads": Count("id", filter=Q(lead_status="good_lead")),
+}
+FORM_METRICS: dict[str, tuple[str, ...]] = {
+    "total_forms": ("n_forms",),
+    "first_forms": ("n_first",),
+    "leads": ("n_leads",),
+}
+
+
+def aggregates_for(
+    metrics: Iterable[str] | None, available: dict[str, Aggregate], needs: dict[str, tuple[str, ...]]
+) -> dict[str, Aggregate]:
+    """The aggregates ``metrics`` need (all of them for ``None``), the first always included."""
+    if metrics is None:
+        return dict(available)
+    names = {next(iter(available))} | {name for metric in metrics for name in needs[metric]}
+    return {name: aggregate for name, aggregate in available.items() if name in names}
+
+
+def _int(row: dict[str, Any], name: str) -> int:
+    return int(row.get(name) or 0)
+
+
+@dataclass(frozen=True)
+class CallFigures:
+    """A set of calls in numbers. Figures add up: ``a + b`` is the figures of both sets."""
+
+    calls: int = 0
+    answered: int = 0
+    first_time: int = 0
+    leads: int = 0
+    duration_sum: int = 0
+    duration_count: int = 0
+    value: Decimal = Decimal(0)
+    after_click: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(
+            calls=_int(row, "n_calls"),
+            answered=_int(row, "n_answered"),
+            first_time=_int(row, "n_first"),
+            leads=_int(row, "n_leads"),
+            duration_sum=_int(row, "duration_sum"),
+            duration_count=_int(row, "duration_count"),
+            value=Decimal(row.get("value_sum") or 0),
+            after_click=_int(row, "n_after_click"),
+        )
+
+    def __add__(self, other: CallFigures) -> CallFigures:
+        # Spelled out: series add up hundreds of these per page.
+        return CallFigures(
+            self.calls + other.calls,
+            self.answered + other.answered,
+            self.first_time + other.first_time,
+            self.leads + other.leads,
+            self.duration_sum + other.duration_sum,
+            self.duration_count + other.duration_count,
+            self.value + other.value,
+            self.after_click + other.after_click,
+        )
+
+    @property
+    def missed(self) -> int:
+        return self.calls - self.answered
+
+    @property
+    def average_duration(self) -> int:
+        """Whole seconds, over the calls with a duration (live calls have none yet)."""
+        return int(round(self.duration_sum / self.duration_count)) if self.duration_count else 0
+
+    @property
+    def answered_rate(self) -> float | None:
+        return self.answered / self.calls if self.calls else None
+
+    @property
+    def lead_rate(self) -> float | None:
+        return self.leads / self.calls if self.calls else None
+
+    def metric(self, name: str) -> int | str:
+        """One of the API's ``CALL_METRICS`` by name."""
+        values: dict[str, Callable[[], int | str]] = {
+            "total_calls": lambda: self.calls,
+            "missed_calls": lambda: self.missed,
+            "answered_calls": lambda: self.answered,
+            "first_time_callers": lambda: self.first_time,
+            "average_duration": lambda: self.average_duration,
+            "formatted_average_duration": lambda: duration_formatted(self.average_duration),
+            "leads": lambda: self.leads,
+            "calls_after_click": lambda: self.after_click,
+        }
+        return values[name]()
+
+
+@dataclass(frozen=True)
+class FormFigures:
+    forms: int = 0
+    first_forms: int = 0
+    leads: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(forms=_int(row, "n_forms"), first_forms=_int(row, "n_first"), leads=_int(row, "n_leads"))
+
+    def __add__(self, other: FormFigures) -> FormFigures:
+        return FormFigures(self.forms + other.forms, self.first_forms + other.first_forms, self.leads + other.leads)
+
+    def metric(self, name: str) -> int:
+        return {"total_forms": self.forms, "first_forms": self.first_forms, "leads": self.leads}[name]
+
+
+FiguresT = TypeVar("FiguresT", CallFigures, FormFigures)
+
+
+@dataclass(frozen=True)
+class Group(Generic[FiguresT]):
+    """One row of a grouped report: the stored value it groups (``raw``), its figures, and
+    the group's name when the dimension reads one (``label_column``)."""
+
+    raw: Any
+    figures: FiguresT
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary(Generic[FiguresT]):
+    total: FiguresT
+    groups: list[Group[FiguresT]]
+
+
+# --- grouping ---------------------------------------------------------------------------------
+
+
+def _grouped_query(
+    queryset: QuerySet,
+    key: Expression | F,
+    aggregates: dict[str, Aggregate],
+    order: str,
+    label: str | None = None,
+) -> QuerySet:
+    keys = ("group_key", "group_label") if label else ("group_key",)
+    annotations = {"group_key": key, **({"group_label": F(label)} if label else {})}
+    return (
+        queryset.order_by()
+        .annotate(**annotations)
+        .values(*keys)
+        .annotate(**aggregates)
+        .order_by(f"-{order}", "group_key")
+    )
+
+
+def _grouped_rows(
+    queryset: QuerySet,
+    key: Expression | F,
+    aggregates: dict[str, Aggregate],
+    order: str,
+    limit: int | None,
+    label: str | None = None,
+) -> list[dict[str, Any]]:
+    rows = _grouped_query(queryset, key, aggregates, order, label)
+    return list(rows[:limit] if limit is not None else rows)
+
+
+def _total(rows: list[dict[str, Any]], aggregates: dict[str, Aggregate]) -> dict[str, Any]:
+    """The grand total of partitioning groups: every aggregate here is a sum or a count."""
+    return {name: sum(row.get(name) or 0 for row in rows) for name in aggregates}
+
+
+def summarize(
+    queryset: QuerySet,
+    figures: type[FiguresT],
+    aggregates: dict[str, Aggregate],
+    *,
+    key: Expression | F | None = None,
+    partitions: bool = True,
+    limit: int | None = None,
+    with_total: bool = True,
+    label: str | None = None,
+) -> Summary[FiguresT]:
+    """``queryset``'s figures in total and, with ``key``, by group (largest first, ``limit`` of them).
+
+    Groups that partition the rows and are all fetched give the total by their sum (one
+    statement); otherwise the total takes a statement of its own, unless ``with_total`` is
+    False (then it is left empty).
+    """
+    order = next(iter(aggregates))
+    if key is None:
+        return Summary(figures.from_row(queryset.order_by().aggregate(**aggregates)), [])
+    rows = _grouped_rows(queryset, key, aggregates, order, limit, label)
+    groups = [Group(row["group_key"], figures.from_row(row), row.get("group_label")) for row in rows]
+    if partitions and limit is None:
+        return Summary(figures.from_row(_total(rows, aggregates)), groups)
+    total = queryset.order_by().aggregate(**aggregates) if with_total else {}
+    return Summary(figures.from_row(total), groups)
+
+
+def call_summary(
+    queryset: QuerySet,
+    *,
+    group_by: str | None = None,
+    dimension: Dimension | None = None,
+    tz: ZoneInfo = UTC_ZONE,
+    metrics: Iterable[str] | None = None,
+    limit: int | None = None,
+    with_total: bool = True,
+) -> Summary[CallFigures]:
+    """Calls in total and grouped by an API ``group_by`` column or a ``dimension``.
+    ``metrics`` (API names) limits the aggregates computed; ``None`` computes every figure."""
+    aggregates = aggregates_for(metrics, CALL_AGGREGATES, CALL_METRICS)
+    if dimension is not None:
+        return summarize(
+            queryset,
+            CallFigures,
+            aggregates,
+            key=dimension.expression(tz),
+            partitions=dimension.partitions,
+            limit=limit,
+            with_total=with_total,
+            label=dimension.label_column,
+        )
+    key = F(CALL_GROUPS[group_by]) if group_by else None
+    return summarize(queryset, CallFigures, aggregates, key=key, limit=limit, with_total=with_total)
+
+
+def call_groups(
+    queryset: QuerySet, dimension: Dimension, *, tz: ZoneInfo = UTC_ZONE, chunk_size: int = 2000
+) -> Iterator[Group[CallFigures]]:
+    """Every group of ``call_summary(queryset, dimension=...)``, in the same order, read from
+    the database a chunk at a time (for exports of any size)."""
+    rows = _grouped_query(queryset, dimension.expression(tz), CALL_AGGREGATES, "n_calls", dimension.label_column)
+    for row in rows.iterator(chunk_size=chunk_size):
+        yield Group(row["group_key"], CallFigures.from_row(row), row.get("group_label"))
+
+
+def form_summary(
+    queryset: QuerySet, *, group_by: str | None = None, metrics: Iterable[str] | None = None
+) -> Summary[FormFigures]:
+    aggregates = aggregates_for(metrics, FORM_AGGREGATES, FORM_METRICS)
+    key = F(FORM_GROUPS[group_by]) if group_by else None
+    return summarize(queryset, FormFigures, aggregates, key=key)
+
+
+def group_label(group_by: str, raw: Any) -> Any:
+    """How the API names a ``group_by`` group: sources by their marketing name, blanks as null."""
+    if raw in ("", None):
+        return None
+    return source_display(raw) if group_by == "source" else raw
+
+
+# --- time series ------------------------------------------------------------------------------
+
+
+def bucket_start(moment: datetime, interval: str) -> datetime:
+    if interval == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "day":
+        return day
+    if interval == "week":  # ISO weeks start on Monday, as PostgreSQL's date_trunc does
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def next_bucket(start: datetime, interval: str) -> datetime:
+    if interval == "hour":
+        # Step in absolute time: local hours repeat or vanish across DST changes.
+        return (start.astimezone(UTC) + timedelta(hours=1)).astimezone(start.tzinfo)
+    if interval == "day":
+        return (start + timedelta(days=1)).replace(hour=0)
+    if interval == "week":
+        return (start + timedelta(days=7)).replace(hour=0)
+    if interval == "month":
+        return start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1)
+    return start.replace(year=start.year + 1)
+
+
+def _bucket_id(moment: datetime | date, interval: str, tz: ZoneInfo) -> Any:
+    if interval == "hour":
+        return moment.timestamp() if isinstance(moment, datetime) else moment
+    if isinstance(moment, datetime):
+        return moment.astimezone(tz).date()
+    return moment
+
+
+def buckets(window: DateWindow, interval: str, max_points: int | None = None) -> list[datetime]:
+    """The start of every bucket the window touches, empty or not (local times of its zone)."""
+    choice_check("interval", interval, INTERVALS)
+    current = bucket_start(window.start.astimezone(window.tz), interval)
+    found: list[datetime] = []
+    while current < window.end:
+        found.append(current)
+        if max_points is not None and len(found) > max_points:
+            raise ValidationError(
+                f"Time series responses are limited to {max_points} data points: "
+                "request a shorter date range or a larger interval."
+            )
+        current = next_bucket(current, interval)
+    return found
+
+
+@dataclass(frozen=True)
+class Series(Generic[FiguresT]):
+    """Figures per time bucket (``points``: every bucket of the window, in order) and in total."""
+
+    total: FiguresT
+    points: list[tuple[datetime, FiguresT]]
+
+
+def timeseries(
+    queryset: QuerySet,
+    figures: type[FiguresT],
+    aggregates: dict[str, Aggregate],
+    *,
+    field: str,
+    window: DateWindow,
+    interval: str,
+    max_points: int | None = None,
+) -> Series[FiguresT]:
+    """``queryset`` (already limited to ``window``) bucketed by ``field`` in the window's zone."""
+    slots = buckets(window, interval, max_points)
+    rows = list(
+        queryset.order_by()
+        .annotate(bucket=Trunc(field, interval, tzinfo=window.tz))
+        .values("bucket")
+        .annotate(**aggregates)
+        .order_by("bucket")
+    )
+    by_bucket = {_bucket_id(row["bucket"], interval, window.tz): row for row in rows}
+    empty = figures()
+    points = [
+        (slot, figures.from_row(row) if (row := by_bucket.get(_bucket_id(slot, interval, window.tz))) else empty)
+        for slot in slots
+    ]
+    # Every row of the window falls in one bucket: the total is the buckets' sum.
+    return Series(figures.from_row(_total(rows, aggregates)), points)
+
+
+def call_timeseries(
+    queryset: QuerySet,
+    *,
+    window: DateWindow,
+    interval: str = "day",
+    metrics: Iterable[str] | None = None,
+    max_points: int | None = None,
+) -> Series[CallFigures]:
+    aggregates = aggregates_for(metrics, CALL_AGGREGATES, CALL_METRICS)
+    return timeseries(
+        queryset,
+        CallFigures,
+        aggregates,
+        field="start_time",
+        window=window,
+        interval=interval,
+        max_points=max_points,
+    )
