@@ -58,7 +58,7 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
         if request.content_type != "application/x-www-form-urlencoded":
             # Twilio posts form fields; any other body (JSON, multipart) is refused before
             # it is parsed or the signature computed over it.
-            return HttpResponse("Twilio webhooks are form-encoded.", status=400, content_type="text/plain")
+            return HttpResponseForbidden("Twilio webhooks are form-encoded and signed.", content_type="text/plain")
         if not signature_valid(request):
             logger.warning("rejected a request with a bad X-Twilio-Signature: %s", request.get_full_path())
             return HttpResponseForbidden("Invalid X-Twilio-Signature.", content_type="text/plain")

@@ -181,7 +181,7 @@ def _visit(request: HttpRequest, company_id: str, *, page_view: bool) -> DniResp
         data = _parse(request)
         report = _report(request, data, page_view=page_view)
     except ValueError as exc:
-        return error(str(exc), 413 if isinstance(exc, BodyTooLarge) else 400)
+        return error(str(exc), 400)
     if is_bot(report.user_agent):
         return DniResponse({"numbers": {}, "bot": True})
     try:
@@ -236,7 +236,7 @@ def form(request: HttpRequest, company_id: str) -> DniResponse:
             ip=client_ip(request),
         )
     except ValueError as exc:
-        return error(str(exc), 413 if isinstance(exc, BodyTooLarge) else 400)
+        return error(str(exc), 400)
     if is_bot(capture.user_agent):
         return DniResponse({"bot": True})
     try:

@@ -28,6 +28,14 @@ def send(client, company, body, path):
     )
 
 
+@pytest.fixture(autouse=True)
+def form_capture_on(company, other_company):
+    # The endpoint takes submissions only for companies that turned form capture on.
+    for each in (company, other_company):
+        each.form_capture = True
+        each.save(update_fields=["form_capture"])
+
+
 @pytest.fixture
 def visit_of(client, company):
     session_tracker(company=company, size=4)
