@@ -176,6 +176,7 @@ class Call(TimeStampedModel):
                 sids.append(sid)
         return sids
 
+    @property
     def has_recording(self) -> bool:
         """The carrier holds a recording (or voicemail) of this call, served through our own
         signed links (``telephony.recording_links``)."""
