@@ -45,7 +45,6 @@ def test_every_page_has_the_shell(page, live_url, sign_in, check_page, manager_u
     )
     expect(page.get_by_label("Company")).to_have_value("")  # all companies
     expect(page.get_by_label("Date range")).to_have_value("last_30_days")
-    expect(page.locator(".empty-state")).to_be_visible()
     check_page(name)
 
 
@@ -114,7 +113,7 @@ def test_the_date_range_control_writes_the_url_and_the_back_button_returns(
     today = local_today(ZoneInfo("America/New_York"))
     start, end = today - timedelta(days=20), today - timedelta(days=10)
     page.get_by_label("From").fill(start.isoformat())
-    page.get_by_label("To").fill(end.isoformat())
+    page.get_by_label("To", exact=True).fill(end.isoformat())
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"date_range=custom"))
     assert dict(query_of(page.url)) == {
@@ -157,7 +156,7 @@ def test_the_controls_work_without_javascript(browser, live_server, live_url, si
         expect(page.get_by_label("From")).to_be_visible()
         today = local_today(ZoneInfo(company.time_zone))
         page.get_by_label("From").fill((today - timedelta(days=3)).isoformat())
-        page.get_by_label("To").fill(today.isoformat())
+        page.get_by_label("To", exact=True).fill(today.isoformat())
         page.get_by_role("button", name="Apply").click()
         expect(page).to_have_url(re.compile(rf"start_date={(today - timedelta(days=3)).isoformat()}"))
     finally:
@@ -247,7 +246,7 @@ def test_the_keyboard_reaches_everything_with_a_visible_focus(page, live_url, si
     # Brand, the user's menu, then the navigation: each shows where the focus is.
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    expect(page.locator("summary")).to_be_focused()
+    expect(page.locator("summary").first).to_be_focused()
     assert outline() == "solid"
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
