@@ -186,7 +186,6 @@ function tap(e) {
 var a = on && e.target.closest && e.target.closest('a[href^="tel:" i],[data-calltrk-cta]'), b;
 if (!a) return;
 b = { v: vid, s: sid, u: loc.href, p: digits(a.getAttribute('data-calltrk-cta') || a.getAttribute('href') || '') };
-log('click', b);
 if (!(navigator.sendBeacon && navigator.sendBeacon(C.e + 'click', JSON.stringify(b)))) post('click', b);
 }
 
