@@ -201,6 +201,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": REDIS_TIMEOUT,
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "retry_on_timeout": False,
+    # Opening a connection to publish is tried once: kombu's default retries sleep 2 s between
+    # attempts, which a request cannot afford (the caller falls back to callrail/deferred/).
+    "max_retries": 0,
     # Longer than the longest countdown given to a task (post-call deadline: 20 minutes): a
     # message not acknowledged within it is handed to another worker.
     "visibility_timeout": 3600,

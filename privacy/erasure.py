@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from accounts.models import Account, User
 from accounts.phone import dashed, formatted, to_e164
+from callrail.deferred.services import task_publish
 from integrations.models import NotificationEmail, WebhookDelivery, WebhookEvent
 from privacy.models import Erasure
 from telephony.carrier import get_carrier
@@ -132,7 +133,7 @@ def _enqueue(erasure_id: int) -> None:
     try:
         # retry=False: never hold the request on a broker that is down; the sweeper
         # (``erasures_resume``) starts erasures whose task never left.
-        erasure_run_task.apply_async((erasure_id,), retry=False)
+        task_publish(erasure_run_task, [erasure_id], {})
     except Exception:
         logger.warning("erasure %s not enqueued; the sweeper will start it", erasure_id, exc_info=True)
 
@@ -267,7 +268,7 @@ def erasures_resume(*, now: datetime | None = None) -> int:
     )
     ids = list(stalled.order_by("created_at").values_list("pk", flat=True)[:100])
     for pk in ids:
-        erasure_run_task.delay(pk)
+        task_publish(erasure_run_task, [pk], {})
     return len(ids)
 
 

@@ -55,9 +55,9 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if request.content_type != "application/x-www-form-urlencoded":
+        if request.content_type != "application/x-www-form-urlencoded" and request.body:
             # Twilio posts form fields; any other body (JSON, multipart) is refused before
-            # it is parsed or the signature computed over it.
+            # it is parsed or the signature computed over it. An empty body has no type.
             return HttpResponseForbidden("Twilio webhooks are form-encoded and signed.", content_type="text/plain")
         if not signature_valid(request):
             logger.warning("rejected a request with a bad X-Twilio-Signature: %s", request.get_full_path())

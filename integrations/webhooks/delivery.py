@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company, User
+from callrail.deferred.services import task_publish
 from integrations.models import Integration, WebhookDelivery, WebhookEvent
 from integrations.webhooks import outbox
 from integrations.webhooks.events import CONFIG_KEYS
@@ -272,7 +273,7 @@ def _schedule(event_pk: int, countdown: float) -> None:
     from integrations.tasks import webhook_event_deliver as webhook_event_deliver_task
 
     try:
-        webhook_event_deliver_task.apply_async((event_pk,), countdown=countdown, retry=False)
+        task_publish(webhook_event_deliver_task, [event_pk], {}, countdown=countdown)
     except Exception:
         logger.warning("retry of webhook event %s not scheduled; the sweeper will pick it up", event_pk, exc_info=True)
 

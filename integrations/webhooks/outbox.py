@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Company
-from callrail.redis import breaker
+from callrail.deferred.services import task_publish
 from integrations.models import Integration, WebhookEvent
 from integrations.webhooks.events import (
     CALL_EVENTS,
@@ -43,11 +43,9 @@ def webhook_events_enqueue(event_pks: list[int]) -> None:
 
     for pk in event_pks:
         try:
-            # retry=False, the transport's timeouts, and no attempt while the broker is known
-            # to be down (the transport trips the breaker): never block the caller (a voice
-            # webhook) on a broker that is down.
-            breaker.check(settings.CELERY_BROKER_URL)
-            webhook_event_deliver_task.apply_async((pk,), retry=False)
+            # Bounded in time, and no attempt while the broker is known to be down: never
+            # block the caller (a voice webhook) on a broker that is down.
+            task_publish(webhook_event_deliver_task, [pk], {})
         except Exception:
             logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk, exc_info=True)
 
