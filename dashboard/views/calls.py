@@ -13,9 +13,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 
 from accounts.models import Tag
-from dashboard.access import Scope, dashboard_view
+from dashboard.access import DashboardMixin, Scope
 from dashboard.call_log import (
     ANSWER_STATUS_LABELS,
     DIRECTION_LABELS,
@@ -248,15 +249,16 @@ def _csv_lines(calls: QuerySet[Call], tz: Any) -> Iterator[str]:
         yield writer.writerow(_csv_row(call, tz))
 
 
-@dashboard_view
-def calls_export(request: HttpRequest) -> StreamingHttpResponse:
+class CallsExportView(DashboardMixin, View):
     """``Export CSV``: every call the call log's URL selects, in its order (no page)."""
-    scope: Scope = request.scope  # type: ignore[attr-defined]
-    query = call_log_query(scope.state)
-    calls = scoped_calls(scope, query).select_related("tracker").prefetch_related("tags")
-    company = scope.company.public_id if scope.company else "all-companies"
-    name = f"calls-{company}-{scope.window.first_day:%Y-%m-%d}-to-{scope.window.last_day:%Y-%m-%d}.csv"
-    response = StreamingHttpResponse(_csv_lines(calls, scope.window.tz), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+        scope = self.scope
+        query = call_log_query(scope.state)
+        calls = scoped_calls(scope, query).select_related("tracker").prefetch_related("tags")
+        company = scope.company.public_id if scope.company else "all-companies"
+        name = f"calls-{company}-{scope.window.first_day:%Y-%m-%d}-to-{scope.window.last_day:%Y-%m-%d}.csv"
+        response = StreamingHttpResponse(_csv_lines(calls, scope.window.tz), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
