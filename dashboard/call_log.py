@@ -220,4 +220,5 @@ def sort_links(state: DashboardState, sort: CallSort) -> Iterator[tuple[str, dic
         else:
             target, aria = natural, "none"
         param = "" if target == CallSort() else ("-" if target.descending else "") + key
-        yield column, {"url": state.query(sort=param or None), "aria": aria}
+        icon = {"ascending": "bi-arrow-up", "descending": "bi-arrow-down"}.get(aria, "bi-arrow-down-up sort-icon-idle")
+        yield column, {"url": state.query(sort=param or None), "aria": aria, "icon": icon}

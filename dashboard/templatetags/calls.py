@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from django import template
 
 from accounts.phone import formatted
-from dashboard.state import DashboardState
 
 register = template.Library()
 
@@ -54,9 +53,3 @@ def host(url: str | None) -> str:
     if not url:
         return ""
     return urlsplit(url if "//" in url else f"//{url}").hostname or url
-
-
-@register.filter
-def param(state: DashboardState, name: str) -> str:
-    """``{{ state|param:"search" }}``: the first value of one of the page's parameters."""
-    return state.get(name)
