@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django import template
@@ -13,8 +14,10 @@ register = template.Library()
 
 
 @register.filter
+@lru_cache(maxsize=4096)
 def phone(e164: str | None) -> str:
-    """``+14045551234`` → ``(404) 555-1234``."""
+    """``+14045551234`` → ``(404) 555-1234`` (remembered: parsing a number is the costly part
+    of a call log row, and the same numbers come back page after page)."""
     return formatted(e164) or ""
 
 

@@ -17,7 +17,6 @@ from django.utils.text import Truncator
 from django.views import View
 
 from accounts.models import Tag
-from accounts.phone import formatted
 from dashboard.access import DashboardMixin, Scope
 from dashboard.call_log import (
     ANSWER_STATUS_LABELS,
@@ -34,7 +33,7 @@ from dashboard.call_log import (
     status_of,
 )
 from dashboard.state import DashboardState
-from dashboard.templatetags.calls import duration, money, page_path
+from dashboard.templatetags.calls import duration, money, page_path, phone
 from dashboard.views.pages import PageView
 from telephony.models import Call
 from telephony.recording_links import recording_audio_path, recording_link_expiry
@@ -89,7 +88,7 @@ def _joined(*parts: str) -> str:
 
 
 def call_row(call: Call, tz: Any, expires: int) -> CallRow:
-    number = formatted(call.customer_phone_number) or ""
+    number = phone(call.customer_phone_number)
     place = ", ".join(part for part in (call.customer_city.title(), call.customer_state) if part)
     local = timezone.localtime(call.start_time, tz)
     status, label = status_of(call)
