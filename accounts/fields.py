@@ -87,7 +87,7 @@ def parse_public_or_numeric(value: str | int, prefix: str) -> dict[str, Any] | N
     Returns None for something that is neither, so callers answer 404.
     """
     text = str(value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return {"numeric_id": int(text)}
     if text.startswith(prefix) and 30 <= len(text) <= 40 and text[3:].isalnum():
         return {"public_id": text}

@@ -103,7 +103,7 @@ class CallLogQuery:
 
 def _seconds(value: str) -> int | None:
     text = value.strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _boolean(value: str) -> bool | None:
@@ -180,7 +180,7 @@ def _cursor(state: DashboardState, sort: CallSort, notices: list[str]) -> Cursor
 
 def _per_page(state: DashboardState) -> int:
     value = state.get(PER_PAGE)
-    return int(value) if value.isdigit() and int(value) in PER_PAGE_CHOICES else DEFAULT_PER_PAGE
+    return int(value) if value in {str(choice) for choice in PER_PAGE_CHOICES} else DEFAULT_PER_PAGE
 
 
 def call_log_query(state: DashboardState) -> CallLogQuery:

@@ -79,7 +79,7 @@ class RecordingLink:
     def from_query(cls, call_public_id: str, query: Mapping[str, str]) -> RecordingLink | None:
         """The link in ``query``, or None when it lacks a key or a readable expiry."""
         key, raw_expires = query.get("access_key") or "", query.get("expires") or ""
-        if not key or not raw_expires.isdigit() or len(raw_expires) > 12:
+        if not key or not (raw_expires.isascii() and raw_expires.isdigit()) or len(raw_expires) > 12:
             return None
         return cls(call_public_id=call_public_id, access_key=key, expires=int(raw_expires))
 

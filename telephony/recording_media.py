@@ -47,6 +47,11 @@ class RangeNotSatisfiable(Exception):
     """The request's range is malformed or lies outside the representation (answer 416)."""
 
 
+def _digits_or_empty(text: str) -> bool:
+    # ASCII only: "¹".isdigit() is true, and int() refuses it.
+    return text == "" or (text.isascii() and text.isdigit())
+
+
 def byte_range(header: str, size: int) -> ByteRange | None:
     """The range a ``Range`` header asks for, or None to send the whole representation.
 
@@ -62,7 +67,7 @@ def byte_range(header: str, size: int) -> ByteRange | None:
     if len(specs) != 1:
         return None
     first_text, dash, last_text = specs[0].partition("-")
-    if not dash or not (first_text.isdigit() or first_text == "") or not (last_text.isdigit() or last_text == ""):
+    if not dash or not _digits_or_empty(first_text) or not _digits_or_empty(last_text):
         raise RangeNotSatisfiable
     if first_text == "":
         # A suffix: the last N bytes.

@@ -177,7 +177,11 @@ def _text(value: Any, field: str, *, required: bool = False) -> str:
 
 
 def _pool_size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, str))
+        or not (str(value).isascii() and str(value).isdigit())
+    ):
         raise _invalid("pool_size", f"must be a number between {POOL_SIZE_MIN} and {POOL_SIZE_MAX}.")
     size = int(value)
     if not POOL_SIZE_MIN <= size <= POOL_SIZE_MAX:

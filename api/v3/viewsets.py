@@ -211,7 +211,7 @@ class V3ViewSet(GenericViewSet):
 
     def object_lookup(self, value: str) -> dict[str, Any]:
         """Resources with integer ids (tags, integrations...) look up by numeric_id."""
-        if str(value).isdigit():
+        if str(value).isascii() and str(value).isdigit():
             return {"numeric_id": int(value)}
         raise exceptions.NotFound()
 

@@ -52,7 +52,7 @@ class IntegerIdFilter(django_filters.CharFilter):
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
         if value in (None, ""):
             return qs
-        if not str(value).isdigit():
+        if not (str(value).isascii() and str(value).isdigit()):
             return qs.none()
         return qs.filter(**{self.field_name: int(value)})
 
