@@ -23,6 +23,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -123,7 +124,7 @@ def main() -> None:
         (f"page {cursor.page:,}", log_deep, api_deep),
     ):
         (log50, log99), (api50, api99) = measure_alternately(
-            [lambda path=log_path: get(browser, path), lambda path=api_path: get(api, path)], iterations
+            [partial(get, browser, log_path), partial(get, api, api_path)], iterations
         )
         rows.append((name, log50, log99, api50, api99))
 
