@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from accounts.fields import parse_public_or_numeric
+from accounts.fields import ascii_digits, parse_public_or_numeric
 from callrail.keyset import token_decode, token_encode
 from dashboard.state import DashboardState
 from telephony.models import Call
@@ -103,7 +103,7 @@ class CallLogQuery:
 
 def _seconds(value: str) -> int | None:
     text = value.strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if ascii_digits(text) else None
 
 
 def _boolean(value: str) -> bool | None:
@@ -180,7 +180,7 @@ def _cursor(state: DashboardState, sort: CallSort, notices: list[str]) -> Cursor
 
 def _per_page(state: DashboardState) -> int:
     value = state.get(PER_PAGE)
-    return int(value) if value.isdigit() and int(value) in PER_PAGE_CHOICES else DEFAULT_PER_PAGE
+    return int(value) if value in {str(choice) for choice in PER_PAGE_CHOICES} else DEFAULT_PER_PAGE
 
 
 def call_log_query(state: DashboardState) -> CallLogQuery:
@@ -220,4 +220,5 @@ def sort_links(state: DashboardState, sort: CallSort) -> Iterator[tuple[str, dic
         else:
             target, aria = natural, "none"
         param = "" if target == CallSort() else ("-" if target.descending else "") + key
-        yield column, {"url": state.query(sort=param or None), "aria": aria}
+        icon = {"ascending": "bi-arrow-up", "descending": "bi-arrow-down"}.get(aria, "bi-arrow-down-up sort-icon-idle")
+        yield column, {"url": state.query(sort=param or None), "aria": aria, "icon": icon}

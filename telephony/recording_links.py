@@ -27,6 +27,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from accounts.fields import ascii_digits
 from accounts.models import Account
 from telephony.links import absolute_url
 
@@ -79,7 +80,7 @@ class RecordingLink:
     def from_query(cls, call_public_id: str, query: Mapping[str, str]) -> RecordingLink | None:
         """The link in ``query``, or None when it lacks a key or a readable expiry."""
         key, raw_expires = query.get("access_key") or "", query.get("expires") or ""
-        if not key or not raw_expires.isdigit() or len(raw_expires) > 12:
+        if not key or not ascii_digits(raw_expires, 12):
             return None
         return cls(call_public_id=call_public_id, access_key=key, expires=int(raw_expires))
 

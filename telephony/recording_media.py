@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from accounts.fields import ascii_digits
 from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call
 from telephony.recording_links import RecordingLink, recording_audio_path
@@ -47,6 +48,10 @@ class RangeNotSatisfiable(Exception):
     """The request's range is malformed or lies outside the representation (answer 416)."""
 
 
+def _digits_or_empty(text: str) -> bool:
+    return text == "" or ascii_digits(text)
+
+
 def byte_range(header: str, size: int) -> ByteRange | None:
     """The range a ``Range`` header asks for, or None to send the whole representation.
 
@@ -62,7 +67,7 @@ def byte_range(header: str, size: int) -> ByteRange | None:
     if len(specs) != 1:
         return None
     first_text, dash, last_text = specs[0].partition("-")
-    if not dash or not (first_text.isdigit() or first_text == "") or not (last_text.isdigit() or last_text == ""):
+    if not dash or not _digits_or_empty(first_text) or not _digits_or_empty(last_text):
         raise RangeNotSatisfiable
     if first_text == "":
         # A suffix: the last N bytes.

@@ -184,7 +184,7 @@ class CallSort:
     @classmethod
     def named(cls, key: str, descending: bool | None = None) -> CallSort:
         """``key`` in its natural direction (newest first for times) unless told otherwise."""
-        column, natural = CALL_SORTS[key]
+        natural = CALL_SORTS[key][1]
         return cls(key=key, descending=natural if descending is None else descending)
 
     @property

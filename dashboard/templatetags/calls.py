@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django import template
 
 from accounts.phone import formatted
-from dashboard.state import DashboardState
 
 register = template.Library()
 
 
 @register.filter
+@lru_cache(maxsize=4096)
 def phone(e164: str | None) -> str:
-    """``+14045551234`` → ``(404) 555-1234``."""
+    """``+14045551234`` → ``(404) 555-1234`` (remembered: parsing a number is the costly part
+    of a call log row, and the same numbers come back page after page)."""
     return formatted(e164) or ""
 
 
@@ -54,9 +56,3 @@ def host(url: str | None) -> str:
     if not url:
         return ""
     return urlsplit(url if "//" in url else f"//{url}").hostname or url
-
-
-@register.filter
-def param(state: DashboardState, name: str) -> str:
-    """``{{ state|param:"search" }}``: the first value of one of the page's parameters."""
-    return state.get(name)

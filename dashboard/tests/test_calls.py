@@ -239,3 +239,10 @@ def test_the_export_follows_the_walls(client, make_user, company, second_company
 def test_the_export_needs_a_sign_in(client):
     response = client.get(reverse("dashboard:calls-export"))
     assert response.status_code == 302
+
+
+def test_superscript_digits_are_dropped_not_a_crash(client, admin_user, calls):
+    client.force_login(admin_user)
+    response = client.get(reverse("dashboard:calls"), {"min_duration": "²", "per_page": "²⁵", "tracker_id": "¹"})
+    assert response.status_code == 200
+    assert client.get(reverse("dashboard:call-detail", args=["¹²"])).status_code == 404

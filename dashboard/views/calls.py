@@ -12,10 +12,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.text import Truncator
+from django.views import View
 
 from accounts.models import Tag
-from dashboard.access import Scope, dashboard_view
+from dashboard.access import DashboardMixin, Scope
 from dashboard.call_log import (
     ANSWER_STATUS_LABELS,
     DIRECTION_LABELS,
@@ -31,6 +33,7 @@ from dashboard.call_log import (
     status_of,
 )
 from dashboard.state import DashboardState
+from dashboard.templatetags.calls import duration, money, page_path, phone
 from dashboard.views.pages import PageView
 from telephony.models import Call
 from telephony.recording_links import recording_audio_path, recording_link_expiry
@@ -46,15 +49,71 @@ MORE_FILTERS = frozenset(
 EXPORT_CHUNK = 2000
 
 
-@dataclass
-class CallRow:
-    """A call as its row shows it."""
+LEAD_BADGES = {
+    "good_lead": ("good", "Good lead"),
+    "not_a_lead": ("not", "Not a lead"),
+    "previously_marked_good_lead": ("previous", "Earlier good lead"),
+}
 
-    call: Call
+
+@dataclass(frozen=True)
+class CallRow:
+    """A call as its row shows it, formatted here once: a page of rows is then plain
+    values for the template (rendering stays a small part of the page's time)."""
+
+    public_id: str
+    caller: str  # the name, or the number when there is none
+    caller_sub: str  # the number (under a name) and where they are
+    first_call: bool
+    outbound: bool
+    iso_time: str
+    day: str
+    time: str
+    source: str
+    source_sub: str
+    tracker: str
+    landing_path: str
+    landing_url: str
     status: str
     status_label: str
-    source_label: str
+    duration: str
     audio_url: str | None
+    tags: list[str]
+    lead: tuple[str, str] | None  # (colour key, label)
+    value: str
+
+
+def _joined(*parts: str) -> str:
+    return " · ".join(part for part in parts if part)
+
+
+def call_row(call: Call, tz: Any, expires: int) -> CallRow:
+    number = phone(call.customer_phone_number)
+    place = ", ".join(part for part in (call.customer_city.title(), call.customer_state) if part)
+    local = timezone.localtime(call.start_time, tz)
+    status, label = status_of(call)
+    return CallRow(
+        public_id=call.public_id,
+        caller=call.customer_name or number or "Unknown caller",
+        caller_sub=_joined(number if call.customer_name else "", place),
+        first_call=call.first_call,
+        outbound=call.direction == Call.Direction.OUTBOUND,
+        iso_time=local.isoformat(),
+        day=dateformat.format(local, "M j"),
+        time=dateformat.format(local, "g:i A"),
+        source=source_display(call.source) or "",
+        source_sub=_joined(call.medium, call.campaign, f"“{call.keywords}”" if call.keywords else ""),
+        tracker=call.tracker.name if call.tracker else "",
+        landing_path=Truncator(page_path(call.landing_page_url)).chars(40),
+        landing_url=call.landing_page_url,
+        status=status,
+        status_label=label,
+        duration=duration(call.duration),
+        audio_url=recording_audio_path(call.public_id, expires) if call.has_recording else None,
+        tags=sorted(tag.name for tag in call.tags.all()),
+        lead=LEAD_BADGES.get(call.lead_status or ""),
+        value=money(call.value),
+    )
 
 
 def scoped_calls(scope: Scope, query: CallLogQuery) -> QuerySet[Call]:
@@ -76,12 +135,7 @@ def scoped_calls(scope: Scope, query: CallLogQuery) -> QuerySet[Call]:
 def call_rows(scope: Scope, calls: Iterable[Call]) -> list[CallRow]:
     # One expiry for the whole page: every row's link is signed for the same moment.
     expires = recording_link_expiry(scope.account)
-    rows = []
-    for call in calls:
-        status, label = status_of(call)
-        audio = recording_audio_path(call.public_id, expires) if call.has_recording else None
-        rows.append(CallRow(call, status, label, source_display(call.source) or "", audio))
-    return rows
+    return [call_row(call, scope.window.tz, expires) for call in calls]
 
 
 def _trackers(scope: Scope) -> list[Tracker]:
@@ -128,6 +182,7 @@ class CallsView(PageView):
             lead_statuses=LEAD_STATUS_LABELS,
             directions=DIRECTION_LABELS,
             per_page_choices=PER_PAGE_CHOICES,
+            current={name: state.get(name) for name in FILTER_NAMES},
             hidden_fields=state.hidden_fields(*FILTER_NAMES),
             per_page_hidden=state.hidden_fields(PER_PAGE),
             selected_tags=set(query.filters.tags),
@@ -248,15 +303,16 @@ def _csv_lines(calls: QuerySet[Call], tz: Any) -> Iterator[str]:
         yield writer.writerow(_csv_row(call, tz))
 
 
-@dashboard_view
-def calls_export(request: HttpRequest) -> StreamingHttpResponse:
+class CallsExportView(DashboardMixin, View):
     """``Export CSV``: every call the call log's URL selects, in its order (no page)."""
-    scope: Scope = request.scope  # type: ignore[attr-defined]
-    query = call_log_query(scope.state)
-    calls = scoped_calls(scope, query).select_related("tracker").prefetch_related("tags")
-    company = scope.company.public_id if scope.company else "all-companies"
-    name = f"calls-{company}-{scope.window.first_day:%Y-%m-%d}-to-{scope.window.last_day:%Y-%m-%d}.csv"
-    response = StreamingHttpResponse(_csv_lines(calls, scope.window.tz), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+        scope = self.scope
+        query = call_log_query(scope.state)
+        calls = scoped_calls(scope, query).select_related("tracker").prefetch_related("tags")
+        company = scope.company.public_id if scope.company else "all-companies"
+        name = f"calls-{company}-{scope.window.first_day:%Y-%m-%d}-to-{scope.window.last_day:%Y-%m-%d}.csv"
+        response = StreamingHttpResponse(_csv_lines(calls, scope.window.tz), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response

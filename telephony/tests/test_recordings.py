@@ -227,3 +227,10 @@ def test_the_player_page_plays_our_own_link(client, call):
     # Embeddable: no X-Frame-Options.
     assert "X-Frame-Options" not in response
     assert client.get(recording_player_path(call.public_id, int(time.time()) - 10)).status_code == 404
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_crash(client, call):
+    # "¹".isdigit() is true, and int("¹") fails.
+    path = audio_path(call)
+    assert client.get(path.split("&expires=")[0] + "&expires=¹²³").status_code == 404
+    assert client.get(path, HTTP_RANGE="bytes=¹-").status_code == 416
