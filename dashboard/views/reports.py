@@ -148,7 +148,11 @@ class ReportView(PageView):
             rows=rows,
             more=not report.bounded and len(rows) == PAGE_ROWS,
             total=total,
-            total_change=analytics.change_of(getattr(total, report.metric), getattr(previous_total, report.metric))
+            total_change=analytics.change_of(
+                getattr(total, report.metric),
+                getattr(previous_total, report.metric),
+                higher_is_better=report.focus != "missed",
+            )
             if previous_total is not None
             else None,
             line=analytics.line_chart(

@@ -62,6 +62,8 @@
     var horizontal = data.type === "bar" && data.horizontal;
     var valueAxis = {
       beginAtZero: true,
+      // Room above the highest point, so a peak never touches the frame.
+      grace: "8%",
       grid: { color: GRID },
       border: { display: false },
       ticks: { color: TEXT, precision: 0, callback: number },
