@@ -148,7 +148,7 @@ class ReportView(PageView):
             rows=rows,
             more=not report.bounded and len(rows) == PAGE_ROWS,
             total=total,
-            total_change=analytics.change_of(
+            total_change=analytics.change_between(
                 getattr(total, report.metric),
                 getattr(previous_total, report.metric),
                 higher_is_better=report.focus != "missed",
