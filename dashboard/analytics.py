@@ -382,7 +382,7 @@ def kpis(current: CallFigures, previous: CallFigures | None, forms: tuple[int, i
             percent(previous.answered_rate) if previous else None,
             rate_change(current.answered_rate, previous.answered_rate) if previous else None,
             "telephone-inbound",
-            f"{number(current.answered)} of {number(current.calls)} calls",
+            f"{number(current.answered)} of {number(current.calls)} calls" if current.calls else "",
         ),
         count("missed", "Missed", "telephone-x", current.missed, previous.missed if previous else None, False),
         count("first_time", "First-time callers", "person-plus", current.first_time, _or(previous, "first_time")),

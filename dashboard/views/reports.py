@@ -117,6 +117,7 @@ class ReportsView(PageView):
         names = analytics.tracker_names(page.tracker_ids())
         context.update(
             reports=report_links(page.query()),
+            has_calls=page.calls(self.scope.window).exists(),
             chips=page.chips(names),
             clear_query=page.clear_query,
             filter_notices=page.notices,
