@@ -10,14 +10,15 @@ Every figure is computed by a fixed number of SQL statements, whatever the numbe
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -60,6 +61,8 @@ LEAD_STATUS_LABELS = {
 NOT_SET = {"tag": "No tag", "tracker": "No tracker", "source": "Unknown"}
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Dimensions whose values are stored as shown, and may be many (one per landing page).
+MANY_VALUED = ("medium", "campaign", "keyword", "landing_page", "tracker")
 # Windows up to this many days are charted by the hour (one or two days of dots say little).
 HOURLY_UP_TO_DAYS = 2
 
@@ -127,7 +130,7 @@ class Change:
         return f"{word} {self.text.lstrip('+−')}" if self.direction != "flat" else word
 
 
-def change_of(current: float, previous: float, *, higher_is_better: bool | None = True) -> Change:
+def change_between(current: float, previous: float, *, higher_is_better: bool | None = True) -> Change:
     """Relative change of a count or a duration."""
     if previous == 0:
         if current == 0:
@@ -173,16 +176,16 @@ class Analytics:
     """The calls and forms a page's figures cover: the scope's companies and period, and the
     page's dimension filters."""
 
-    def __init__(self, scope: Scope, *, extra: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.tz = scope.window.tz
         self.notices: list[str] = []
         self.dropped: list[str] = []
-        self.pairs = self._read_filters(extra)
+        self.pairs = self._read_filters()
         self.filters = CallFilters(dimensions=self.pairs)
         self.form_filters = FormFilters(dimensions=self.pairs)
 
-    def _read_filters(self, extra: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    def _read_filters(self) -> tuple[tuple[str, str], ...]:
         pairs: list[tuple[str, str]] = []
         for name in DIMENSION_LABELS:
             value = self.scope.state.get(name)
@@ -197,7 +200,7 @@ class Analytics:
                 self.dropped.append(name)
                 continue
             pairs.append((name, value))
-        return (*pairs, *extra)
+        return tuple(pairs)
 
     def query(self, **changes: str | None) -> str:
         """A link to this page with ``changes`` (``state.query``), leaving out filters that could not be read."""
@@ -241,8 +244,6 @@ class Analytics:
         names = tracker_names or {}
         chips = []
         for name, value in self.pairs:
-            if name not in DIMENSION_LABELS or self.scope.state.get(name) != value:
-                continue  # a report's own fixed filter has no chip
             text = names.get(value) or value_label(name, value)
             chips.append(ActiveFilter(name, value, DIMENSION_LABELS[name], text, self.query(**{name: None})))
         return chips
@@ -265,8 +266,9 @@ def tracker_names(public_ids: Iterable[str]) -> dict[str, str]:
 # --- time series ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
+    """One bucket of a series (a tuple: a 90-day hourly series holds thousands)."""
+
     start: datetime
     figures: CallFigures
 
@@ -290,9 +292,9 @@ def point_long_label(start: datetime, interval: str) -> str:
 
 def split_span(points: list[tuple[datetime, CallFigures]], window: DateWindow) -> tuple[list[Point], list[Point]]:
     """A series over ``Analytics.span`` cut into the period and the one before it."""
-    current = [Point(start, figures) for start, figures in points if start >= window.start]
-    previous = [Point(start, figures) for start, figures in points if start < window.start]
-    return current, previous
+    # The buckets are in time order: cut once where the period starts.
+    cut = bisect_left([start for start, _ in points], window.start)
+    return [Point(*point) for point in points[cut:]], [Point(*point) for point in points[:cut]]
 
 
 def total_of(points: Iterable[Point]) -> CallFigures:
@@ -368,7 +370,7 @@ def kpis(current: CallFigures, previous: CallFigures | None, forms: tuple[int, i
     (None when the page's filters do not apply to forms)."""
 
     def count(key: str, label: str, icon: str, now: int, before: int | None, better: bool | None = True) -> Kpi:
-        change = change_of(now, before, higher_is_better=better) if before is not None else None
+        change = change_between(now, before, higher_is_better=better) if before is not None else None
         return Kpi(key, label, number(now), number(before) if before is not None else None, change, icon)
 
     cards = [
@@ -380,7 +382,7 @@ def kpis(current: CallFigures, previous: CallFigures | None, forms: tuple[int, i
             percent(previous.answered_rate) if previous else None,
             rate_change(current.answered_rate, previous.answered_rate) if previous else None,
             "telephone-inbound",
-            f"{number(current.answered)} of {number(current.calls)} calls",
+            f"{number(current.answered)} of {number(current.calls)} calls" if current.calls else "",
         ),
         count("missed", "Missed", "telephone-x", current.missed, previous.missed if previous else None, False),
         count("first_time", "First-time callers", "person-plus", current.first_time, _or(previous, "first_time")),
@@ -390,7 +392,7 @@ def kpis(current: CallFigures, previous: CallFigures | None, forms: tuple[int, i
             "Avg. duration",
             duration_formatted(current.average_duration),
             duration_formatted(previous.average_duration) if previous else None,
-            change_of(current.average_duration, previous.average_duration) if previous else None,
+            change_between(current.average_duration, previous.average_duration) if previous else None,
             "stopwatch",
         ),
     ]
@@ -491,7 +493,7 @@ class Row:
             return None
         # More missed calls is not progress.
         better = metric != "missed"
-        return change_of(getattr(self.figures, metric), getattr(self.previous, metric), higher_is_better=better)
+        return change_between(getattr(self.figures, metric), getattr(self.previous, metric), higher_is_better=better)
 
 
 # A group of a report: its key, its name when read with it, its figures.
@@ -542,12 +544,12 @@ def previous_groups(analytics: Analytics, dimension: Dimension, keys: list[Any])
     if window is None:
         return None
     queryset = analytics.calls(window)
-    if keys and dimension.partitions and dimension.name not in ("source", "hour", "lead_status"):
-        # Only the groups on the page: a dimension with many values (landing pages) stays cheap.
-        column = dimension.column
-        present = [key for key in keys if key is not None]
-        condition = {f"{column}__in": present}
-        queryset = queryset.filter(**condition) if None not in keys else queryset
+    if keys and dimension.name in MANY_VALUED:
+        # Only the groups on the page: a dimension with thousands of values stays cheap.
+        condition = Q(**{f"{dimension.column}__in": [key for key in keys if key is not None]})
+        if None in keys:
+            condition |= dimension.condition(NONE_VALUE, analytics.tz)
+        queryset = queryset.filter(condition)
     summary = call_summary(queryset, dimension=dimension, tz=analytics.tz, with_total=False)
     return {dimension.key(group.raw): group.figures for group in summary.groups}
 
@@ -560,7 +562,7 @@ def bar_class(calls: int, top: int) -> str:
     return f"bar-{max(5, round(calls * 20 / top) * 5)}"
 
 
-def iter_csv_rows(rows: Iterator[Row], comparing: bool, metric: str = "calls") -> Iterator[list[str]]:
+def iter_csv_rows(rows: Iterable[Row], comparing: bool, metric: str = "calls") -> Iterator[list[str]]:
     """A report's rows as CSV cells; with the comparison, ``metric`` before and its change."""
     for row in rows:
         figures = row.figures

@@ -102,7 +102,7 @@ def test_a_top_list_row_filters_the_page_and_the_url(page, live_url, sign_in, ch
     expect(chip).to_be_visible()
 
     # A tab swaps only the list (htmx) and keeps its state in the URL.
-    page.get_by_role("navigation", name="Top lists").get_by_role("link", name="Campaign").click()
+    page.get_by_role("navigation", name="Break down by").get_by_role("link", name="Campaign").click()
     expect(page).to_have_url(re.compile("top=campaign"))
     expect(page.get_by_role("table", name=re.compile("Calls by campaign"))).to_contain_text("Spring sale")
     check_page("overview-filtered")
@@ -196,7 +196,7 @@ def test_the_overview_and_a_report_on_a_phone(page, live_url, sign_in, check_pag
     page.goto(live_url("dashboard:overview", f"?company={company.public_id}&compare=previous"))
     expect(card(page, "Calls")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    check_page("overview-phone")
+    check_page("overview-data-phone")
     page.goto(live_url("dashboard:report", f"?company={company.public_id}&compare=previous", slug="source"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_page("report-source-phone")

@@ -148,10 +148,13 @@ def test_the_change_compares_each_row_with_the_previous_period(signed_in, compan
         CallFactory(company=company, start_time=now - timedelta(days=days), campaign="Spring")
     CallFactory(company=company, start_time=now - timedelta(days=40), campaign="Spring")
     CallFactory(company=company, start_time=now - timedelta(days=41), campaign="Winter")
+    CallFactory(company=company, start_time=now - timedelta(days=5), campaign="")
+    CallFactory(company=company, start_time=now - timedelta(days=42), campaign="")
+    CallFactory(company=company, start_time=now - timedelta(days=43), campaign="")
     response = signed_in.get(f"/reports/campaign/?company={company.public_id}&compare=previous")
-    (row,) = response.context["rows"]
-    assert (row.value, row.previous.calls, row.change_of().text) == ("Spring", 1, "+200%")
-    assert response.context["total_change"].text == "+50%"
+    rows = [(row.label, row.previous.calls, row.change_of().text) for row in response.context["rows"]]
+    assert rows == [("Spring", 1, "+200%"), ("(not set)", 2, "−50%")]
+    assert response.context["total_change"].text == "0%"  # 4 calls in each period
 
 
 def test_the_csv_export_has_the_pages_rows(signed_in, company, seeded):

@@ -10,7 +10,7 @@ from dashboard.access import EditorRequiredMixin, dashboard_view, editor_require
 
 
 class EditorOnlyView(EditorRequiredMixin, TemplateView):
-    template_name = "dashboard/live.html"
+    template_name = "dashboard/base.html"
 
     def post(self, request: HttpRequest) -> HttpResponse:
         return HttpResponse(f"saved for {self.scope.company.name if self.scope.company else 'all'}")

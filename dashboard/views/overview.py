@@ -75,7 +75,8 @@ class OverviewView(PageView):
             hours=[analytics.hour_label(hour) for hour in range(24)],
             chips=page.chips(trackers),
             clear_query=page.clear_query,
-            total_calls=now.calls,
+            # Nothing to chart in either period: an empty state says so instead.
+            has_calls=bool(now.calls or (before and before.calls)),
             **top,
         )
         return context

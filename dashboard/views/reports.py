@@ -117,6 +117,7 @@ class ReportsView(PageView):
         names = analytics.tracker_names(page.tracker_ids())
         context.update(
             reports=report_links(page.query()),
+            has_calls=page.calls(self.scope.window).exists(),
             chips=page.chips(names),
             clear_query=page.clear_query,
             filter_notices=page.notices,
@@ -148,7 +149,11 @@ class ReportView(PageView):
             rows=rows,
             more=not report.bounded and len(rows) == PAGE_ROWS,
             total=total,
-            total_change=analytics.change_of(getattr(total, report.metric), getattr(previous_total, report.metric))
+            total_change=analytics.change_between(
+                getattr(total, report.metric),
+                getattr(previous_total, report.metric),
+                higher_is_better=report.focus != "missed",
+            )
             if previous_total is not None
             else None,
             line=analytics.line_chart(

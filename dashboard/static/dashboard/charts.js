@@ -62,6 +62,8 @@
     var horizontal = data.type === "bar" && data.horizontal;
     var valueAxis = {
       beginAtZero: true,
+      // Room above the highest point, so a peak never touches the frame.
+      grace: "8%",
       grid: { color: GRID },
       border: { display: false },
       ticks: { color: TEXT, precision: 0, callback: number },
@@ -115,8 +117,30 @@
     });
   }
 
+  // A chart's table is there for reading without JavaScript; once the chart is drawn it folds
+  // behind a button that opens it again (for screen readers too: the button says what it holds).
+  function foldTable(table) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "chart-table-toggle";
+    button.setAttribute("aria-controls", table.id);
+    function show(open) {
+      table.hidden = !open;
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.textContent = open ? "Hide the table" : "Show as a table";
+    }
+    button.addEventListener("click", function () {
+      show(table.hidden);
+    });
+    show(false);
+    table.parentNode.insertBefore(button, table);
+  }
+
   function init() {
     document.querySelectorAll("canvas[data-chart]").forEach(draw);
+    if (typeof window.Chart !== "undefined") {
+      document.querySelectorAll("[data-chart-table]").forEach(foldTable);
+    }
   }
 
   if (document.readyState === "loading") {
