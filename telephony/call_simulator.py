@@ -6,22 +6,35 @@ TwiML it gets back like Twilio's interpreter: verbs top to bottom, ``<Gather>``
 pressing the given digits, ``<Dial>`` ending with the chosen outcome, ``<Record>``
 leaving a message, ``<Redirect>``, then the recording, transcription and status
 callbacks after hangup.
+
+A call can be placed at a past moment (``at``): every request then carries Twilio's
+``Timestamp`` parameter, advancing as the call goes on (greeting, ringing, the
+conversation), and the server records the call at that time. ``InProcess`` runs the
+requests through this process's own Django application instead of HTTP, for when no
+server is up yet (the demo history is made before ``make run`` starts one).
 """
 
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
-from telephony.twilio import signature_compute
+from telephony.twilio import signature_compute, twilio_timestamp
 
 OUTCOMES = ("answered", "no-answer", "busy", "voicemail")
 ACCOUNT_SID = "AC" + "5" * 32
 MAX_REQUESTS = 40
 TRANSCRIPT = "Hi, this is a simulated caller. Please call me back about a quote. Thank you."
+# Seconds of the simulated clock: a greeting or prompt said, a phone ringing until answered
+# or given up on.
+SPEECH_SECONDS = 4
+RING_SECONDS = 9
+NO_ANSWER_SECONDS = 20
 
 
 def new_sid(prefix: str) -> str:
@@ -49,6 +62,54 @@ class SimulatorError(Exception):
     pass
 
 
+class Answer(Protocol):
+    """What the simulator reads of an HTTP answer (a ``requests.Response`` is one)."""
+
+    status_code: int
+
+    @property
+    def text(self) -> str: ...
+
+
+class Transport(Protocol):
+    """Posts a form (a ``requests.Session`` is one; ``InProcess`` is another)."""
+
+    def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _InProcessAnswer:
+    status_code: int
+    text: str
+
+
+class InProcess:
+    """A transport that hands each request to this process's Django application: the same
+    URL routing, middleware, signature check and views as over HTTP, without a server.
+
+    Django's test client does the handing over: it is the in-process client Django ships,
+    and unlike a bare WSGI call it leaves the caller's database connection and transaction
+    alone at the end of each request."""
+
+    def __init__(self) -> None:
+        # Imported here: only the demo and tests place calls in process.
+        from django.test import Client
+
+        self.client = Client()
+
+    def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> _InProcessAnswer:
+        parts = urlsplit(url)
+        response = self.client.post(
+            f"{parts.path}?{parts.query}" if parts.query else parts.path,
+            data=urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+            HTTP_HOST=parts.netloc,
+            secure=parts.scheme == "https",
+        )
+        return _InProcessAnswer(status_code=response.status_code, text=response.content.decode())
+
+
 class CallSimulator:
     """Drive one inbound call through the webhooks at ``base_url``."""
 
@@ -67,16 +128,22 @@ class CallSimulator:
         zip_code: str = "80202",
         country: str = "US",
         echo: Callable[[str], None] | None = None,
-        session: requests.Session | None = None,
+        session: Transport | None = None,
+        at: datetime | None = None,
     ) -> None:
         if outcome not in OUTCOMES:
             raise SimulatorError(f"outcome must be one of {', '.join(OUTCOMES)}")
+        if at is not None and at.tzinfo is None:
+            raise SimulatorError("at must be an aware datetime")
         self.base_url = base_url.rstrip("/")
         self.digits = list(digits)
         self.outcome = outcome
         self.duration = max(int(duration), 1)
         self.echo = echo or (lambda line: None)
-        self.http = session or requests.Session()
+        self.http: Transport = session or requests.Session()
+        # The call's own clock when it is placed in the past (None: the server's now).
+        self.at = at
+        self.elapsed = 0
         self.call = SimulatedCall(call_sid=new_sid("CA"))
         self.params: dict[str, str] = {
             "AccountSid": ACCOUNT_SID,
@@ -107,7 +174,17 @@ class CallSimulator:
 
     # HTTP -------------------------------------------------------------------------------
 
+    def advance(self, seconds: int) -> None:
+        """Move the call's clock on (what a past call's later requests are stamped with)."""
+        self.elapsed += seconds
+
+    @property
+    def now(self) -> datetime | None:
+        return self.at + timedelta(seconds=self.elapsed) if self.at is not None else None
+
     def post(self, url: str, params: dict[str, str]) -> Exchange:
+        if self.now is not None:
+            params = {**params, "Timestamp": twilio_timestamp(self.now)}
         signature = signature_compute(url, params)
         try:
             response = self.http.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=15)
@@ -115,7 +192,9 @@ class CallSimulator:
             raise SimulatorError(f"could not reach {url}: {exc}") from exc
         exchange = Exchange(url=url, params=params, status=response.status_code, body=response.text)
         self.call.exchanges.append(exchange)
-        shown = {k: v for k, v in params.items() if k not in self.params or self.params.get(k) != v}
+        shown = {
+            k: v for k, v in params.items() if k != "Timestamp" and (k not in self.params or self.params.get(k) != v)
+        }
         self.echo(f"→ POST {url}" + (f"  {shown}" if shown else ""))
         self.echo(
             f"← {response.status_code} {response.text.strip()}"
@@ -161,6 +240,7 @@ class CallSimulator:
         tag = verb.tag
         if tag in ("Say", "Play", "Pause"):
             self.answered_by_twilio = True
+            self.advance(SPEECH_SECONDS)
             return None
         if tag == "Reject":
             self.call.final_status = "busy"
@@ -185,6 +265,7 @@ class CallSimulator:
             self.echo("  (caller presses nothing)")
             return None
         digit = self.digits.pop(0)
+        self.advance(SPEECH_SECONDS)
         target = urljoin(current_url, verb.get("action") or current_url)
         self.echo(f"  (caller presses {digit})")
         return self.post(target, self.call_params(Digits=digit)).body, target
@@ -205,6 +286,7 @@ class CallSimulator:
             "Called": targets[0],
         }
         self.echo(f"  (ringing {', '.join(targets)}: {'answered' if answered else status})")
+        self.advance(RING_SECONDS if answered else NO_ANSWER_SECONDS)
         if answered:
             self.call.answered = True
             self.answered_by_twilio = True
@@ -216,6 +298,7 @@ class CallSimulator:
                 and first.get("statusCallback")
             ):
                 self.post(urljoin(current_url, first.get("statusCallback")), {**leg, "CallStatus": "in-progress"})
+            self.advance(self.duration)
             if verb.get("record") and verb.get("record") != "do-not-record" and verb.get("recordingStatusCallback"):
                 self.recording_done(
                     urljoin(current_url, verb.get("recordingStatusCallback")),
@@ -251,6 +334,7 @@ class CallSimulator:
         recording_sid = new_sid("RE")
         recording_url = self.recording_url(recording_sid)
         self.echo(f"  (caller leaves a {length} s message)")
+        self.advance(length)
         if verb.get("recordingStatusCallback"):
             self.recording_done(
                 urljoin(current_url, verb.get("recordingStatusCallback")),
@@ -301,6 +385,7 @@ class CallSimulator:
         )
 
     def hang_up(self) -> None:
+        """The caller hangs up: the final status, then the recording and transcription callbacks."""
         if self.call.final_status != "busy" and not self.answered_by_twilio:
             # Nothing answered the call (a <Dial> that nobody picked up, answerOnBridge).
             self.call.final_status = "busy" if self.outcome == "busy" else "no-answer"
@@ -311,3 +396,43 @@ class CallSimulator:
         )
         for url, params in self.after_hangup:
             self.post(url, params)
+
+
+def text_simulate(
+    *,
+    base_url: str,
+    to: str,
+    from_: str,
+    body: str,
+    at: datetime | None = None,
+    session: Transport | None = None,
+) -> Exchange:
+    """A customer texts ``to``: post Twilio's incoming-message webhook, signed (``at`` as in
+    ``CallSimulator``)."""
+    url = f"{base_url.rstrip('/')}/telephony/twilio/sms"
+    params = {
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "MessageSid": new_sid("SM"),
+        "SmsMessageSid": "",
+        "SmsSid": "",
+        "SmsStatus": "received",
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "From": from_,
+        "To": to,
+        "Body": body,
+    }
+    params["SmsMessageSid"] = params["SmsSid"] = params["MessageSid"]
+    if at is not None:
+        params["Timestamp"] = twilio_timestamp(at)
+    http: Transport = session or requests.Session()
+    try:
+        response = http.post(
+            url, data=params, headers={"X-Twilio-Signature": signature_compute(url, params)}, timeout=15
+        )
+    except requests.RequestException as exc:
+        raise SimulatorError(f"could not reach {url}: {exc}") from exc
+    if response.status_code >= 400:
+        raise SimulatorError(f"{url} answered {response.status_code}: {response.text[:200]}")
+    return Exchange(url=url, params=params, status=response.status_code, body=response.text)
