@@ -359,3 +359,38 @@ def choose_trackers(trackers: Iterable[Any], touch: Touch, visit: Visit) -> dict
             if current is None or _sort_key(match) < _sort_key(current):
                 best[target] = match
     return best
+
+
+# Classified source codes (stored on sessions, calls and forms) and the marketing names the
+# API's ``source`` fields and the dashboard show ("Google Ads", as the reference's examples
+# print them).
+SOURCE_NAMES = {
+    "google_paid": "Google Ads",
+    "google_organic": "Google Organic",
+    "google_local": "Google Local",
+    "google_my_business": "Google My Business",
+    "google_ad_extension": "Google Ads Call Extension",
+    "mobile_ad_extension": "Mobile Ad Extension",
+    "bing_paid": "Bing Ads",
+    "bing_organic": "Bing Organic",
+    "yahoo_paid": "Yahoo Ads",
+    "yahoo_organic": "Yahoo Organic",
+    "facebook_paid": "Facebook Ads",
+    "direct": "Direct",
+    "offline": "Offline",
+    "referral": "Referral",
+}
+
+
+def source_display(code: str | None) -> str | None:
+    """``google_paid`` → ``Google Ads``; a referring domain stays a domain."""
+    return SOURCE_NAMES.get(code or "") or source_formatted(code)
+
+
+def source_formatted(code: str | None) -> str | None:
+    """``formatted_tracking_source``: ``google_paid`` → ``Google Paid`` (the webhook sample's form)."""
+    if not code:
+        return None
+    if "." in code:
+        return code
+    return code.replace("_", " ").title()
