@@ -77,6 +77,17 @@ class Transport(Protocol):
     def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> Any: ...
 
 
+def _served_host(host: str) -> str:
+    """``host`` when this site answers to it, else one it answers to. The signature covers
+    PUBLIC_BASE_URL and the path, not the Host header, so any served name will do."""
+    from django.conf import settings
+    from django.http.request import split_domain_port, validate_host
+
+    if validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
+        return host
+    return next((name for name in settings.ALLOWED_HOSTS if name and name[0] not in ".*["), "localhost")
+
+
 @dataclass(frozen=True)
 class _InProcessAnswer:
     status_code: int
@@ -104,7 +115,7 @@ class InProcess:
             data=urlencode(data),
             content_type="application/x-www-form-urlencoded",
             headers=headers,
-            HTTP_HOST=parts.netloc,
+            HTTP_HOST=_served_host(parts.netloc),
             secure=parts.scheme == "https",
         )
         return _InProcessAnswer(status_code=response.status_code, text=response.content.decode())
