@@ -1,15 +1,18 @@
 from django.urls import path
 
-from dashboard.views import auth, pages
+from dashboard.views import auth, forms, live, pages, texts
 
 app_name = "dashboard"
 
 urlpatterns = [
     path("", pages.OverviewView.as_view(), name="overview"),
-    path("live/", pages.LiveView.as_view(), name="live"),
+    path("live/", live.LiveView.as_view(), name="live"),
+    path("live/feed/", live.live_feed, name="live-feed"),
     path("calls/", pages.CallsView.as_view(), name="calls"),
-    path("forms/", pages.FormsView.as_view(), name="forms"),
-    path("texts/", pages.TextsView.as_view(), name="texts"),
+    path("forms/", forms.FormsView.as_view(), name="forms"),
+    path("forms/<str:submission_id>/", forms.form_submission_detail, name="form-submission"),
+    path("texts/", texts.TextsView.as_view(), name="texts"),
+    path("texts/<str:conversation_id>/", texts.conversation_detail, name="text-conversation"),
     path("reports/", pages.ReportsView.as_view(), name="reports"),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),

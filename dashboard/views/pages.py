@@ -24,24 +24,9 @@ class OverviewView(PageView):
     title = "Overview"
 
 
-class LiveView(PageView):
-    template_name = "dashboard/live.html"
-    title = "Live"
-
-
 class CallsView(PageView):
     template_name = "dashboard/calls.html"
     title = "Calls"
-
-
-class FormsView(PageView):
-    template_name = "dashboard/forms.html"
-    title = "Forms"
-
-
-class TextsView(PageView):
-    template_name = "dashboard/texts.html"
-    title = "Texts"
 
 
 class ReportsView(PageView):
