@@ -136,3 +136,10 @@ def test_other_accounts_and_hidden_companies_are_404(client, reporting_user, sec
         submission = FormSubmissionFactory(company=owner)
         assert client.get(reverse("dashboard:form-submission", args=[submission.public_id])).status_code == 404
         assert submission.public_id not in listed(client)
+
+
+@pytest.mark.parametrize("name", ["dashboard:forms", "dashboard:texts", "dashboard:live", "dashboard:live-feed"])
+def test_no_query_makes_an_error(client, manager_user, submissions, name):
+    client.force_login(manager_user)
+    for query in ("?search=%00", "?source=a%00b", "?page=older-FOR%00", "?lead_status=x", "?page=newer-", "?show=%00"):
+        assert client.get(reverse(name) + query).status_code == 200, query
