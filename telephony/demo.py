@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -115,7 +115,6 @@ class History:
     calls: int = 0
     forms: int = 0
     texts: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 class _Replay:

@@ -190,7 +190,14 @@ class Command(BaseCommand):
             if not options["without_history"] and not saved.get("history_seeded"):
                 # Once: a demo already in use keeps what its users made.
                 if not Call.objects.filter(company=demo_company).exists():
-                    demo_history_seed(company=demo_company, user=User.objects.filter(email=DEMO_EMAIL).first())
+                    self.stderr.write("Living three weeks of the demo company (first run only)...")
+                    history = demo_history_seed(
+                        company=demo_company, user=User.objects.filter(email=DEMO_EMAIL).first()
+                    )
+                    self.stderr.write(
+                        f"  {history.visits} visits, {history.calls} calls, {history.texts} texts,"
+                        f" {history.forms} form submissions."
+                    )
                 saved["history_seeded"] = True
                 path.write_text(json.dumps(saved))
         shown = {**saved, "extra_lines": demo_lines()}
