@@ -55,7 +55,8 @@ _MAX_VALUE = 200  # longer values are not anything a page wrote
 
 
 def _clean(value: str | None) -> str:
-    return (value or "").strip()[:_MAX_VALUE]
+    # A NUL byte is nothing anyone typed, and PostgreSQL refuses it in any text it compares.
+    return (value or "").replace("\x00", "").strip()[:_MAX_VALUE]
 
 
 def _date(value: str) -> date | None:

@@ -12,8 +12,13 @@ on a flow without a voicemail step (CallRail's basic flow greets and rings its
 destination, nothing more) rings unanswered, ends as a missed call, and the result
 carries a notice saying why no message was left.
 
-With ``at``, the call is then moved to that moment in the database the server writes to
-(``call_backdate``), so retention and reports can be tried on history.
+A call can be placed at a past moment (``at``): every request then carries Twilio's
+``Timestamp`` parameter, advancing as the call goes on (greeting, ringing, the
+conversation), and the server records the call at that time. ``InProcess`` runs the
+requests through this process's own Django application instead of HTTP, for when no
+server is up yet (the demo history is made before ``make run`` starts one).
+The webhook and alert-email log rows the server wrote about it are then moved to that
+moment too (``call_backdate``), so retention and reports can be tried on history.
 """
 
 import uuid
@@ -21,15 +26,17 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urljoin
+from typing import Any, Protocol
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from telephony import signals
 from telephony.models import Call
-from telephony.twilio import signature_compute
+from telephony.twilio import signature_compute, twilio_timestamp
 from tracking.models import Person
 
 OUTCOMES = ("answered", "no-answer", "busy", "voicemail")
@@ -41,6 +48,11 @@ NO_VOICEMAIL_NOTICE = (
     "as missed, without a recording (a basic flow only greets and rings its destination, as in CallRail; "
     "give the tracker an advanced flow with a voicemail step to take messages)"
 )
+# Seconds of the simulated clock: a greeting or prompt said, a phone ringing until answered
+# or given up on.
+SPEECH_SECONDS = 4
+RING_SECONDS = 9
+NO_ANSWER_SECONDS = 20
 
 
 def new_sid(prefix: str) -> str:
@@ -72,6 +84,65 @@ class SimulatorError(Exception):
     pass
 
 
+class Answer(Protocol):
+    """What the simulator reads of an HTTP answer (a ``requests.Response`` is one)."""
+
+    status_code: int
+
+    @property
+    def text(self) -> str: ...
+
+
+class Transport(Protocol):
+    """Posts a form (a ``requests.Session`` is one; ``InProcess`` is another)."""
+
+    def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> Any: ...
+
+
+def _served_host(host: str) -> str:
+    """``host`` when this site answers to it, else one it answers to. The signature covers
+    PUBLIC_BASE_URL and the path, not the Host header, so any served name will do."""
+    from django.conf import settings
+    from django.http.request import split_domain_port, validate_host
+
+    if validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
+        return host
+    return next((name for name in settings.ALLOWED_HOSTS if name and name[0] not in ".*["), "localhost")
+
+
+@dataclass(frozen=True)
+class _InProcessAnswer:
+    status_code: int
+    text: str
+
+
+class InProcess:
+    """A transport that hands each request to this process's Django application: the same
+    URL routing, middleware, signature check and views as over HTTP, without a server.
+
+    Django's test client does the handing over: it is the in-process client Django ships,
+    and unlike a bare WSGI call it leaves the caller's database connection and transaction
+    alone at the end of each request."""
+
+    def __init__(self) -> None:
+        # Imported here: only the demo and tests place calls in process.
+        from django.test import Client
+
+        self.client = Client()
+
+    def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> _InProcessAnswer:
+        parts = urlsplit(url)
+        response = self.client.post(
+            f"{parts.path}?{parts.query}" if parts.query else parts.path,
+            data=urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+            HTTP_HOST=_served_host(parts.netloc),
+            secure=parts.scheme == "https",
+        )
+        return _InProcessAnswer(status_code=response.status_code, text=response.content.decode())
+
+
 class CallSimulator:
     """Drive one inbound call through the webhooks at ``base_url``."""
 
@@ -90,18 +161,22 @@ class CallSimulator:
         zip_code: str = "80202",
         country: str = "US",
         echo: Callable[[str], None] | None = None,
-        session: requests.Session | None = None,
+        session: Transport | None = None,
         at: datetime | None = None,
     ) -> None:
         if outcome not in OUTCOMES:
             raise SimulatorError(f"outcome must be one of {', '.join(OUTCOMES)}")
-        self.at = at
+        if at is not None and at.tzinfo is None:
+            raise SimulatorError("at must be an aware datetime")
         self.base_url = base_url.rstrip("/")
         self.digits = list(digits)
         self.outcome = outcome
         self.duration = max(int(duration), 1)
         self.echo = echo or (lambda line: None)
-        self.http = session or requests.Session()
+        self.http: Transport = session or requests.Session()
+        # The call's own clock when it is placed in the past (None: the server's now).
+        self.at = at
+        self.elapsed = 0
         self.call = SimulatedCall(call_sid=new_sid("CA"))
         self.params: dict[str, str] = {
             "AccountSid": ACCOUNT_SID,
@@ -132,7 +207,17 @@ class CallSimulator:
 
     # HTTP -------------------------------------------------------------------------------
 
+    def advance(self, seconds: int) -> None:
+        """Move the call's clock on (what a past call's later requests are stamped with)."""
+        self.elapsed += seconds
+
+    @property
+    def now(self) -> datetime | None:
+        return self.at + timedelta(seconds=self.elapsed) if self.at is not None else None
+
     def post(self, url: str, params: dict[str, str]) -> Exchange:
+        if self.now is not None:
+            params = {**params, "Timestamp": twilio_timestamp(self.now)}
         signature = signature_compute(url, params)
         try:
             response = self.http.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=15)
@@ -140,7 +225,9 @@ class CallSimulator:
             raise SimulatorError(f"could not reach {url}: {exc}") from exc
         exchange = Exchange(url=url, params=params, status=response.status_code, body=response.text)
         self.call.exchanges.append(exchange)
-        shown = {k: v for k, v in params.items() if k not in self.params or self.params.get(k) != v}
+        shown = {
+            k: v for k, v in params.items() if k != "Timestamp" and (k not in self.params or self.params.get(k) != v)
+        }
         self.echo(f"→ POST {url}" + (f"  {shown}" if shown else ""))
         self.echo(
             f"← {response.status_code} {response.text.strip()}"
@@ -157,6 +244,7 @@ class CallSimulator:
     # Running the call ---------------------------------------------------------------------
 
     def run(self) -> SimulatedCall:
+        self.placed_at = timezone.now()
         url = f"{self.base_url}/telephony/twilio/voice"
         document = self.post(url, self.call_params("ringing")).body
         requests_made = 1
@@ -170,7 +258,7 @@ class CallSimulator:
             self.call.notices.append(NO_VOICEMAIL_NOTICE)
             self.echo(f"  ({NO_VOICEMAIL_NOTICE})")
         if self.at is not None:
-            call_backdate(call_sid=self.call.call_sid, at=self.at)
+            call_backdate(call_sid=self.call.call_sid, at=self.at, placed_at=self.placed_at)
         return self.call
 
     def interpret(self, document: str, current_url: str) -> tuple[str | None, str]:
@@ -191,6 +279,7 @@ class CallSimulator:
         tag = verb.tag
         if tag in ("Say", "Play", "Pause"):
             self.answered_by_twilio = True
+            self.advance(SPEECH_SECONDS)
             return None
         if tag == "Reject":
             self.call.final_status = "busy"
@@ -230,6 +319,7 @@ class CallSimulator:
             self.echo("  (caller presses nothing)")
             return None
         digit = self.digits.pop(0)
+        self.advance(SPEECH_SECONDS)
         target = urljoin(current_url, verb.get("action") or current_url)
         self.echo(f"  (caller presses {digit})")
         return self.post(target, self.call_params(Digits=digit)).body, target
@@ -250,6 +340,7 @@ class CallSimulator:
             "Called": targets[0],
         }
         self.echo(f"  (ringing {', '.join(targets)}: {'answered' if answered else status})")
+        self.advance(RING_SECONDS if answered else NO_ANSWER_SECONDS)
         if answered:
             self.call.answered = True
             self.answered_by_twilio = True
@@ -261,6 +352,7 @@ class CallSimulator:
                 and first.get("statusCallback")
             ):
                 self.post(urljoin(current_url, first.get("statusCallback")), {**leg, "CallStatus": "in-progress"})
+            self.advance(self.duration)
             if verb.get("record") and verb.get("record") != "do-not-record" and verb.get("recordingStatusCallback"):
                 self.recording_done(
                     urljoin(current_url, verb.get("recordingStatusCallback")),
@@ -297,6 +389,7 @@ class CallSimulator:
         recording_sid = new_sid("RE")
         recording_url = self.recording_url(recording_sid)
         self.echo(f"  (caller leaves a {length} s message)")
+        self.advance(length)
         if verb.get("recordingStatusCallback"):
             self.recording_done(
                 urljoin(current_url, verb.get("recordingStatusCallback")),
@@ -347,6 +440,7 @@ class CallSimulator:
         )
 
     def hang_up(self) -> None:
+        """The caller hangs up: the final status, then the recording and transcription callbacks."""
         if self.call.final_status != "busy" and not self.answered_by_twilio:
             # Nothing answered the call (a <Dial> that nobody picked up, answerOnBridge).
             self.call.final_status = "busy" if self.outcome == "busy" else "no-answer"
@@ -364,24 +458,72 @@ _CREATED_WITH_CALL = timedelta(minutes=1)
 
 
 @transaction.atomic
-def call_backdate(*, call_sid: str, at: datetime) -> Call | None:
-    """Move a call just placed to ``at``: its start, creation and update times and its end,
-    the person it created, and (through ``call_backdated``) the log rows written about it.
-    Rows a worker writes later (alert emails, webhook attempts) carry their own time."""
+def call_backdate(*, call_sid: str, at: datetime, placed_at: datetime) -> Call | None:
+    """Finish placing a call at ``at`` that was simulated from ``placed_at`` (the real time).
+
+    The server dates what a request's ``Timestamp`` reports (the call's start and end); rows it
+    stamps with its own clock while the call goes on (the call's and its new person's creation,
+    the webhook and alert-email log rows, through ``call_backdated``) are moved by as much as
+    the call was placed in the past. Rows a worker writes later carry their own time."""
     call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
     if call is None:
         return None
-    delta = at - call.start_time
-    moved = {name: F(name) + delta for name in ("start_time", "created_at", "updated_at")}
+    late = at - placed_at  # how far back the server's own stamps must go
+    drift = at - call.start_time  # zero when the server honoured the Timestamp
+    moved: dict[str, Any] = {"start_time": F("start_time") + drift} if drift else {}
     ended = call.flow_state.get("ended")
-    if ended:
-        call.flow_state["ended"] = (datetime.fromisoformat(ended) + delta).isoformat()
+    if ended and drift:
+        call.flow_state["ended"] = (datetime.fromisoformat(ended) + drift).isoformat()
         moved["flow_state"] = call.flow_state
-    Call.objects.filter(pk=call.pk).update(**moved)
+    recent = placed_at - _CREATED_WITH_CALL
+    if call.created_at >= recent:
+        moved.update(created_at=F("created_at") + late, updated_at=F("updated_at") + late)
+    if moved:
+        Call.objects.filter(pk=call.pk).update(**moved)
     if call.person_id:
-        Person.objects.filter(pk=call.person_id, created_at__gte=call.created_at - _CREATED_WITH_CALL).update(
-            created_at=F("created_at") + delta, updated_at=F("updated_at") + delta
+        Person.objects.filter(pk=call.person_id, created_at__gte=recent).update(
+            created_at=F("created_at") + late, updated_at=F("updated_at") + late
         )
     call.refresh_from_db()
-    signals.call_backdated.send(sender=Call, call=call, delta=delta)
+    signals.call_backdated.send(sender=Call, call=call, delta=late)
     return call
+
+
+def text_simulate(
+    *,
+    base_url: str,
+    to: str,
+    from_: str,
+    body: str,
+    at: datetime | None = None,
+    session: Transport | None = None,
+) -> Exchange:
+    """A customer texts ``to``: post Twilio's incoming-message webhook, signed (``at`` as in
+    ``CallSimulator``)."""
+    url = f"{base_url.rstrip('/')}/telephony/twilio/sms"
+    params = {
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "MessageSid": new_sid("SM"),
+        "SmsMessageSid": "",
+        "SmsSid": "",
+        "SmsStatus": "received",
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "From": from_,
+        "To": to,
+        "Body": body,
+    }
+    params["SmsMessageSid"] = params["SmsSid"] = params["MessageSid"]
+    if at is not None:
+        params["Timestamp"] = twilio_timestamp(at)
+    http: Transport = session or requests.Session()
+    try:
+        response = http.post(
+            url, data=params, headers={"X-Twilio-Signature": signature_compute(url, params)}, timeout=15
+        )
+    except requests.RequestException as exc:
+        raise SimulatorError(f"could not reach {url}: {exc}") from exc
+    if response.status_code >= 400:
+        raise SimulatorError(f"{url} answered {response.status_code}: {response.text[:200]}")
+    return Exchange(url=url, params=params, status=response.status_code, body=response.text)

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlparse
@@ -38,6 +40,8 @@ __all__ = [
     "signature_valid",
     "twilio_int",
     "twilio_param",
+    "twilio_time",
+    "twilio_timestamp",
     "webhook_auth_token",
 ]
 
@@ -66,6 +70,30 @@ def twilio_int(params: Mapping[str, Any], name: str) -> int | None:
         return int(str(params.get(name)))
     except (TypeError, ValueError):
         return None
+
+
+def twilio_time(params: Mapping[str, Any]) -> datetime | None:
+    """When the event happened, from Twilio's ``Timestamp`` parameter (RFC 2822, UTC), or None.
+
+    Twilio puts it on status callbacks; the call simulator puts it on every request of a call
+    it places in the past. The request is signed, so the time is Twilio's (or the simulator's,
+    which holds the same token). Never later than now: a clock running ahead must not make a
+    call that has not happened yet."""
+    text = twilio_param(params, "Timestamp")
+    if not text:
+        return None
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # "-0000": UTC, says RFC 2822
+        moment = moment.replace(tzinfo=UTC)
+    return min(moment.astimezone(UTC), datetime.now(UTC))
+
+
+def twilio_timestamp(moment: datetime) -> str:
+    """``moment`` as Twilio writes its ``Timestamp`` parameter."""
+    return format_datetime(moment.astimezone(UTC))
 
 
 def webhook_auth_token() -> str:

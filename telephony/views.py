@@ -21,7 +21,7 @@ from telephony.callflows.runtime import fallback_twiml, unknown_number_twiml, wh
 from telephony.callflows.validation import fallback_destination, flow_steps
 from telephony.models import Call
 from telephony.services import callbacks, inbound, lookups, outbound, texts
-from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid
+from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid, twilio_time
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,9 @@ def voice(request: HttpRequest) -> HttpResponse:
         logger.info("call to unknown or disabled number %s", dialed)
         return twiml(unknown_number_twiml())
     try:
-        call, answer = inbound.call_inbound_start(tracking_number=number, params=request.POST)
+        call, answer = inbound.call_inbound_start(
+            tracking_number=number, params=request.POST, at=twilio_time(request.POST)
+        )
     except Exception:
         logger.exception("inbound call %s to %s failed; ringing the destination", request.POST.get("CallSid"), dialed)
         try:
@@ -192,7 +194,7 @@ def dial_status(call: Call, request: HttpRequest) -> None:
 
 @_callback
 def status(call: Call, request: HttpRequest) -> None:
-    callbacks.call_status_update(call=call, params=request.POST)
+    callbacks.call_status_update(call=call, params=request.POST, at=twilio_time(request.POST))
 
 
 @_callback
@@ -221,7 +223,7 @@ def outbound_answered(request: HttpRequest) -> HttpResponse:
 def sms(request: HttpRequest) -> HttpResponse:
     """A text to one of our numbers. Twilio answers STOP/START itself on long codes, so
     the reply is empty."""
-    texts.text_message_receive(params=request.POST)
+    texts.text_message_receive(params=request.POST, at=twilio_time(request.POST))
     return HttpResponse(str(MessagingResponse()), content_type="text/xml")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -116,9 +117,12 @@ class FormCapture:
 
 
 @transaction.atomic
-def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> FormSubmission:
+def form_submission_capture(
+    config: CompanyConfig, capture: FormCapture, *, at: datetime | None = None
+) -> FormSubmission:
     """Store a submitted form, attributed to the visitor's session (created if the
-    session never reached us, e.g. the number request failed)."""
+    session never reached us, e.g. the number request failed). ``at`` is when it was
+    submitted (default now; the demo's history replays past weeks)."""
     session = VisitorSession.objects.filter(company_id=config.id, session_key=capture.session_key).first()
     if session is None:
         # A session that never reached the DNI endpoint: recorded as a visit's first report would be.
@@ -155,7 +159,7 @@ def form_submission_capture(config: CompanyConfig, capture: FormCapture) -> Form
         form_name=capture.form_name,
         form_url=capture.form_url,
         referrer=session.source,
-        submitted_at=timezone.now(),
+        submitted_at=at or timezone.now(),
         first_form=first_form,
         customer_phone_number=phone,
         customer_name=name,

@@ -598,3 +598,38 @@ def pool_status(tracker: Tracker, *, now: float | None = None) -> PoolStatus:
 def page_view_entry(*, company_id: int, session_key: str, url: str, referrer: str, at: float) -> str:
     """A buffered page view, as the ``pv`` list stores it (see ``page_views.page_views_flush``)."""
     return json.dumps([company_id, session_key, at, url[:2000], referrer[:2000]], separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class LiveHold:
+    """A number a visitor session holds right now."""
+
+    number: str
+    session_key: str
+    expires_at: datetime
+
+
+def pools_live_holds(client: redis.Redis, scopes: list[str], *, now: float | None = None) -> dict[str, list[LiveHold]]:
+    """The live holds of several pools, in one round trip (the dashboard's live view).
+
+    Reads only: holds that lapsed are left for the next allocation to reap."""
+    now = now if now is not None else time.time()
+    with client.pipeline(transaction=False) as pipe:
+        for scope in scopes:
+            keys = PoolKeys.of(scope)
+            pipe.zrangebyscore(keys.held, f"({now}", "+inf", withscores=True)
+            pipe.hgetall(keys.holder)
+        replies = pipe.execute()
+    found: dict[str, list[LiveHold]] = {}
+    for index, scope in enumerate(scopes):
+        held, holders = replies[2 * index], replies[2 * index + 1]
+        by_number = {_text(number): _text(key) for number, key in holders.items()}
+        found[scope] = [
+            LiveHold(
+                number=_text(number),
+                session_key=by_number.get(_text(number), ""),
+                expires_at=datetime.fromtimestamp(score, tz=UTC),
+            )
+            for number, score in held
+        ]
+    return found

@@ -200,6 +200,10 @@ def record_orm(
     )
     if not created:
         VisitorSession.objects.filter(pk=session.pk).update(last_seen_at=at, last_url=fields["last_url"], updated_at=at)
+    elif session.created_at - at > timedelta(seconds=1):
+        # A visit replayed at a past moment (``visit_report(at=…)``) starts then, as the
+        # PostgreSQL statement writes it; the insert filled in the present.
+        VisitorSession.objects.filter(pk=session.pk).update(created_at=at, updated_at=at)
     if log_page_view:
         PageView.objects.create(
             account_id=fields["account_id"],

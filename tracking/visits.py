@@ -98,14 +98,18 @@ def device_type(user_agent: str) -> str:
     return "mobile" if _MOBILE.search(user_agent or "") else "desktop"
 
 
-def visit_report(config: CompanyConfig, report: VisitReport, *, client: redis.Redis | None = None) -> VisitAnswer:
+def visit_report(
+    config: CompanyConfig, report: VisitReport, *, client: redis.Redis | None = None, at: datetime | None = None
+) -> VisitAnswer:
     """Answer a page view or heartbeat of one visitor session.
 
     Raises ``redis.RedisError`` or ``django.db.DatabaseError`` when a store is
     down; the page then keeps its own numbers (the view answers 503).
+    ``at`` is the moment of the report (default now): the demo's history replays
+    visits of past weeks in order, each hold and page view at its own time.
     """
     client = client or pools_client()
-    now = time.time()
+    now = at.timestamp() if at is not None else time.time()
     seen = _classified(config, Visit(report.landing_url or report.page_url, report.landing_referrer))
     scopes = _scopes(config, seen.matches)
     answer = VisitAnswer(numbers={}, ttl=config.session_timeout)

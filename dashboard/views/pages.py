@@ -17,18 +17,3 @@ class PageView(DashboardMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         self.nav = self.nav or self.title
         return {**super().get_context_data(**kwargs), "title": self.title}
-
-
-class LiveView(PageView):
-    template_name = "dashboard/live.html"
-    title = "Live"
-
-
-class FormsView(PageView):
-    template_name = "dashboard/forms.html"
-    title = "Forms"
-
-
-class TextsView(PageView):
-    template_name = "dashboard/texts.html"
-    title = "Texts"

@@ -8,7 +8,7 @@ The caller (``telephony.views``) holds the call's row lock (``call_for_callback`
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -59,8 +59,8 @@ def call_leg_status(*, call: Call, params: Mapping[str, Any]) -> None:
         signals.call_routed.send(sender=Call, call=call)
 
 
-def call_status_update(*, call: Call, params: Mapping[str, Any]) -> None:
-    """Twilio's status callback: the call moved on, usually to its end."""
+def call_status_update(*, call: Call, params: Mapping[str, Any], at: datetime | None = None) -> None:
+    """Twilio's status callback: the call moved on, usually to its end (``at``, default now)."""
     status = twilio_param(params, "CallStatus")
     if status not in Call.Status.values:
         return
@@ -79,7 +79,7 @@ def call_status_update(*, call: Call, params: Mapping[str, Any]) -> None:
         if call.duration is None:
             call.duration = 0
             fields.add("duration")
-        call.flow_state["ended"] = timezone.now().isoformat()
+        call.flow_state["ended"] = (at or timezone.now()).isoformat()
         fields.add("flow_state")
     call.save(update_fields=[*sorted(fields), "updated_at"])
     if status in FINAL_STATUSES:

@@ -9,6 +9,7 @@ Each service does its writes in one transaction and announces what happened with
 import logging
 from collections.abc import Mapping
 from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -46,16 +47,20 @@ def _spam_twiml(call: Call) -> str:
     return str(response)
 
 
-def call_inbound_start(*, tracking_number: TrackingNumber, params: Mapping[str, Any]) -> tuple[Call, str]:
+def call_inbound_start(
+    *, tracking_number: TrackingNumber, params: Mapping[str, Any], at: datetime | None = None
+) -> tuple[Call, str]:
     """Record the call Twilio announced on ``tracking_number`` and answer it with TwiML.
 
     Idempotent on ``CallSid``: a retried webhook finds the same call and gets the
     same first answer. A caller who was marked spam meets the company's treatment.
+    ``at`` is when the call started (default now; the simulator places calls in the
+    past), and the moment its visit is looked up for.
     """
     call_sid = twilio_param(params, "CallSid")
     for _ in range(3):
         try:
-            return _inbound_start(tracking_number=tracking_number, params=params, call_sid=call_sid)
+            return _inbound_start(tracking_number=tracking_number, params=params, call_sid=call_sid, at=at)
         except IntegrityError:
             # Retries are rare, so the unique CallSid decides instead of a lookup on every call.
             existing = Call.objects.select_related("company").filter(call_sid=call_sid).first() if call_sid else None
@@ -66,7 +71,9 @@ def call_inbound_start(*, tracking_number: TrackingNumber, params: Mapping[str, 
     raise IntegrityError(f"could not store call {call_sid}")
 
 
-def _inbound_start(*, tracking_number: TrackingNumber, params: Mapping[str, Any], call_sid: str) -> tuple[Call, str]:
+def _inbound_start(
+    *, tracking_number: TrackingNumber, params: Mapping[str, Any], call_sid: str, at: datetime | None
+) -> tuple[Call, str]:
     tracker = tracking_number.tracker
     raw_from = twilio_param(params, "From", "Caller")
     caller = to_e164_or_none(raw_from) if raw_from and raw_from[0] in "+0123456789(" else None
@@ -79,7 +86,7 @@ def _inbound_start(*, tracking_number: TrackingNumber, params: Mapping[str, Any]
         call_sid=call_sid or None,
         direction=Call.Direction.INBOUND,
         status=Call.Status.RINGING,
-        start_time=timezone.now(),
+        start_time=at or timezone.now(),
         tracking_phone_number=tracking_number.number,
         customer_phone_number=(caller or raw_from or "")[:20],
         customer_name=twilio_param(params, "CallerName")[:255],

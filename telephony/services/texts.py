@@ -110,6 +110,16 @@ def _sending_number(
     return number
 
 
+def _message_create(*, at: datetime | None, **fields: Any) -> TextMessage:
+    """A new message; ``at`` places it at a past moment (its ``created_at`` is when it was sent)."""
+    message = TextMessage.objects.create(**fields)
+    if at is not None:
+        # ``created_at`` is filled with the present on insert; a backdated text says when it was.
+        TextMessage.objects.filter(pk=message.pk).update(created_at=at, updated_at=at)
+        message.created_at = message.updated_at = at
+    return message
+
+
 def _sms_send(*, to: str, number: TrackingNumber, body: str) -> tuple[str, str | None]:
     """Hand the text to the carrier: ("sent", its MessageSid), or ("failed", None)."""
     try:
@@ -131,12 +141,13 @@ def text_message_send(
     content: str,
     tracking_number: str | None = None,
     user: User | None = None,
+    at: datetime | None = None,
 ) -> TextConversation:
     """Text a customer from one of the company's SMS-enabled tracking numbers.
 
     The first text to a lead gets opt-out wording when it has none of STOP, CANCEL,
     UNSUBSCRIBE, QUIT or END (the reference, 2024-09-10). A carrier failure is kept
-    as a ``failed`` message."""
+    as a ``failed`` message. ``at`` is when it was sent (default now)."""
     if company.account_id != account.pk:
         raise ValidationError("company_id does not belong to this account.")
     customer = us_or_canada_e164(customer_phone_number, "customer_phone_number")
@@ -151,7 +162,7 @@ def text_message_send(
     )
     if conversation is not None and conversation.opted_out:
         raise ValidationError("This customer has opted out of text messages.")
-    now = timezone.now()
+    now = at or timezone.now()
     person = person_for_phone(account_id=company.account_id, company_id=company.pk, phone_number=customer)
     if conversation is None:
         conversation = _conversation_start(company=company, person=person, number=number, customer=customer, at=now)
@@ -159,7 +170,8 @@ def text_message_send(
     if first_to_lead and _needs_opt_out_notice(body):
         body = f"{body} {OPT_OUT_NOTICE}"
     status, message_sid = _sms_send(to=customer, number=number, body=body)
-    message = TextMessage.objects.create(
+    message = _message_create(
+        at=at,
         account=account,
         conversation=conversation,
         direction=TextMessage.Direction.OUTGOING,
@@ -189,9 +201,9 @@ def _opted_out(params: Mapping[str, Any], body: str, current: bool) -> bool:
 
 
 @transaction.atomic
-def text_message_receive(*, params: Mapping[str, Any]) -> TextMessage | None:
-    """An SMS arrived on a tracking number. Idempotent on ``MessageSid``. STOP and its
-    synonyms opt the customer out of further texts; START opts them back in."""
+def text_message_receive(*, params: Mapping[str, Any], at: datetime | None = None) -> TextMessage | None:
+    """An SMS arrived on a tracking number (``at``, default now). Idempotent on ``MessageSid``.
+    STOP and its synonyms opt the customer out of further texts; START opts them back in."""
     sid = twilio_param(params, "MessageSid", "SmsMessageSid", "SmsSid")
     if sid:
         existing = TextMessage.objects.filter(message_sid=sid).first()
@@ -206,7 +218,7 @@ def text_message_receive(*, params: Mapping[str, Any]) -> TextMessage | None:
     person = None
     if customer.startswith("+"):
         person = person_for_phone(account_id=company.account_id, company_id=company.pk, phone_number=customer)
-    now = timezone.now()
+    now = at or timezone.now()
     conversation = (
         TextConversation.objects.select_for_update().filter(company=company, customer_phone_number=customer).first()
     )
@@ -215,7 +227,8 @@ def text_message_receive(*, params: Mapping[str, Any]) -> TextMessage | None:
     body = twilio_param(params, "Body")
     conversation.opted_out = _opted_out(params, body, conversation.opted_out)
     _conversation_touch(conversation, number=number, at=now, also=("opted_out",))
-    message = TextMessage.objects.create(
+    message = _message_create(
+        at=at,
         account_id=number.tracker.account_id,
         conversation=conversation,
         direction=TextMessage.Direction.INCOMING,

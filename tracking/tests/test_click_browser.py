@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from telephony.models import Call
 from tracking.models import ClickEvent
-from tracking.tests.test_seed_demo import seed
+from telephony.tests.test_seed_demo import seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def demo_site(live_server, transactional_db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     settings.PUBLIC_BASE_URL = live_server.url
-    seed()
+    seed("--without-history")
     return live_server.url
 
 

@@ -31,8 +31,14 @@ from api.v3.viewsets import ALL_ROLES, V3ViewSet
 from telephony.reports import form_report_filter, form_summary
 from tracking.form_submissions import form_submission_create, form_submission_update, ignored_fields_add
 from tracking.models import FormSubmission
+from tracking.selectors import (
+    FORM_LEAD_STATUSES,
+    form_lead_status_q,
+    form_submissions_in_window,
+    form_submissions_with_person,
+)
 
-LEAD_STATUSES = ("good_lead", "not_a_lead", "not_scored")
+LEAD_STATUSES = FORM_LEAD_STATUSES
 
 
 class FormSubmissionFilterSet(V3FilterSet):
@@ -45,12 +51,13 @@ class FormSubmissionFilterSet(V3FilterSet):
         model = FormSubmission
         fields: list[str] = []
 
+    # The filters' meaning lives in ``tracking.selectors``, which the dashboard's list uses too.
     def filter_person_lead(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(person__isnull=not parse_bool(value, "person_lead"))
+        return form_submissions_with_person(qs, parse_bool(value, "person_lead"))
 
     def filter_lead_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         reports.choice_check("lead_status", value, LEAD_STATUSES)
-        return qs.filter(reports.lead_status_q(value))
+        return qs.filter(form_lead_status_q(value))
 
 
 # --- views --------------------------------------------------------------------------------
@@ -84,7 +91,7 @@ class FormSubmissionViewSet(ListModelMixin, RetrieveModelMixin, V3ViewSet):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         window = date_window(request.query_params, self.user, account=self.account)
-        queryset = self.filter_queryset(self.get_queryset()).filter(**window.lookups("submitted_at"))
+        queryset = form_submissions_in_window(self.filter_queryset(self.get_queryset()), window)
         rows = self.paginate_queryset(queryset)
         data = FormSubmissionSerializer(rows, many=True, context=self.context_for(rows)).data
         return self.get_paginated_response(data)

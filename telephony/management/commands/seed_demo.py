@@ -4,9 +4,11 @@ The plain password and API key are kept in ``VAR_DIR/demo.json`` (mode 0600) so
 later runs can print them again; the database stores only hashes.
 
 The demo company gets a website pool (a session tracker with four fictional
-numbers), a Google Ads source tracker, and the demo business page at /demo/ that
-embeds its swap.js, so a newcomer sees the swap at once. Running it again
-changes nothing.
+numbers that also texts), a Google Ads call extension number (a source tracker
+that rings the office, then takes a voicemail), and the demo business page at
+/demo/ that embeds its swap.js, so a newcomer sees the swap at once. On the first
+run it also lives three weeks (``telephony.demo``): visits, calls, texts and forms,
+so every page of the dashboard is filled. Running it again changes nothing.
 """
 
 import json
@@ -20,6 +22,9 @@ from django.db import transaction
 
 from accounts.models import Company, User
 from accounts.services import admin_bootstrap, company_create
+from telephony.callflows.validation import call_flow_validate
+from telephony.demo import demo_history_seed
+from telephony.models import Call
 from tracking.models import CallFlow, Tracker, TrackingNumber
 
 DEMO_EMAIL = "demo@example.com"
@@ -31,6 +36,33 @@ DEMO_BUSINESS_NUMBER = "+14045550100"
 DEMO_POOL_NUMBERS = ("+14705550101", "+14705550102", "+14705550103", "+14705550104")
 DEMO_ADS_NUMBER = "+14705550105"
 DEMO_CALLER = "+14045550999"
+# Calls straight from the ads (no website visit): ring the office, then a voicemail.
+ADS_FLOW = {
+    "type": "advanced",
+    "recording_enabled": True,
+    "initial_step_id": "greeting",
+    "steps": [
+        {
+            "id": "greeting",
+            "type": "message",
+            "prompt_text": "Thanks for calling Demo Plumbing.",
+            "next_step_id": "office",
+        },
+        {
+            "id": "office",
+            "type": "dial",
+            "destination_number": DEMO_BUSINESS_NUMBER,
+            "timeout": 20,
+            "timeout_step_id": "voicemail",
+        },
+        {
+            "id": "voicemail",
+            "type": "voicemail",
+            "prompt_text": "Sorry we missed you. Leave a message and we will call you back.",
+            "transcribe": True,
+        },
+    ],
+}
 
 
 def demo_trackers_ensure(company: Company) -> Tracker:
@@ -50,6 +82,11 @@ def demo_trackers_ensure(company: Company) -> Tracker:
             },
         },
     )
+    ads_flow, _ = CallFlow.objects.get_or_create(
+        company=company,
+        name="Ring the office, then voicemail",
+        defaults={"account": account, "definition": call_flow_validate(ADS_FLOW)},
+    )
     pool, _ = Tracker.objects.get_or_create(
         company=company,
         name="Website visitors",
@@ -62,17 +99,20 @@ def demo_trackers_ensure(company: Company) -> Tracker:
             "pool_size": len(DEMO_POOL_NUMBERS),
             "whisper_message": "Call from [source]",
             "number_request": {"area_code": "470"},
+            "sms_enabled": True,
         },
     )
+    # The number on the ads themselves (a call extension): website visitors from the ads get
+    # a pool number instead, so their calls keep the click (gclid) and the keywords.
     ads, _ = Tracker.objects.get_or_create(
         company=company,
         name="Google Ads",
         defaults={
             "account": account,
             "type": Tracker.Type.SOURCE,
-            "call_flow": flow,
-            "source": {"type": "search", "search_engine": "google", "search_type": "paid"},
-            "swap_targets": [DEMO_BUSINESS_NUMBER],
+            "call_flow": ads_flow,
+            "source": {"type": "google_ad_extension"},
+            "swap_targets": [],
             "campaign_name": "Spring plumbing",
             "number_request": {"area_code": "470"},
         },
@@ -118,6 +158,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--without-history", action="store_true", help="only the account, company and trackers (no past weeks)"
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -144,6 +187,19 @@ class Command(BaseCommand):
         demo_company = Company.objects.filter(public_id=saved["company_id"]).first()
         if demo_company is not None:
             demo_trackers_ensure(demo_company)
+            if not options["without_history"] and not saved.get("history_seeded"):
+                # Once: a demo already in use keeps what its users made.
+                if not Call.objects.filter(company=demo_company).exists():
+                    self.stderr.write("Living three weeks of the demo company (first run only)...")
+                    history = demo_history_seed(
+                        company=demo_company, user=User.objects.filter(email=DEMO_EMAIL).first()
+                    )
+                    self.stderr.write(
+                        f"  {history.visits} visits, {history.calls} calls, {history.texts} texts,"
+                        f" {history.forms} form submissions."
+                    )
+                saved["history_seeded"] = True
+                path.write_text(json.dumps(saved))
         shown = {**saved, "extra_lines": demo_lines()}
         if options["json"]:
             self.stdout.write(json.dumps(shown))
