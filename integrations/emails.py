@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Company, User
 from accounts.phone import formatted
-from callrail.deferred.services import enqueue_or_defer
+from callrail.deferred.services import task_defer, task_publish
 from integrations.models import Notification, NotificationEmail, SummaryEmail
 from telephony import signals as telephony_signals
 from telephony.models import Call, TextMessage
@@ -431,9 +431,12 @@ def _enqueue_after_commit(task_name: str, pk: int) -> None:
     from integrations import tasks
 
     def enqueue() -> None:
-        # Kept in the database for the sweeper when the broker is down: an alert goes out
-        # late, never lost.
-        enqueue_or_defer(getattr(tasks, task_name), pk)
+        task = getattr(tasks, task_name)
+        try:
+            task_publish(task, pk)
+        except Exception as exc:
+            # Kept in the database for the sweeper: an alert goes out late, never lost.
+            task_defer(task, pk, error=exc)
 
     # robust: an unreachable broker must not turn a recorded call into an error.
     transaction.on_commit(enqueue, robust=True)

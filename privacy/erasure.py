@@ -133,7 +133,7 @@ def _enqueue(erasure_id: int) -> None:
     try:
         # retry=False: never hold the request on a broker that is down; the sweeper
         # (``erasures_resume``) starts erasures whose task never left.
-        task_publish(erasure_run_task, [erasure_id], {})
+        task_publish(erasure_run_task, erasure_id)
     except Exception:
         logger.warning("erasure %s not enqueued; the sweeper will start it", erasure_id, exc_info=True)
 
@@ -268,7 +268,7 @@ def erasures_resume(*, now: datetime | None = None) -> int:
     )
     ids = list(stalled.order_by("created_at").values_list("pk", flat=True)[:100])
     for pk in ids:
-        task_publish(erasure_run_task, [pk], {})
+        erasure_run_task.delay(pk)  # the beat's sweeper: no request waits on it
     return len(ids)
 
 

@@ -29,7 +29,21 @@ from callrail.redis import breaker
 logger = logging.getLogger(__name__)
 
 
-def task_publish(
+def task_publish(task: Task, *args: Any, countdown: float | None = None) -> None:
+    """``task.apply_async(args, retry=False)`` within the broker's short timeouts, or raise at
+    once while the broker is known to be down (``callrail.redis.breaker``); a failure trips the
+    breaker for every caller in this process. For callers with a fallback of their own (a
+    sweeper that finds the work again)."""
+    url = settings.CELERY_BROKER_URL
+    breaker.check(url)
+    try:
+        task.apply_async(args, retry=False, **({"countdown": countdown} if countdown is not None else {}))
+    except Exception as exc:
+        breaker.trip(url, exc)
+        raise
+
+
+def _publish(
     task: Task | str,
     args: list[Any],
     kwargs: dict[str, Any],
@@ -37,9 +51,6 @@ def task_publish(
     countdown: float | None = None,
     eta: datetime | None = None,
 ) -> None:
-    """Publish within the broker's short timeouts, or raise at once while the broker is known to
-    be down (``callrail.redis.breaker``); a failure trips the breaker for every caller in this
-    process. For callers that have their own fallback (a sweeper that finds the work again)."""
     url = settings.CELERY_BROKER_URL
     breaker.check(url)
     try:
@@ -65,7 +76,7 @@ def enqueue_or_defer(task: Task, *args: Any, countdown: float | None = None, **k
     """Publish ``task(*args, **kwargs)``; if the broker cannot take it now, keep it in the
     database for the sweeper. Returns True when published. Arguments must be JSON values."""
     try:
-        task_publish(task, list(args), kwargs, countdown=countdown)
+        _publish(task, list(args), kwargs, countdown=countdown)
     except Exception as exc:
         task_defer(task, *args, error=exc, countdown=countdown, **kwargs)
         return False
@@ -90,7 +101,7 @@ def enqueue_or_defer_on_commit(task: Task, *args: Any, countdown: float | None =
 def enqueue_or_skip(task: Task, *args: Any, **kwargs: Any) -> bool:
     """Publish ``task``, or drop it when the broker is unavailable (for work a periodic task redoes)."""
     try:
-        task_publish(task, list(args), kwargs)
+        _publish(task, list(args), kwargs)
     except Exception as exc:
         logger.info("%s skipped: the broker is unavailable (%r)", task.name, exc)
         return False
@@ -110,7 +121,7 @@ def deferred_tasks_send(*, limit: int = 500) -> int:
         rows = list(DeferredTask.objects.select_for_update(skip_locked=True).order_by("id")[:limit])
         for row in rows:
             try:
-                task_publish(row.task, row.args, row.kwargs, eta=row.run_after if row.run_after > now else None)
+                _publish(row.task, row.args, row.kwargs, eta=row.run_after if row.run_after > now else None)
             except Exception as exc:
                 DeferredTask.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_error=repr(exc)[:2000])
                 logger.warning("deferred tasks not sent yet: the broker is unavailable (%r)", exc)

@@ -273,7 +273,7 @@ def _schedule(event_pk: int, countdown: float) -> None:
     from integrations.tasks import webhook_event_deliver as webhook_event_deliver_task
 
     try:
-        task_publish(webhook_event_deliver_task, [event_pk], {}, countdown=countdown)
+        task_publish(webhook_event_deliver_task, event_pk, countdown=countdown)
     except Exception:
         logger.warning("retry of webhook event %s not scheduled; the sweeper will pick it up", event_pk, exc_info=True)
 

@@ -45,7 +45,7 @@ def webhook_events_enqueue(event_pks: list[int]) -> None:
         try:
             # Bounded in time, and no attempt while the broker is known to be down: never
             # block the caller (a voice webhook) on a broker that is down.
-            task_publish(webhook_event_deliver_task, [pk], {})
+            task_publish(webhook_event_deliver_task, pk)
         except Exception:
             logger.warning("webhook event %s not enqueued; the outbox sweeper will deliver it", pk, exc_info=True)
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from telephony.models import Call
-from tracking.models import ClickEvent
 from telephony.tests.test_seed_demo import seed
+from tracking.models import ClickEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
