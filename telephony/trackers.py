@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,6 +31,10 @@ from tracking.pools import pool_sync
 logger = logging.getLogger(__name__)
 
 POOL_SIZE_MIN, POOL_SIZE_MAX = 4, 50
+# How long a visitor keeps a pool number after their last activity (our extension).
+SESSION_TIMEOUT_MIN, SESSION_TIMEOUT_MAX = 300, 86_400
+# The settings only a session tracker's pool has (our extensions to the reference's tracker).
+POOL_SETTINGS = ("session_timeout", "fallback_number")
 SEARCH_ENGINES = ("google", "bing", "yahoo")
 SEARCH_KINDS = ("paid", "organic")
 SOURCE_TYPES = (
@@ -185,6 +189,47 @@ def _pool_size(value: Any) -> int:
     return size
 
 
+def session_timeout_validate(value: Any) -> int:
+    """Seconds a visitor keeps a pool number after their last page view or heartbeat."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise _invalid(
+            "session_timeout", f"must be a number of seconds between {SESSION_TIMEOUT_MIN} and {SESSION_TIMEOUT_MAX}."
+        )
+    seconds = int(str(value).strip())
+    if not SESSION_TIMEOUT_MIN <= seconds <= SESSION_TIMEOUT_MAX:
+        raise _invalid("session_timeout", f"must be between {SESSION_TIMEOUT_MIN} and {SESSION_TIMEOUT_MAX} seconds.")
+    return seconds
+
+
+def fallback_number_validate(value: Any, *, pool_numbers: Collection[str] = ()) -> str:
+    """The number shown when every pool number is held: E.164, or "" (null) to keep the
+    page's own number. One of the pool's own numbers would tie calls to the wrong visitor."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise _invalid("fallback_number", "must be a phone number or null.")
+    try:
+        number = to_e164(str(value))
+    except ValidationError as exc:
+        raise _invalid("fallback_number", exc.messages[0]) from exc
+    if number in pool_numbers:
+        raise _invalid("fallback_number", "must not be one of the pool's own numbers.")
+    return number
+
+
+def _pool_settings(kind: str, data: dict[str, Any], pool_numbers: list[str]) -> dict[str, Any]:
+    """The pool's own settings present in ``data``, checked (session trackers only)."""
+    present = [name for name in POOL_SETTINGS if name in data]
+    if present and kind != Tracker.Type.SESSION:
+        raise _invalid(present[0], "only session trackers have a pool.")
+    settings: dict[str, Any] = {}
+    if "session_timeout" in data:
+        settings["session_timeout"] = session_timeout_validate(data["session_timeout"])
+    if "fallback_number" in data:
+        settings["fallback_number"] = fallback_number_validate(data["fallback_number"], pool_numbers=pool_numbers)
+    return settings
+
+
 def _call_flow(*, account: Account, company: Company, definition: Any) -> CallFlow:
     """An existing advanced flow by uuid, or a new (unsaved) flow row for a definition."""
     try:
@@ -286,6 +331,7 @@ def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) 
         raise _invalid("call_flow", "is required.")
     flow = _call_flow(account=account, company=company, definition=data["call_flow"])
     source, pool_size, number_request = _kind_settings(kind, data)
+    pool_settings = _pool_settings(kind, data, [])
     sms_enabled = _bool(data.get("sms_enabled", False), "sms_enabled")
     _sms_check(sms_enabled, toll_free=number_request["toll_free"])
     swap_targets = swap_targets_validate(data.get("swap_targets"))
@@ -315,6 +361,7 @@ def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) 
             source=source,
             pool_size=pool_size,
             number_request=number_request,
+            **pool_settings,
         )
         _number_rows(tracker, bought, toll_free=number_request["toll_free"])
         _sync_after_commit(tracker)
@@ -356,6 +403,7 @@ def _field_updates(tracker: Tracker, changes: dict[str, Any], active_numbers: li
     if "sms_enabled" in changes:
         updates["sms_enabled"] = _bool(changes["sms_enabled"], "sms_enabled")
         _sms_check(updates["sms_enabled"], toll_free=any(n.toll_free for n in active_numbers))
+    updates.update(_pool_settings(tracker.type, changes, [n.number for n in active_numbers]))
     return updates
 
 
