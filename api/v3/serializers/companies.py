@@ -1,12 +1,19 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import Company
+from accounts.services import allowed_origins_validate, cookie_duration_check
 from api.v3.serializers.base import TimestampField, TimeZoneField, V3ModelSerializer
 
-# Reference "Companies": at most 6 months of cookie lifetime, in any unit.
-MAX_COOKIE_DURATION = {"months": 6, "weeks": 26, "days": 183}
+CONSENT_HELP = (
+    "Extension. When true, swap.js sets no cookie and makes no request until the page reports the visitor's consent."
+)
+ORIGINS_HELP = (
+    "Extension. The sites (origins such as https://www.example.com) whose pages may use this company's "
+    "numbers; an empty list allows any site."
+)
 
 
 class CompanySerializer(V3ModelSerializer):
@@ -16,6 +23,8 @@ class CompanySerializer(V3ModelSerializer):
     disabled_at = TimestampField()
     script_url = serializers.CharField(read_only=True)
     verified_caller_ids = serializers.SerializerMethodField()
+    consent_required = serializers.BooleanField(read_only=True, help_text=CONSENT_HELP)
+    allowed_origins = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=ORIGINS_HELP)
 
     class Meta:
         model = Company
@@ -41,9 +50,11 @@ class CompanySerializer(V3ModelSerializer):
             # example has it, so it is always present.
             "form_capture",
             "verified_caller_ids",
+            "consent_required",
+            "allowed_origins",
         )
         read_only_fields = fields
-        extra_fields = ("verified_caller_ids",)
+        extra_fields = ("verified_caller_ids", "consent_required", "allowed_origins")
 
     def get_verified_caller_ids(self, company: Company) -> list[dict[str, str]]:
         # Prefetched by the viewset as `verified_caller_id_list` when requested.
@@ -75,6 +86,10 @@ class CompanyUpdateInputSerializer(serializers.Serializer):
     swap_cookie_duration_unit = serializers.ChoiceField(choices=Company.CookieDurationUnit.choices, required=False)
     # The request spells it external_form_capture; responses say form_capture.
     external_form_capture = serializers.BooleanField(required=False, source="form_capture")
+    consent_required = serializers.BooleanField(required=False, help_text=CONSENT_HELP)
+    allowed_origins = serializers.ListField(
+        child=serializers.CharField(allow_blank=True), required=False, allow_empty=True, help_text=ORIGINS_HELP
+    )
 
     def __init__(self, *args: Any, company: Company | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,13 +98,19 @@ class CompanyUpdateInputSerializer(serializers.Serializer):
     def validate_swap_landing_override(self, value: str | None) -> str | None:
         return value or None
 
+    def validate_allowed_origins(self, value: list[str]) -> list[str]:
+        try:
+            return allowed_origins_validate(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         duration = attrs.get("swap_cookie_duration", getattr(self.company, "swap_cookie_duration", 6))
         unit = attrs.get("swap_cookie_duration_unit", getattr(self.company, "swap_cookie_duration_unit", "months"))
-        if duration > MAX_COOKIE_DURATION[unit]:
-            raise serializers.ValidationError(
-                {"swap_cookie_duration": f"at most 6 months ({MAX_COOKIE_DURATION[unit]} {unit})"}
-            )
+        try:
+            cookie_duration_check(duration, unit)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"swap_cookie_duration": exc.messages[0]}) from exc
         return attrs
 
 
