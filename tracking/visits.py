@@ -39,7 +39,7 @@ from callrail.redis import get_redis
 from tracking import pools
 from tracking.classification import Match, Touch, Visit, choose_trackers, classify_cached
 from tracking.config_cache import CompanyConfig, TrackerConfig, company_config_forget
-from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
+from tracking.models import NumberAssignment, PageView, PoolExhaustion, Tracker, VisitorSession
 from tracking.signals import pool_exhausted
 
 logger = logging.getLogger(__name__)
@@ -500,6 +500,17 @@ _PARTS = {
         FROM v, jsonb_array_elements_text(v.exhausted) AS e GROUP BY 1
     ) AS x
     WHERE t.id = x.id
+    RETURNING t.id
+), exhausted_hours AS (
+    -- Reading the tracker update's rows makes it run first: concurrent visits then lock the
+    -- tracker before the hour's row, all in the same order (the sub-statements of a WITH
+    -- otherwise run in no set order, and two such writes could deadlock).
+    INSERT INTO tracking_poolexhaustion (tracker_id, hour, count)
+    SELECT e.value::bigint, date_trunc('hour', v.at, 'UTC'), count(*)
+    FROM v, jsonb_array_elements_text(v.exhausted) AS e
+    WHERE e.value::bigint IN (SELECT id FROM exhausted)
+    GROUP BY 1, 2
+    ON CONFLICT (tracker_id, hour) DO UPDATE SET count = tracking_poolexhaustion.count + EXCLUDED.count
 )""",
 }
 
@@ -618,6 +629,10 @@ def _record_orm(
         Tracker.objects.filter(pk=outcome.tracker.id).update(
             exhaustion_count=F("exhaustion_count") + 1, last_exhausted_at=at
         )
+        hour, _ = PoolExhaustion.objects.get_or_create(
+            tracker_id=outcome.tracker.id, hour=at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        )
+        PoolExhaustion.objects.filter(pk=hour.pk).update(count=F("count") + 1)
         if outcome.first_exhaustion:
             tracker = Tracker.objects.get(pk=outcome.tracker.id)
             pool_exhausted.send(sender=Tracker, tracker=tracker)
