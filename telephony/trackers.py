@@ -14,8 +14,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Collection
+from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,12 +27,13 @@ from accounts.phone import is_us_or_canada, to_e164
 from telephony.callflows.validation import call_flow_validate, fallback_destination
 from telephony.carrier import CarrierError, PurchasedNumber, get_carrier
 from telephony.numbers import number_release, number_request_validate, numbers_provision
+from tracking.assignments import latest_assignments
 from tracking.models import CallFlow, Tracker, TrackingNumber
-from tracking.pools import pool_sync
+from tracking.pool_stats import POOL_SIZE_MAX, POOL_SIZE_MIN
+from tracking.pools import pool_status, pool_sync
 
 logger = logging.getLogger(__name__)
 
-POOL_SIZE_MIN, POOL_SIZE_MAX = 4, 50
 # How long a visitor keeps a pool number after their last activity (our extension).
 SESSION_TIMEOUT_MIN, SESSION_TIMEOUT_MAX = 300, 86_400
 # The settings only a session tracker's pool has (our extensions to the reference's tracker).
@@ -515,6 +518,84 @@ def _release_replaced(tracker: Tracker, number: TrackingNumber) -> None:
         # The new number is in place; the old one keeps ringing through until a retry.
         logger.exception("could not release replaced number %s of %s", number.number, tracker.public_id)
     pool_sync(tracker)
+
+
+# --- resize (the dashboard's one-click pool resize) ---------------------------------------
+
+
+def tracker_pool_resize(*, tracker: Tracker, size: Any) -> Tracker:
+    """Grow or shrink a session tracker's pool to ``size`` numbers.
+
+    Growing is the v3 update's ``pool_size`` (numbers bought). The reference lets a pool
+    only grow "to prevent unexpected loss of live phone numbers"; shrinking here releases
+    only numbers no visitor holds right now, the ones idle the longest first, and is
+    refused when too few are idle.
+    """
+    if tracker.type != Tracker.Type.SESSION:
+        raise _invalid("pool_size", "only session trackers have a pool.")
+    if tracker.status != Tracker.Status.ACTIVE:
+        raise ValidationError("A disabled tracker cannot be updated.")
+    size = _pool_size(size)
+    active = list(tracker.numbers.filter(status=TrackingNumber.Status.ACTIVE))
+    if size >= max(tracker.pool_size or 0, len(active)):
+        if size == tracker.pool_size == len(active):
+            return tracker
+        return tracker_update(tracker=tracker, changes={"pool_size": size})
+    return _pool_shrink(tracker, size, _idle_numbers(tracker, active, surplus=len(active) - size))
+
+
+def _idle_numbers(tracker: Tracker, active: list[TrackingNumber], *, surplus: int) -> list[TrackingNumber]:
+    """``surplus`` numbers of the pool that no visitor holds, those idle the longest first."""
+    if surplus <= 0:
+        return []
+    try:
+        held = {number for number, _, _ in pool_status(tracker).live_sessions}
+    except redis.RedisError as exc:
+        # Without Redis nobody can tell which numbers visitors hold: release none.
+        raise ValidationError("pool_size: the pool cannot shrink right now; try again in a minute.") from exc
+    idle = [number for number in active if number.number not in held]
+    if len(idle) < surplus:
+        smallest = max(POOL_SIZE_MIN, len(active) - len(idle))
+        raise _invalid(
+            "pool_size",
+            f"{len(active) - len(idle)} numbers are held by visitors right now, so the pool can shrink to "
+            f"{smallest} numbers at most until they leave.",
+        )
+    last_held = {
+        number_id: row.ended_at or row.expires_at for number_id, row in latest_assignments(n.pk for n in idle).items()
+    }
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(idle, key=lambda number: (last_held.get(number.pk, never), number.pk))[:surplus]
+
+
+def _pool_shrink(tracker: Tracker, size: int, released: list[TrackingNumber]) -> Tracker:
+    """The new size and the released numbers in one transaction; the carrier gets the
+    numbers back once that is committed (a failure there leaves a number paid for but
+    unused, which is logged, never a tracker without its numbers)."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Tracker.objects.select_for_update().get(pk=tracker.pk)
+        locked.pool_size = size
+        locked.save(update_fields=["pool_size", "updated_at"])
+        for number in released:
+            number.status = TrackingNumber.Status.RELEASED
+            number.released_at = now
+            number.save(update_fields=["status", "released_at", "updated_at"])
+        transaction.on_commit(lambda: _carrier_give_back(locked, released))
+    return locked
+
+
+def _carrier_give_back(tracker: Tracker, numbers: list[TrackingNumber]) -> None:
+    # Out of the pool first, so no visitor is given a number on its way out.
+    pool_sync(tracker)
+    carrier = get_carrier()
+    for number in numbers:
+        if not number.carrier_sid:
+            continue
+        try:
+            carrier.release_number(number.carrier_sid)
+        except CarrierError:
+            logger.exception("could not release %s of %s at the carrier", number.number, tracker.public_id)
 
 
 # --- disable ------------------------------------------------------------------------------
