@@ -320,8 +320,11 @@ def _kind_settings(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], int
         raise _invalid(request_key, "; ".join(exc.messages)) from exc
 
 
-def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) -> Tracker:
-    """Create a session or source tracker with its call flow and freshly bought numbers.
+def tracker_create(
+    *, account: Account, company: Company, data: dict[str, Any], preferred_numbers: Collection[str] = ()
+) -> Tracker:
+    """Create a session or source tracker with its call flow and freshly bought numbers
+    (``preferred_numbers`` first, when still for sale: numbers picked from a search).
 
     Raises ``ValidationError`` for bad input and ``carrier.NumberUnavailable`` when the
     carrier cannot supply the numbers (then nothing is created and nothing stays bought).
@@ -345,7 +348,9 @@ def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) 
         destination = fallback_destination(flow.definition)
         swap_targets = [destination] if destination else []
 
-    bought = numbers_provision(account=account, number_request=number_request, count=pool_size or 1)
+    bought = numbers_provision(
+        account=account, number_request=number_request, count=pool_size or 1, preferred=list(preferred_numbers)
+    )
 
     def write() -> Tracker:
         if flow.pk is None:
