@@ -24,6 +24,11 @@ MAX_REQUESTS = 40
 TRANSCRIPT = "Hi, this is a simulated caller. Please call me back about a quote. Thank you."
 
 
+# Carries one request to our webhooks and returns (status code, body): HTTP by default; the
+# dashboard's test calls hand the requests to the call flow in the same process instead.
+Transport = Callable[[str, dict[str, str]], tuple[int, str]]
+
+
 def new_sid(prefix: str) -> str:
     return prefix + uuid.uuid4().hex
 
@@ -68,6 +73,8 @@ class CallSimulator:
         country: str = "US",
         echo: Callable[[str], None] | None = None,
         session: requests.Session | None = None,
+        transport: Transport | None = None,
+        on_note: Callable[[str, dict[str, str]], None] | None = None,
     ) -> None:
         if outcome not in OUTCOMES:
             raise SimulatorError(f"outcome must be one of {', '.join(OUTCOMES)}")
@@ -76,7 +83,10 @@ class CallSimulator:
         self.outcome = outcome
         self.duration = max(int(duration), 1)
         self.echo = echo or (lambda line: None)
+        # What happens on the line (keys pressed, phones ringing, a message left), as it happens.
+        self.on_note = on_note or (lambda kind, data: None)
         self.http = session or requests.Session()
+        self.transport = transport
         self.call = SimulatedCall(call_sid=new_sid("CA"))
         self.params: dict[str, str] = {
             "AccountSid": ACCOUNT_SID,
@@ -107,24 +117,29 @@ class CallSimulator:
 
     # HTTP -------------------------------------------------------------------------------
 
-    def post(self, url: str, params: dict[str, str]) -> Exchange:
+    def _http(self, url: str, params: dict[str, str]) -> tuple[int, str]:
         signature = signature_compute(url, params)
         try:
             response = self.http.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=15)
         except requests.RequestException as exc:
             raise SimulatorError(f"could not reach {url}: {exc}") from exc
-        exchange = Exchange(url=url, params=params, status=response.status_code, body=response.text)
+        return response.status_code, response.text
+
+    def post(self, url: str, params: dict[str, str]) -> Exchange:
+        status, body = (self.transport or self._http)(url, params)
+        exchange = Exchange(url=url, params=params, status=status, body=body)
         self.call.exchanges.append(exchange)
         shown = {k: v for k, v in params.items() if k not in self.params or self.params.get(k) != v}
         self.echo(f"→ POST {url}" + (f"  {shown}" if shown else ""))
-        self.echo(
-            f"← {response.status_code} {response.text.strip()}"
-            if response.text.strip()
-            else f"← {response.status_code}"
-        )
-        if response.status_code >= 400:
-            raise SimulatorError(f"{url} answered {response.status_code}: {response.text[:200]}")
+        self.echo(f"← {status} {body.strip()}" if body.strip() else f"← {status}")
+        if status >= 400:
+            raise SimulatorError(f"{url} answered {status}: {body[:200]}")
         return exchange
+
+    def note(self, kind: str, text: str, **data: str) -> None:
+        """Something happened on the line: echoed, and reported to ``on_note``."""
+        self.echo(f"  ({text})")
+        self.on_note(kind, data)
 
     def call_params(self, status: str = "in-progress", **extra: str) -> dict[str, str]:
         return {**self.params, "CallStatus": status, **extra}
@@ -182,11 +197,11 @@ class CallSimulator:
     def gather(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
         self.answered_by_twilio = True
         if not self.digits:
-            self.echo("  (caller presses nothing)")
+            self.note("keys", "caller presses nothing", digit="")
             return None
         digit = self.digits.pop(0)
         target = urljoin(current_url, verb.get("action") or current_url)
-        self.echo(f"  (caller presses {digit})")
+        self.note("keys", f"caller presses {digit}", digit=digit)
         return self.post(target, self.call_params(Digits=digit)).body, target
 
     def dial(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
@@ -204,7 +219,12 @@ class CallSimulator:
             "To": targets[0],
             "Called": targets[0],
         }
-        self.echo(f"  (ringing {', '.join(targets)}: {'answered' if answered else status})")
+        self.note(
+            "ring",
+            f"ringing {', '.join(targets)}: {'answered' if answered else status}",
+            numbers=",".join(targets),
+            outcome="answered" if answered else status,
+        )
         if answered:
             self.call.answered = True
             self.answered_by_twilio = True
@@ -243,14 +263,14 @@ class CallSimulator:
 
     def record(self, verb: ET.Element, current_url: str) -> tuple[str | None, str]:
         if self.outcome != "voicemail":
-            self.echo("  (caller hangs up at the beep)")
+            self.note("beep", "caller hangs up at the beep")
             return None, current_url
         self.call.voicemail = True
         max_length = int(verb.get("maxLength") or 3600)
         length = min(self.duration, max_length)
         recording_sid = new_sid("RE")
         recording_url = self.recording_url(recording_sid)
-        self.echo(f"  (caller leaves a {length} s message)")
+        self.note("message", f"caller leaves a {length} s message", seconds=str(length))
         if verb.get("recordingStatusCallback"):
             self.recording_done(
                 urljoin(current_url, verb.get("recordingStatusCallback")),
