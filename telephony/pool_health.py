@@ -11,13 +11,14 @@ from datetime import date, timedelta
 import redis
 from django.utils import timezone
 
-from callrail.dates import DateWindow, local_today
+from callrail.dates import DateWindow, local_midnight, local_today
 from telephony.models import Call
 from tracking.models import Tracker, TrackingNumber
 from tracking.pool_stats import (
     LiveHold,
     PoolAdvice,
     pool_advice,
+    pool_exhaustions_between,
     pool_exhaustions_by_day,
     pool_live_holds,
     pool_peak_in_use,
@@ -30,10 +31,12 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class PoolHealth:
     tracker: Tracker
+    period: DateWindow  # the chosen period, through today when it ended where today begins
     size: int  # the pool's active numbers
     live: list[LiveHold] | None  # None when Redis could not say
     peak_in_use: int
     exhaustions_by_day: list[tuple[date, int]]
+    exhaustions_today: int
     unattributed_calls: int
     calls: int
     advice: PoolAdvice
@@ -47,8 +50,23 @@ class PoolHealth:
         return sum(count for _, count in self.exhaustions_by_day)
 
     @property
+    def free(self) -> int:
+        return max(0, self.size - (self.in_use or 0))
+
+    @property
     def use_percent(self) -> int:
         return round(100 * (self.in_use or 0) / self.size) if self.size else 0
+
+
+def pool_period(window: DateWindow) -> DateWindow:
+    """The period a pool's figures cover: the chosen one, carried on through today when it
+    ends where today begins (the dashboard's "last 7 / 30 days" stop at midnight, and a
+    pool is watched live)."""
+    today = local_today(window.tz)
+    if window.end != local_midnight(today, window.tz):
+        return window
+    tomorrow = local_midnight(today + timedelta(days=1), window.tz)
+    return DateWindow(window.start, tomorrow, window.tz, window.tz_name)
 
 
 def _days(window: DateWindow) -> list[date]:
@@ -57,7 +75,8 @@ def _days(window: DateWindow) -> list[date]:
 
 
 def pool_health(*, tracker: Tracker, window: DateWindow) -> PoolHealth:
-    """The pool of ``tracker`` over ``window`` (live figures as of now)."""
+    """The pool of ``tracker`` over ``window`` (see ``pool_period``; live figures as of now)."""
+    window = pool_period(window)
     size = TrackingNumber.objects.filter(tracker=tracker, status=TrackingNumber.Status.ACTIVE).count()
     try:
         live: list[LiveHold] | None = pool_live_holds(tracker)
@@ -71,13 +90,20 @@ def pool_health(*, tracker: Tracker, window: DateWindow) -> PoolHealth:
     calls = Call.objects.not_spam().filter(
         tracker=tracker, direction=Call.Direction.INBOUND, **window.lookups("start_time")
     )
-    share = recent_exhaustion_share(tracker=tracker, today=local_today(window.tz), tz=window.tz)
+    today = local_today(window.tz)
+    share = recent_exhaustion_share(tracker=tracker, today=today, tz=window.tz)
     return PoolHealth(
         tracker=tracker,
+        period=window,
         size=size,
         live=live,
         peak_in_use=peak,
         exhaustions_by_day=sorted(pool_exhaustions_by_day(tracker=tracker, days=_days(window), tz=window.tz).items()),
+        exhaustions_today=pool_exhaustions_between(
+            tracker=tracker,
+            start=local_midnight(today, window.tz),
+            end=local_midnight(today + timedelta(days=1), window.tz),
+        ),
         unattributed_calls=calls.filter(session__isnull=True).count(),
         calls=calls.count(),
         advice=pool_advice(size=size, peak_in_use=peak, share=share, has_fallback=bool(tracker.fallback_number)),

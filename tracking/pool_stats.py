@@ -247,12 +247,12 @@ def pool_advice(*, size: int, peak_in_use: int, share: ExhaustionShare | None, h
 
     Visitors turned away show demand the pool could not see: with a share ``f`` of them
     turned away while all ``size`` numbers were held, about ``size / (1 - f)`` visitors
-    wanted one at once.
+    wanted one at once, and never more than ``size`` plus every visitor turned away.
     """
     saw = "saw your fallback number" if has_fallback else "saw your own number instead of a tracking number"
     if share is not None and share.exhausted:
-        turned_away = min(share.exhausted / share.visitors, 0.9) if share.visitors else 0.9
-        demand = size / (1 - turned_away)
+        turned_away = share.exhausted / share.visitors if share.visitors else 1.0
+        demand = size + share.exhausted if turned_away >= 1 else min(size / (1 - turned_away), size + share.exhausted)
         target = pool_size_for(demand)
         reasoning = (
             f"{_plural(share.exhausted, 'visitor')} of {share.visitors} {share.label} found all {size} numbers "
@@ -307,3 +307,24 @@ def recent_exhaustion_share(*, tracker: Tracker, today: date, tz: ZoneInfo) -> E
         if exhausted or served:
             return ExhaustionShare(label=label, exhausted=exhausted, visitors=exhausted + served)
     return None
+
+
+@dataclass(frozen=True)
+class PoolSizeAdvice:
+    """The size recommended for a new pool, from the company's recent visitors."""
+
+    size: int
+    peak_visitors: int
+    days: int
+    timeout: int  # seconds a visit counts after its last activity
+
+
+def new_pool_size(*, company_id: int, now: datetime, days: int = 7) -> PoolSizeAdvice:
+    """Peak concurrent visits over the last ``days`` × 1.25, at least 4 (see ``pool_size_for``);
+    a visit counts until the company's pools' session timeout after its last activity."""
+    timeouts = Tracker.objects.filter(
+        company_id=company_id, type=Tracker.Type.SESSION, status=Tracker.Status.ACTIVE
+    ).values_list("session_timeout", flat=True)
+    timeout = max(timeouts, default=DEFAULT_SESSION_TIMEOUT)
+    peak = company_peak_visitors(company_id=company_id, start=now - timedelta(days=days), end=now, timeout=timeout)
+    return PoolSizeAdvice(size=pool_size_for(peak), peak_visitors=peak, days=days, timeout=timeout)
