@@ -77,7 +77,8 @@ def snippet_sites(*, company: Company, today: datetime, since: datetime) -> list
             origin=row["origin"],
             last_seen=row["last_seen"],
             visits_today=row["visits_today"],
-            pages_today=pages.get(row["origin"], 0),
+            # Every visit is at least its landing page, whose view a worker may still be writing.
+            pages_today=max(pages.get(row["origin"], 0), row["visits_today"]),
             swapped_today=row["swapped_today"],
         )
         for row in sessions
