@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 import redis
 from django.conf import settings
@@ -189,7 +189,7 @@ def _version_check(now: float) -> None:
     _versions.checked_at = now
     try:
         # The client does not decode responses: the version is bytes.
-        version = get_redis().get(CONFIG_VERSION_KEY) or b"0"
+        version = cast("bytes | None", get_redis().get(CONFIG_VERSION_KEY)) or b"0"
     except redis.RedisError:
         # Unknown: the TTL alone bounds how stale a configuration gets until Redis answers.
         return

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -87,7 +88,7 @@ WHERE v.company_id = %(company)s AND v.created_at < %(end)s
 """
 
 
-def _peak_sql(intervals: str, params: dict[str, object]) -> int:
+def _peak_sql(intervals: str, params: dict[str, Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_PEAK_SQL.format(intervals=intervals), params)
         row = cursor.fetchone()

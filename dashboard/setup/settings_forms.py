@@ -152,8 +152,10 @@ class CompanySettingsForm(_Styled, forms.Form):
         if duration is not None and unit:
             try:
                 cookie_duration_check(duration, unit)
-            except ValidationError as exc:
-                self.add_error("swap_cookie_duration", f"That is too long: {exc.messages[0]}.")
+            except ValidationError:
+                self.add_error(
+                    "swap_cookie_duration", "That is longer than six months: at most 183 days, 26 weeks or 6 months."
+                )
         return data
 
     def changes(self) -> dict[str, Any]:

@@ -6,10 +6,11 @@ applies, and the answers turned into the v3 API's tracker-create body at the end
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from accounts.phone import to_e164
 from telephony.callflows.validation import call_flow_validate
@@ -189,7 +190,7 @@ class TrackerWizardForm(forms.Form):
     def __init__(self, *args: Any, flows: list[CallFlow], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.flows = {str(flow.uuid): flow for flow in flows}
-        self.fields["advanced_flow"].choices = [("", "Choose a call flow")] + [
+        cast(forms.ChoiceField, self.fields["advanced_flow"]).choices = [("", "Choose a call flow")] + [
             (str(flow.uuid), flow.name or "Unnamed flow") for flow in flows
         ]
         self.step_errors: dict[str, str] = {}
@@ -223,7 +224,7 @@ class TrackerWizardForm(forms.Form):
     def set(self, name: str, value: Any) -> None:
         """Change an answer (as checked, and as the page shows it)."""
         self.cleaned_data[name] = value
-        self.data[name] = "" if value is None else str(value)
+        cast(QueryDict, self.data)[name] = "" if value is None else str(value)
 
     def suggest_name(self) -> None:
         """A name that says what the tracker is for, unless the user wrote their own."""

@@ -4,6 +4,7 @@ replacing a number (the v3 API's services); a pool's health, live, with its resi
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +37,7 @@ class TrackerRow:
     activity: TrackerActivity | None
 
 
-def _rows(trackers: list[Tracker], since: datetime) -> list[TrackerRow]:
+def _rows(trackers: Sequence[Tracker], since: datetime) -> list[TrackerRow]:
     activity = tracker_activity(tracker_ids=[t.pk for t in trackers], since=since)
     return [
         TrackerRow(

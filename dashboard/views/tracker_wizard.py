@@ -54,7 +54,8 @@ class TrackerWizardView(SetupPage):
             data["pool_size"] = str(self.advice().size)
         form = self.form(data)
         form.is_valid()
-        step = data.get("step") if data.get("step") in STEP_NAMES else "kind"
+        step = str(data.get("step", ""))
+        step = step if step in STEP_NAMES else "kind"
         picks = self.picks(data.getlist("pick"), form)
         action = data.get("action", "next")
         if action == "back":

@@ -169,7 +169,7 @@ class _InProcessTwilio:
         return run.twiml
 
     def _whisper(self, query: dict[str, list[str]], params: dict[str, str]) -> str:
-        step = (query.get("step") or [None])[0]
+        step = (query.get("step") or [""])[0] or None
         twiml = whisper_twiml(self.call, self.tracker, step)
         for text in _says(twiml):
             self.result.add("business", f"Before the call is connected, the person answering hears “{text}”")

@@ -110,7 +110,7 @@ def test_the_recent_share_is_yesterday_s_or_else_today_s(company):
     tracker = session_tracker(company=company, size=4)
     today = timezone.localtime(timezone.now(), NEW_YORK).date()
     assert recent_exhaustion_share(tracker=tracker, today=today, tz=NEW_YORK) is None
-    number = tracker.numbers.first()
+    number = tracker.numbers.get(number=tracker.numbers.values_list("number", flat=True)[0])
     now = timezone.now()
     for n in range(4):
         session = VisitorSessionFactory(company=company)
@@ -179,4 +179,5 @@ def test_the_live_holders_come_with_their_visit(company, redis_client):
         "google_paid",
         "https://example.com/",
     )
+    assert holds[0].since is not None and holds[1].since is not None
     assert holds[0].since < holds[1].since
