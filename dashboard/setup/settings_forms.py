@@ -8,7 +8,7 @@ A new company setting is one form field plus its name in a section of ``SECTIONS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from zoneinfo import available_timezones
 
 from django import forms
@@ -31,8 +31,10 @@ class Section:
     rows: tuple[str | tuple[str, ...], ...]
 
 
-def _zones() -> list[tuple[str, str]]:
-    return [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones()) if "/" in zone]
+def _zones(current: str) -> list[tuple[str, str]]:
+    """Every IANA zone (the API accepts any), the company's own among them."""
+    zones = set(available_timezones()) | {current}
+    return [(zone, zone.replace("_", " ")) for zone in sorted(zones)]
 
 
 class _Styled:
@@ -112,7 +114,7 @@ class CompanySettingsForm(_Styled, forms.Form):
         kwargs.setdefault("initial", {name: self.initial_value(company, name) for name in COMPANY_SETTINGS})
         super().__init__(*args, **kwargs)
         self.company = company
-        self.fields["time_zone"].choices = _zones()  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = _zones(company.time_zone)
         self.style(self.fields)
 
     @staticmethod

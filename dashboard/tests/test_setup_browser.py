@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from telephony.call_simulator import CallSimulator
-from telephony.models import Call
+from telephony.models import Call, SimulatedCarrierRequest
 from tracking.models import Tracker
 from tracking.tests.factories import session_tracker
 
@@ -118,6 +118,11 @@ def test_a_source_tracker_made_in_the_wizard_rings_its_destination(
     assert number.startswith("+1470")
     assert tracker.source == {"type": "search", "search_engine": "google", "search_type": "paid"}
     assert tracker.swap_targets == ["+14045550100"]
+
+    # The number was bought pointing at this server's webhooks.
+    bought = SimulatedCarrierRequest.objects.get(action=SimulatedCarrierRequest.Action.BUY_NUMBER, number=number)
+    assert bought.payload["VoiceUrl"] == f"{server.url}/telephony/twilio/voice"
+    assert bought.payload["SmsUrl"] == f"{server.url}/telephony/twilio/sms"
 
     # A caller dials the new number: the simulated carrier rings the destination, which answers.
     simulated = CallSimulator(base_url=server.url, to=number, from_="+13035550123").run()

@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 
 from telephony.callflows.services import call_flow_create
-from tracking.models import Tracker
+from telephony.models import Call
+from telephony.trackers import tracker_create
+from tracking.models import CallFlow, Tracker
 from tracking.tests.factories import TrackerFactory, session_tracker
 
 pytestmark = pytest.mark.django_db
@@ -254,8 +256,6 @@ def test_the_builder_adds_removes_and_checks_steps(client, manager_user, company
 
 
 def test_a_test_call_from_the_builder_writes_nothing(client, manager_user, company, flow):
-    from telephony.models import Call
-
     client.force_login(manager_user)
     url = reverse("dashboard:call-flow-test", args=[flow.uuid]) + f"?company={company.public_id}"
     page = client.post(
@@ -290,3 +290,58 @@ def test_the_wizard_refuses_what_the_service_refuses(client, manager_user, compa
     page = client.post(url, {**fixed, "step": "summary", "action": "create"}).content.decode()
     assert "Write the phone that should ring" in page
     assert not Tracker.objects.exists()
+
+
+def test_the_one_click_resize_buys_and_releases(client, manager_user, company, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        pool = tracker_create(
+            account=company.account,
+            company=company,
+            data={
+                "type": "session",
+                "name": "Website",
+                "pool_size": 4,
+                "pool_numbers": {"area_code": "470"},
+                "call_flow": {"type": "basic", "destination_number": "+14045550142"},
+                "source": "all",
+            },
+        )
+    client.force_login(manager_user)
+    url = reverse("dashboard:pool-resize", args=[pool.public_id]) + f"?company={company.public_id}"
+    with django_capture_on_commit_callbacks(execute=True):
+        grown = client.post(url, {"size": "7"}, follow=True)
+    assert "Bought 3 numbers: the pool now has 7." in grown.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        shrunk = client.post(url, {"size": "5"}, follow=True)
+    assert "Released 2 numbers: the pool now has 5." in shrunk.content.decode()
+    assert pool.numbers.filter(status="active").count() == 5
+    refused = client.post(url, {"size": "60"}, follow=True)
+    assert "Must be between 4 and 50." in refused.content.decode()
+
+
+def test_a_flow_is_put_to_use_and_deleted_only_when_unused(client, manager_user, company, pool, flow):
+    client.force_login(manager_user)
+    q = f"?company={company.public_id}"
+    used = client.post(
+        reverse("dashboard:call-flow-use", args=[flow.uuid]) + q, {"tracker": pool.public_id}, follow=True
+    )
+    assert "now go through “Main line”" in used.content.decode()
+    pool.refresh_from_db()
+    assert pool.call_flow_id == flow.pk
+    kept = client.post(reverse("dashboard:call-flow-delete", args=[flow.uuid]) + q, follow=True)
+    assert "give the tracker another flow first" in kept.content.decode()
+    unused = call_flow_create(company=company, name="Spare", definition=MENU)
+    gone = client.post(reverse("dashboard:call-flow-delete", args=[unused.uuid]) + q, follow=True)
+    assert "“Spare” is deleted." in gone.content.decode()
+    assert not CallFlow.objects.filter(pk=unused.pk).exists()
+
+
+def test_a_new_flow_starts_from_a_template_that_already_works(client, manager_user, company):
+    client.force_login(manager_user)
+    url = reverse("dashboard:call-flow-new") + f"?company={company.public_id}"
+    response = client.post(url, {"name": "After hours", "template": "hours", "phone": "(404) 555-0101"})
+    assert response.status_code == 302
+    flow = CallFlow.objects.get(name="After hours")
+    assert [step["type"] for step in flow.definition["steps"]] == ["schedule", "dial", "voicemail"]
+    refused = client.post(url, {"name": "", "template": "menu", "phone": "call me"}).content.decode()
+    assert "This field is required." in refused and "is not a valid phone number" in refused
