@@ -262,9 +262,15 @@ def company_config(company_id: str) -> CompanyConfig | None:
 
 def _announce() -> None:
     try:
-        get_redis().incr(CONFIG_VERSION_KEY)
+        version = int(cast("int", get_redis().incr(CONFIG_VERSION_KEY)))
     except redis.RedisError:
         logger.warning("could not announce a DNI configuration change; other processes see it within DNI_CONFIG_TTL")
+        return
+    # This process knows of its own change: a new generation now (a configuration loaded
+    # meanwhile, as at commit, may hold the rows from before), not again at its next check.
+    with _cache_lock:
+        _versions.seen = str(version).encode()
+        _versions.generation += 1
 
 
 def company_config_forget(*, company_pk: int | None = None) -> None:

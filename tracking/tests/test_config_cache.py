@@ -148,3 +148,11 @@ def test_without_redis_the_ttl_still_bounds_a_stale_config(company, settings):
         settings.DNI_CONFIG_TTL = 0
         _changed_elsewhere(company)
         assert company_config(company.public_id).consent_required is True
+
+
+def test_this_process_s_own_announcement_is_not_seen_again_as_news(company, settings):
+    settings.DNI_CONFIG_VERSION_INTERVAL = 0
+    company_config_forget()
+    first = company_config(company.public_id)
+    with mock.patch.object(config_cache, "_config_read", side_effect=AssertionError("read again")):
+        assert company_config(company.public_id) is first
