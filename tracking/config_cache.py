@@ -262,7 +262,7 @@ def company_config(company_id: str) -> CompanyConfig | None:
 
 def _announce() -> None:
     try:
-        version = int(cast("int", get_redis().incr(CONFIG_VERSION_KEY)))
+        version = int(get_redis().incr(CONFIG_VERSION_KEY))
     except redis.RedisError:
         logger.warning("could not announce a DNI configuration change; other processes see it within DNI_CONFIG_TTL")
         return
