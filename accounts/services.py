@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -92,7 +93,8 @@ def company_create(*, account: Account, name: str, time_zone: str | None = None,
     return Company.objects.create(account=account, name=name, time_zone=time_zone or account.time_zone, **settings)
 
 
-# Company settings a client may change (reference "Updating a Company").
+# Company settings a client may change (reference "Updating a Company"; the last ones are
+# our own: swap.js waits for consent, and the sites that may use the company's numbers).
 COMPANY_SETTINGS = (
     "name",
     "time_zone",
@@ -110,7 +112,63 @@ COMPANY_SETTINGS = (
     "recording_disclosure",
     "recording_disclosure_message",
     "record_after_disclosure",
+    # Our extension: swap.js waits for consent, and the sites that may use the company's numbers.
+    "consent_required",
+    "allowed_origins",
 )
+
+# Reference "Companies": at most 6 months of cookie lifetime, in any unit.
+MAX_COOKIE_DURATION = {"months": 6, "weeks": 26, "days": 183}
+MAX_ALLOWED_ORIGINS = 50
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def cookie_duration_check(duration: int, unit: str) -> None:
+    """Raises ``ValidationError`` for a visitor cookie kept longer than six months."""
+    if duration > MAX_COOKIE_DURATION[unit]:
+        raise ValidationError(f"at most 6 months ({MAX_COOKIE_DURATION[unit]} {unit})")
+
+
+def origin_normalise(value: str) -> str:
+    """A site as browsers name it in the ``Origin`` header: ``https://www.example.com``
+    (scheme and host in lower case, a port only when it is not the default one).
+
+    Raises ``ValidationError`` for anything else (a bare host, a path, a query)."""
+    text = value.strip()
+    example = "https://www.example.com"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(f"'{text}' is not an origin (write it as {example}).") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValidationError(f"'{text}' is not an origin: start it with https:// or http:// (as in {example}).")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError(f"'{text}' is not an origin: leave out any path or query (as in {example}).")
+    origin = f"{scheme}://{parts.hostname}"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        origin += f":{port}"
+    return origin
+
+
+def allowed_origins_validate(value: Any) -> list[str]:
+    """The sites whose pages may use a company's numbers (empty: any site), normalised.
+
+    Raises ``ValidationError`` with a message for the user."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("must be a list of origins such as https://www.example.com.")
+    origins: list[str] = []
+    for item in value:
+        if item.strip():
+            origin = origin_normalise(item)
+            if origin not in origins:
+                origins.append(origin)
+    if len(origins) > MAX_ALLOWED_ORIGINS:
+        raise ValidationError(f"at most {MAX_ALLOWED_ORIGINS} origins.")
+    return origins
 
 
 @transaction.atomic

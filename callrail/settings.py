@@ -294,6 +294,9 @@ CORS_ALLOW_CREDENTIALS = False
 
 # DNI (tracking/dni.py): seconds a company's trackers stay cached in each web process.
 DNI_CONFIG_TTL = env.int("DNI_CONFIG_TTL", default=10)
+# Seconds between two reads, by each web process, of the Redis counter that announces a
+# change of configuration saved by another process (the longest a change takes to show).
+DNI_CONFIG_VERSION_INTERVAL = env.float("DNI_CONFIG_VERSION_INTERVAL", default=1.0)
 # A call after a visitor's hold lapsed still goes to them for this long (seconds),
 # unless the number was given to someone else since.
 DNI_ATTRIBUTION_GRACE = env.int("DNI_ATTRIBUTION_GRACE", default=3600)

@@ -30,6 +30,10 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Forms", "dashboard:forms", "ui-checks"),
     NavItem("Texts", "dashboard:texts", "chat-left-text"),
     NavItem("Reports", "dashboard:reports", "bar-chart-line"),
+    NavItem("Numbers", "dashboard:numbers", "hash"),
+    NavItem("Call flows", "dashboard:call-flows", "diagram-3", editors_only=True),
+    NavItem("Install", "dashboard:install", "code-slash", editors_only=True),
+    NavItem("Settings", "dashboard:settings", "gear", editors_only=True),
 )
 
 

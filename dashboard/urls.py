@@ -1,6 +1,20 @@
 from django.urls import path
 
-from dashboard.views import auth, call_detail, calls, forms, live, overview, reports, texts
+from dashboard.views import (
+    auth,
+    call_detail,
+    call_flows,
+    calls,
+    company_settings,
+    forms,
+    install,
+    live,
+    numbers,
+    overview,
+    reports,
+    texts,
+    tracker_wizard,
+)
 
 app_name = "dashboard"
 
@@ -19,6 +33,26 @@ urlpatterns = [
     path("reports/", reports.ReportsView.as_view(), name="reports"),
     path("reports/<slug:slug>/", reports.ReportView.as_view(), name="report"),
     path("reports/<slug:slug>/export.csv", reports.ReportExportView.as_view(), name="report-export"),
+    path("numbers/", numbers.NumbersView.as_view(), name="numbers"),
+    path("numbers/new/", tracker_wizard.TrackerWizardView.as_view(), name="tracker-new"),
+    path("numbers/<str:tracker_id>/disable/", numbers.TrackerDisableView.as_view(), name="tracker-disable"),
+    path("numbers/<str:tracker_id>/replace/", numbers.NumberReplaceView.as_view(), name="number-replace"),
+    path("numbers/<str:tracker_id>/pool/", numbers.PoolView.as_view(), name="pool"),
+    path("numbers/<str:tracker_id>/pool/live/", numbers.pool_live, name="pool-live"),
+    path("numbers/<str:tracker_id>/pool/resize/", numbers.PoolResizeView.as_view(), name="pool-resize"),
+    path("call-flows/", call_flows.CallFlowsView.as_view(), name="call-flows"),
+    path("call-flows/new/", call_flows.CallFlowNewView.as_view(), name="call-flow-new"),
+    path("call-flows/<uuid:flow_id>/", call_flows.CallFlowView.as_view(), name="call-flow"),
+    path("call-flows/<uuid:flow_id>/test/", call_flows.CallFlowTestView.as_view(), name="call-flow-test"),
+    path("call-flows/<uuid:flow_id>/use/", call_flows.CallFlowUseView.as_view(), name="call-flow-use"),
+    path("call-flows/<uuid:flow_id>/delete/", call_flows.CallFlowDeleteView.as_view(), name="call-flow-delete"),
+    path("install/", install.InstallView.as_view(), name="install"),
+    path("settings/", company_settings.SettingsView.as_view(), name="settings"),
+    path(
+        "settings/trackers/<str:tracker_id>/",
+        company_settings.TrackerSettingsView.as_view(),
+        name="tracker-settings",
+    ),
     path("sign-in/", auth.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth.SignOutView.as_view(), name="sign-out"),
     path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),

@@ -94,7 +94,8 @@ class Answer(Protocol):
 
 
 class Transport(Protocol):
-    """Posts a form (a ``requests.Session`` is one; ``InProcess`` is another)."""
+    """Posts a form (a ``requests.Session`` is one; ``InProcess`` is another, and a call flow's
+    test call hands the requests to the flow in memory)."""
 
     def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> Any: ...
 
@@ -111,7 +112,9 @@ def _served_host(host: str) -> str:
 
 
 @dataclass(frozen=True)
-class _InProcessAnswer:
+class LocalAnswer:
+    """An ``Answer`` made without HTTP (by ``InProcess``, or a flow's test call)."""
+
     status_code: int
     text: str
 
@@ -130,7 +133,7 @@ class InProcess:
 
         self.client = Client()
 
-    def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> _InProcessAnswer:
+    def post(self, url: str, *, data: dict[str, str], headers: dict[str, str], timeout: float) -> LocalAnswer:
         parts = urlsplit(url)
         response = self.client.post(
             f"{parts.path}?{parts.query}" if parts.query else parts.path,
@@ -140,7 +143,7 @@ class InProcess:
             HTTP_HOST=_served_host(parts.netloc),
             secure=parts.scheme == "https",
         )
-        return _InProcessAnswer(status_code=response.status_code, text=response.content.decode())
+        return LocalAnswer(status_code=response.status_code, text=response.content.decode())
 
 
 class CallSimulator:
@@ -163,6 +166,7 @@ class CallSimulator:
         echo: Callable[[str], None] | None = None,
         session: Transport | None = None,
         at: datetime | None = None,
+        on_note: Callable[[str, dict[str, str]], None] | None = None,
     ) -> None:
         if outcome not in OUTCOMES:
             raise SimulatorError(f"outcome must be one of {', '.join(OUTCOMES)}")
@@ -177,6 +181,8 @@ class CallSimulator:
         # The call's own clock when it is placed in the past (None: the server's now).
         self.at = at
         self.elapsed = 0
+        # What happens on the line (keys pressed, phones ringing, a message left), as it happens.
+        self.on_note = on_note or (lambda kind, data: None)
         self.call = SimulatedCall(call_sid=new_sid("CA"))
         self.params: dict[str, str] = {
             "AccountSid": ACCOUNT_SID,
@@ -215,28 +221,33 @@ class CallSimulator:
     def now(self) -> datetime | None:
         return self.at + timedelta(seconds=self.elapsed) if self.at is not None else None
 
-    def post(self, url: str, params: dict[str, str]) -> Exchange:
-        if self.now is not None:
-            params = {**params, "Timestamp": twilio_timestamp(self.now)}
+    def _http(self, url: str, params: dict[str, str]) -> tuple[int, str]:
         signature = signature_compute(url, params)
         try:
             response = self.http.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=15)
         except requests.RequestException as exc:
             raise SimulatorError(f"could not reach {url}: {exc}") from exc
-        exchange = Exchange(url=url, params=params, status=response.status_code, body=response.text)
+        return response.status_code, response.text
+
+    def post(self, url: str, params: dict[str, str]) -> Exchange:
+        if self.now is not None:
+            params = {**params, "Timestamp": twilio_timestamp(self.now)}
+        status, body = self._http(url, params)
+        exchange = Exchange(url=url, params=params, status=status, body=body)
         self.call.exchanges.append(exchange)
         shown = {
             k: v for k, v in params.items() if k != "Timestamp" and (k not in self.params or self.params.get(k) != v)
         }
         self.echo(f"→ POST {url}" + (f"  {shown}" if shown else ""))
-        self.echo(
-            f"← {response.status_code} {response.text.strip()}"
-            if response.text.strip()
-            else f"← {response.status_code}"
-        )
-        if response.status_code >= 400:
-            raise SimulatorError(f"{url} answered {response.status_code}: {response.text[:200]}")
+        self.echo(f"← {status} {body.strip()}" if body.strip() else f"← {status}")
+        if status >= 400:
+            raise SimulatorError(f"{url} answered {status}: {body[:200]}")
         return exchange
+
+    def note(self, kind: str, text: str, **data: str) -> None:
+        """Something happened on the line: echoed, and reported to ``on_note``."""
+        self.echo(f"  ({text})")
+        self.on_note(kind, data)
 
     def call_params(self, status: str = "in-progress", **extra: str) -> dict[str, str]:
         return {**self.params, "CallStatus": status, **extra}
@@ -316,12 +327,12 @@ class CallSimulator:
     def gather(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
         self.answered_by_twilio = True
         if not self.digits:
-            self.echo("  (caller presses nothing)")
+            self.note("keys", "caller presses nothing", digit="")
             return None
         digit = self.digits.pop(0)
         self.advance(SPEECH_SECONDS)
         target = urljoin(current_url, verb.get("action") or current_url)
-        self.echo(f"  (caller presses {digit})")
+        self.note("keys", f"caller presses {digit}", digit=digit)
         return self.post(target, self.call_params(Digits=digit)).body, target
 
     def dial(self, verb: ET.Element, current_url: str) -> tuple[str | None, str] | None:
@@ -339,7 +350,12 @@ class CallSimulator:
             "To": targets[0],
             "Called": targets[0],
         }
-        self.echo(f"  (ringing {', '.join(targets)}: {'answered' if answered else status})")
+        self.note(
+            "ring",
+            f"ringing {', '.join(targets)}: {'answered' if answered else status}",
+            numbers=",".join(targets),
+            outcome="answered" if answered else status,
+        )
         self.advance(RING_SECONDS if answered else NO_ANSWER_SECONDS)
         if answered:
             self.call.answered = True
@@ -381,14 +397,14 @@ class CallSimulator:
     def record(self, verb: ET.Element, current_url: str) -> tuple[str | None, str]:
         self.call.voicemail_offered = True
         if self.outcome != "voicemail":
-            self.echo("  (caller hangs up at the beep)")
+            self.note("beep", "caller hangs up at the beep")
             return None, current_url
         self.call.voicemail = True
         max_length = int(verb.get("maxLength") or 3600)
         length = min(self.duration, max_length)
         recording_sid = new_sid("RE")
         recording_url = self.recording_url(recording_sid)
-        self.echo(f"  (caller leaves a {length} s message)")
+        self.note("message", f"caller leaves a {length} s message", seconds=str(length))
         self.advance(length)
         if verb.get("recordingStatusCallback"):
             self.recording_done(

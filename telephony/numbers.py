@@ -11,6 +11,7 @@ The number-request object has ``area_code``, ``local`` (a number to be local to)
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -82,8 +83,44 @@ def _describe(request: dict[str, Any]) -> str:
     return f"local numbers near {request['local']}"
 
 
-def numbers_provision(*, account: Account, number_request: dict, count: int) -> list[PurchasedNumber]:
-    """Buy ``count`` numbers matching ``number_request``, all or none.
+def _matches(number: str, request: dict[str, Any]) -> bool:
+    """Whether a number picked from a search could have come from ``request``'s searches."""
+    if not (number.startswith("+1") and len(number) == 12):
+        return False
+    code = number[2:5]
+    if request["toll_free"]:
+        return code in TOLL_FREE_AREA_CODES and code == (request["area_code"] or code)
+    return code not in TOLL_FREE_AREA_CODES and code == (request["area_code"] or code)
+
+
+def numbers_search(*, number_request: dict, limit: int = 12) -> list[AvailableNumber]:
+    """Numbers the carrier has for sale for ``number_request``, most preferred first (the
+    searches ``numbers_provision`` runs), leaving out numbers already tracking for anyone.
+
+    Raises ``ValidationError`` for a malformed request and ``CarrierError`` when the
+    carrier cannot be reached."""
+    request = number_request_validate(number_request)
+    carrier = get_carrier()
+    found: dict[str, AvailableNumber] = {}
+    for search in _search_plan(request):
+        if len(found) >= limit:
+            break
+        for candidate in carrier.search_numbers(**search, limit=limit):
+            found.setdefault(candidate.number, candidate)
+    ours = set(
+        TrackingNumber.objects.filter(number__in=list(found), status=TrackingNumber.Status.ACTIVE).values_list(
+            "number", flat=True
+        )
+    )
+    return [candidate for number, candidate in found.items() if number not in ours][:limit]
+
+
+def numbers_provision(
+    *, account: Account, number_request: dict, count: int, preferred: Sequence[str] = ()
+) -> list[PurchasedNumber]:
+    """Buy ``count`` numbers matching ``number_request``, all or none: first those of
+    ``preferred`` (numbers picked from ``numbers_search``) that are still for sale, then
+    the searches' own candidates.
 
     Raises ``ValidationError`` for a malformed request and ``carrier.NumberUnavailable``
     when the carrier cannot supply enough matching numbers (nothing stays bought).
@@ -94,7 +131,9 @@ def numbers_provision(*, account: Account, number_request: dict, count: int) -> 
     carrier = get_carrier()
     bought: list[PurchasedNumber] = []
     seen: set[str] = set()
+    picked = [AvailableNumber(number=number) for number in preferred if _matches(number, request)]
     try:
+        _candidates_buy(carrier, picked, bought=bought, count=count, seen=seen)
         for search in _search_plan(request):
             missing = count - len(bought)
             if missing <= 0:

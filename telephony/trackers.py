@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,12 +28,17 @@ from accounts.phone import is_us_or_canada, to_e164
 from telephony.callflows.validation import call_flow_validate, fallback_destination
 from telephony.carrier import CarrierError, PurchasedNumber, get_carrier
 from telephony.numbers import number_release, number_request_validate, numbers_provision
+from tracking.assignments import latest_assignments
 from tracking.models import CallFlow, Tracker, TrackingNumber
-from tracking.pools import pool_sync
+from tracking.pool_stats import POOL_SIZE_MAX, POOL_SIZE_MIN
+from tracking.pools import pool_status, pool_sync
 
 logger = logging.getLogger(__name__)
 
-POOL_SIZE_MIN, POOL_SIZE_MAX = 4, 50
+# How long a visitor keeps a pool number after their last activity (our extension).
+SESSION_TIMEOUT_MIN, SESSION_TIMEOUT_MAX = 300, 86_400
+# The settings only a session tracker's pool has (our extensions to the reference's tracker).
+POOL_SETTINGS = ("session_timeout", "fallback_number")
 SEARCH_ENGINES = ("google", "bing", "yahoo")
 SEARCH_KINDS = ("paid", "organic")
 SOURCE_TYPES = (
@@ -186,6 +193,47 @@ def _pool_size(value: Any) -> int:
     return size
 
 
+def session_timeout_validate(value: Any) -> int:
+    """Seconds a visitor keeps a pool number after their last page view or heartbeat."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise _invalid(
+            "session_timeout", f"must be a number of seconds between {SESSION_TIMEOUT_MIN} and {SESSION_TIMEOUT_MAX}."
+        )
+    seconds = int(str(value).strip())
+    if not SESSION_TIMEOUT_MIN <= seconds <= SESSION_TIMEOUT_MAX:
+        raise _invalid("session_timeout", f"must be between {SESSION_TIMEOUT_MIN} and {SESSION_TIMEOUT_MAX} seconds.")
+    return seconds
+
+
+def fallback_number_validate(value: Any, *, pool_numbers: Collection[str] = ()) -> str:
+    """The number shown when every pool number is held: E.164, or "" (null) to keep the
+    page's own number. One of the pool's own numbers would tie calls to the wrong visitor."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise _invalid("fallback_number", "must be a phone number or null.")
+    try:
+        number = to_e164(str(value))
+    except ValidationError as exc:
+        raise _invalid("fallback_number", exc.messages[0]) from exc
+    if number in pool_numbers:
+        raise _invalid("fallback_number", "must not be one of the pool's own numbers.")
+    return number
+
+
+def _pool_settings(kind: str, data: dict[str, Any], pool_numbers: list[str]) -> dict[str, Any]:
+    """The pool's own settings present in ``data``, checked (session trackers only)."""
+    present = [name for name in POOL_SETTINGS if name in data]
+    if present and kind != Tracker.Type.SESSION:
+        raise _invalid(present[0], "only session trackers have a pool.")
+    settings: dict[str, Any] = {}
+    if "session_timeout" in data:
+        settings["session_timeout"] = session_timeout_validate(data["session_timeout"])
+    if "fallback_number" in data:
+        settings["fallback_number"] = fallback_number_validate(data["fallback_number"], pool_numbers=pool_numbers)
+    return settings
+
+
 def _call_flow(*, account: Account, company: Company, definition: Any) -> CallFlow:
     """An existing advanced flow by uuid, or a new (unsaved) flow row for a definition."""
     try:
@@ -273,8 +321,11 @@ def _kind_settings(kind: str, data: dict[str, Any]) -> tuple[dict[str, Any], int
         raise _invalid(request_key, "; ".join(exc.messages)) from exc
 
 
-def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) -> Tracker:
-    """Create a session or source tracker with its call flow and freshly bought numbers.
+def tracker_create(
+    *, account: Account, company: Company, data: dict[str, Any], preferred_numbers: Collection[str] = ()
+) -> Tracker:
+    """Create a session or source tracker with its call flow and freshly bought numbers
+    (``preferred_numbers`` first, when still for sale: numbers picked from a search).
 
     Raises ``ValidationError`` for bad input and ``carrier.NumberUnavailable`` when the
     carrier cannot supply the numbers (then nothing is created and nothing stays bought).
@@ -287,6 +338,7 @@ def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) 
         raise _invalid("call_flow", "is required.")
     flow = _call_flow(account=account, company=company, definition=data["call_flow"])
     source, pool_size, number_request = _kind_settings(kind, data)
+    pool_settings = _pool_settings(kind, data, [])
     sms_enabled = _bool(data.get("sms_enabled", False), "sms_enabled")
     _sms_check(sms_enabled, toll_free=number_request["toll_free"])
     swap_targets = swap_targets_validate(data.get("swap_targets"))
@@ -297,7 +349,9 @@ def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) 
         destination = fallback_destination(flow.definition)
         swap_targets = [destination] if destination else []
 
-    bought = numbers_provision(account=account, number_request=number_request, count=pool_size or 1)
+    bought = numbers_provision(
+        account=account, number_request=number_request, count=pool_size or 1, preferred=list(preferred_numbers)
+    )
 
     def write() -> Tracker:
         if flow.pk is None:
@@ -316,6 +370,7 @@ def tracker_create(*, account: Account, company: Company, data: dict[str, Any]) 
             source=source,
             pool_size=pool_size,
             number_request=number_request,
+            **pool_settings,
         )
         _number_rows(tracker, bought, toll_free=number_request["toll_free"])
         _sync_after_commit(tracker)
@@ -357,6 +412,7 @@ def _field_updates(tracker: Tracker, changes: dict[str, Any], active_numbers: li
     if "sms_enabled" in changes:
         updates["sms_enabled"] = _bool(changes["sms_enabled"], "sms_enabled")
         _sms_check(updates["sms_enabled"], toll_free=any(n.toll_free for n in active_numbers))
+    updates.update(_pool_settings(tracker.type, changes, [n.number for n in active_numbers]))
     return updates
 
 
@@ -468,6 +524,84 @@ def _release_replaced(tracker: Tracker, number: TrackingNumber) -> None:
         # The new number is in place; the old one keeps ringing through until a retry.
         logger.exception("could not release replaced number %s of %s", number.number, tracker.public_id)
     pool_sync(tracker)
+
+
+# --- resize (the dashboard's one-click pool resize) ---------------------------------------
+
+
+def tracker_pool_resize(*, tracker: Tracker, size: Any) -> Tracker:
+    """Grow or shrink a session tracker's pool to ``size`` numbers.
+
+    Growing is the v3 update's ``pool_size`` (numbers bought). The reference lets a pool
+    only grow "to prevent unexpected loss of live phone numbers"; shrinking here releases
+    only numbers no visitor holds right now, the ones idle the longest first, and is
+    refused when too few are idle.
+    """
+    if tracker.type != Tracker.Type.SESSION:
+        raise _invalid("pool_size", "only session trackers have a pool.")
+    if tracker.status != Tracker.Status.ACTIVE:
+        raise ValidationError("A disabled tracker cannot be updated.")
+    size = _pool_size(size)
+    active = list(tracker.numbers.filter(status=TrackingNumber.Status.ACTIVE))
+    if size >= max(tracker.pool_size or 0, len(active)):
+        if size == tracker.pool_size == len(active):
+            return tracker
+        return tracker_update(tracker=tracker, changes={"pool_size": size})
+    return _pool_shrink(tracker, size, _idle_numbers(tracker, active, surplus=len(active) - size))
+
+
+def _idle_numbers(tracker: Tracker, active: list[TrackingNumber], *, surplus: int) -> list[TrackingNumber]:
+    """``surplus`` numbers of the pool that no visitor holds, those idle the longest first."""
+    if surplus <= 0:
+        return []
+    try:
+        held = {number for number, _, _ in pool_status(tracker).live_sessions}
+    except redis.RedisError as exc:
+        # Without Redis nobody can tell which numbers visitors hold: release none.
+        raise ValidationError("pool_size: the pool cannot shrink right now; try again in a minute.") from exc
+    idle = [number for number in active if number.number not in held]
+    if len(idle) < surplus:
+        smallest = max(POOL_SIZE_MIN, len(active) - len(idle))
+        raise _invalid(
+            "pool_size",
+            f"{len(active) - len(idle)} numbers are held by visitors right now, so the pool can shrink to "
+            f"{smallest} numbers at most until they leave.",
+        )
+    last_held = {
+        number_id: row.ended_at or row.expires_at for number_id, row in latest_assignments(n.pk for n in idle).items()
+    }
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(idle, key=lambda number: (last_held.get(number.pk, never), number.pk))[:surplus]
+
+
+def _pool_shrink(tracker: Tracker, size: int, released: list[TrackingNumber]) -> Tracker:
+    """The new size and the released numbers in one transaction; the carrier gets the
+    numbers back once that is committed (a failure there leaves a number paid for but
+    unused, which is logged, never a tracker without its numbers)."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Tracker.objects.select_for_update().get(pk=tracker.pk)
+        locked.pool_size = size
+        locked.save(update_fields=["pool_size", "updated_at"])
+        for number in released:
+            number.status = TrackingNumber.Status.RELEASED
+            number.released_at = now
+            number.save(update_fields=["status", "released_at", "updated_at"])
+        transaction.on_commit(lambda: _carrier_give_back(locked, released))
+    return locked
+
+
+def _carrier_give_back(tracker: Tracker, numbers: list[TrackingNumber]) -> None:
+    # Out of the pool first, so no visitor is given a number on its way out.
+    pool_sync(tracker)
+    carrier = get_carrier()
+    for number in numbers:
+        if not number.carrier_sid:
+            continue
+        try:
+            carrier.release_number(number.carrier_sid)
+        except CarrierError:
+            logger.exception("could not release %s of %s at the carrier", number.number, tracker.public_id)
 
 
 # --- disable ------------------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 The DNI endpoint answers thousands of requests a second, so a company's
 trackers are read from the database at most once per ``DNI_CONFIG_TTL``
-seconds per process (and at once in this process after a change saved here).
+seconds per process. A change saved anywhere (``company_config_forget``, called by
+the model signals) clears this process's configurations at once and bumps a version
+counter in Redis; every other process reads that counter at most once per
+``DNI_CONFIG_VERSION_INTERVAL`` seconds and drops its configurations when it moved.
+So a change shows everywhere within that interval (a second by default), while a
+visit costs no Redis round trip of its own for it.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard, cast
 
+import redis
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 
 from accounts.fields import parse_public_or_numeric
 from accounts.models import Company
+from callrail.redis import get_redis
 from tracking.models import Tracker, TrackingNumber
 
 logger = logging.getLogger(__name__)
@@ -150,11 +157,46 @@ def company_config_load(company: Company) -> CompanyConfig:
     )
 
 
-_cache: dict[str, tuple[CompanyConfig | None, float]] = {}
+# company id -> (configuration, when it was loaded, the generation it was loaded in)
+_cache: dict[str, tuple[CompanyConfig | None, float, int]] = {}
 _cache_lock = threading.Lock()
 # One load per company at a time in this process (see company_config).
 _loading: dict[str, threading.Lock] = {}
 _CACHE_MAX = 10_000
+
+# Redis counter bumped by every change, and what this process last saw of it. A change
+# seen moves ``_generation`` on: configurations loaded in an earlier generation are
+# stale, including one whose load was under way when the change was seen.
+CONFIG_VERSION_KEY = "dni:config:version"
+
+
+class _Versions:
+    def __init__(self) -> None:
+        self.seen: bytes | None = None
+        self.checked_at = float("-inf")
+        self.generation = 0
+
+
+_versions = _Versions()
+
+
+def _version_check(now: float) -> None:
+    """Move to a new generation when another process announced a change (read at most
+    once per ``DNI_CONFIG_VERSION_INTERVAL``; the first read also starts one, since
+    configurations may have been loaded before anything was known)."""
+    if now - _versions.checked_at < getattr(settings, "DNI_CONFIG_VERSION_INTERVAL", 1.0):
+        return
+    _versions.checked_at = now
+    try:
+        # The client does not decode responses: the version is bytes.
+        version = cast("bytes | None", get_redis().get(CONFIG_VERSION_KEY)) or b"0"
+    except redis.RedisError:
+        # Unknown: the TTL alone bounds how stale a configuration gets until Redis answers.
+        return
+    if version != _versions.seen:
+        with _cache_lock:
+            _versions.seen = version
+            _versions.generation += 1
 
 
 def _config_read(company_id: str) -> CompanyConfig | None:
@@ -163,17 +205,29 @@ def _config_read(company_id: str) -> CompanyConfig | None:
     return company_config_load(company) if company else None
 
 
+def _fresh(
+    cached: tuple[CompanyConfig | None, float, int] | None, now: float
+) -> TypeGuard[tuple[CompanyConfig | None, float, int]]:
+    return (
+        cached is not None
+        and cached[2] == _versions.generation
+        and now - cached[1] < getattr(settings, "DNI_CONFIG_TTL", 10)
+    )
+
+
 def company_config(company_id: str) -> CompanyConfig | None:
     """The DNI configuration of a company by public or numeric id (None if unknown).
 
-    Kept per process for ``DNI_CONFIG_TTL`` seconds. When it expires, one thread
-    reloads it while the others go on with the configuration they have (current a
-    moment ago): every thread reloading at once stalled all of a worker's visitors
-    every TTL. With nothing cached yet, the others wait for that one load.
+    Kept per process for ``DNI_CONFIG_TTL`` seconds, or until a change is announced
+    (see the module docstring). When it expires, one thread reloads it while the
+    others go on with the configuration they have (current a moment ago): every
+    thread reloading at once stalled all of a worker's visitors every TTL. With
+    nothing cached yet, the others wait for that one load.
     """
-    ttl = getattr(settings, "DNI_CONFIG_TTL", 10)
+    now = time.monotonic()
+    _version_check(now)
     cached = _cache.get(company_id)
-    if cached is not None and time.monotonic() - cached[1] < ttl:
+    if _fresh(cached, now):
         return cached[0]
     with _cache_lock:
         loader = _loading.setdefault(company_id, threading.Lock())
@@ -183,10 +237,11 @@ def company_config(company_id: str) -> CompanyConfig | None:
     else:
         loader.acquire()
         cached = _cache.get(company_id)
-        if cached is not None and time.monotonic() - cached[1] < ttl:
+        if _fresh(cached, time.monotonic()):
             loader.release()
             return cached[0]  # loaded while this thread waited
     try:
+        generation = _versions.generation
         try:
             config = _config_read(company_id)
         except DatabaseError:
@@ -199,18 +254,36 @@ def company_config(company_id: str) -> CompanyConfig | None:
             if len(_cache) > _CACHE_MAX:
                 _cache.clear()
                 _loading.clear()
-            _cache[company_id] = (config, time.monotonic())
+            _cache[company_id] = (config, time.monotonic(), generation)
     finally:
         loader.release()
     return config
 
 
+def _announce() -> None:
+    try:
+        version = int(get_redis().incr(CONFIG_VERSION_KEY))
+    except redis.RedisError:
+        logger.warning("could not announce a DNI configuration change; other processes see it within DNI_CONFIG_TTL")
+        return
+    # This process knows of its own change: a new generation now (a configuration loaded
+    # meanwhile, as at commit, may hold the rows from before), not again at its next check.
+    with _cache_lock:
+        _versions.seen = str(version).encode()
+        _versions.generation += 1
+
+
 def company_config_forget(*, company_pk: int | None = None) -> None:
-    """Drop cached configurations (all of them, or one company's) in this process."""
+    """Drop cached configurations (all of them, or one company's) here, and have every
+    other process drop its own: once at once, and again after commit (another process
+    may have loaded the old rows in between)."""
     with _cache_lock:
         if company_pk is None:
             _cache.clear()
-            return
-        for key, (config, _) in list(_cache.items()):
-            if config is None or config.id == company_pk:
-                _cache.pop(key, None)
+        else:
+            for key, (config, _, _) in list(_cache.items()):
+                if config is None or config.id == company_pk:
+                    _cache.pop(key, None)
+    _announce()
+    if connection.in_atomic_block:
+        transaction.on_commit(_announce)

@@ -312,6 +312,31 @@ class NumberAssignment(models.Model):
         return f"{self.tracking_number_id} → {self.session_id}"
 
 
+class PoolExhaustion(models.Model):
+    """How many new visitors found a session tracker's pool exhausted (every number held by
+    another visitor, so they saw the fallback number) in one hour: the history behind
+    ``Tracker.exhaustion_count``, from which the pool's health is charted over time.
+
+    Written by the same statement that counts the exhaustion on the tracker, so it costs
+    a visit no write of its own; hours without an exhaustion have no row.
+    """
+
+    # The tracker row is locked by that statement already; no database constraint is
+    # needed to keep the two in step (deletes still cascade, through Django's collector).
+    tracker = models.ForeignKey(
+        Tracker, on_delete=models.CASCADE, related_name="exhaustions", db_index=False, db_constraint=False
+    )
+    hour = models.DateTimeField()  # the start of the hour (UTC)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("hour",)
+        constraints = [models.UniqueConstraint(fields=("tracker", "hour"), name="pool_exhaustion_unique_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.tracker_id} {self.hour:%Y-%m-%d %H}h: {self.count}"
+
+
 class FormSubmission(TimeStampedModel):
     """A form a visitor submitted on the company's site, attributed to their session."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from django.db.models.functions import Least
 from callrail.db import prepared_cursor
 from callrail.group_commit import GroupCommit
 from tracking.config_cache import TrackerConfig
-from tracking.models import NumberAssignment, PageView, Tracker, VisitorSession
+from tracking.models import NumberAssignment, PageView, PoolExhaustion, Tracker, VisitorSession
 from tracking.signals import pool_exhausted
 
 if TYPE_CHECKING:
@@ -114,6 +114,17 @@ _PARTS = {
         FROM v, jsonb_array_elements_text(v.exhausted) AS e GROUP BY 1
     ) AS x
     WHERE t.id = x.id
+    RETURNING t.id
+), exhausted_hours AS (
+    -- Reading the tracker update's rows makes it run first: concurrent visits then lock the
+    -- tracker before the hour's row, all in the same order (the sub-statements of a WITH
+    -- otherwise run in no set order, and two such writes could deadlock).
+    INSERT INTO tracking_poolexhaustion (tracker_id, hour, count)
+    SELECT e.value::bigint, date_trunc('hour', v.at, 'UTC'), count(*)
+    FROM v, jsonb_array_elements_text(v.exhausted) AS e
+    WHERE e.value::bigint IN (SELECT id FROM exhausted)
+    GROUP BY 1, 2
+    ON CONFLICT (tracker_id, hour) DO UPDATE SET count = tracking_poolexhaustion.count + EXCLUDED.count
 )""",
 }
 
@@ -236,6 +247,10 @@ def record_orm(
         Tracker.objects.filter(pk=outcome.tracker.id).update(
             exhaustion_count=F("exhaustion_count") + 1, last_exhausted_at=at
         )
+        hour, _ = PoolExhaustion.objects.get_or_create(
+            tracker_id=outcome.tracker.id, hour=at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        )
+        PoolExhaustion.objects.filter(pk=hour.pk).update(count=F("count") + 1)
         if outcome.first_exhaustion:
             tracker = Tracker.objects.get(pk=outcome.tracker.id)
             pool_exhausted.send(sender=Tracker, tracker=tracker)

@@ -49,6 +49,11 @@ def unknown_number_twiml() -> str:
     return str(response)
 
 
+def round_robin_key(call_flow_id: int | None, step_id: str) -> str:
+    """The Redis counter of a round-robin step's turns."""
+    return f"telephony:rr:{call_flow_id}:{step_id}"
+
+
 def source_label(source: str) -> str:
     """A caller-facing name for a classified source: ``google_paid`` → ``Google Paid``."""
     if not source:
@@ -239,17 +244,20 @@ class FlowRun:
         members = step["destination_numbers"]
         first = self._previous_member(key, members)
         if first is None:
-            try:
-                turn = get_redis().incr(f"telephony:rr:{self.tracker.call_flow_id}:{key}") - 1
-            except Exception:  # noqa: BLE001 - any Redis failure: fall back to the caller's hash
-                logger.warning("round robin counter unavailable; using the caller's number")
-                turn = zlib.crc32(self.call.customer_phone_number.encode())
-            first = members[turn % len(members)]
+            first = members[self._next_turn(key) % len(members)]
         start = members.index(first)
         order = members[start:] + members[:start]
         orders[key] = order
         state.setdefault("rr", {})[key] = first
         return order
+
+    def _next_turn(self, key: str) -> int:
+        """Whose turn it is at this round-robin step, counted per flow (taking the turn)."""
+        try:
+            return int(get_redis().incr(round_robin_key(self.tracker.call_flow_id, key))) - 1
+        except Exception:  # noqa: BLE001 - any Redis failure: fall back to the caller's hash
+            logger.warning("round robin counter unavailable; using the caller's number")
+            return zlib.crc32(self.call.customer_phone_number.encode())
 
     def _previous_member(self, key: str, members: list[str]) -> str | None:
         previous = (

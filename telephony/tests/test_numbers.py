@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from telephony.carrier import NumberUnavailable, get_carrier
 from telephony.models import SimulatedCarrierRequest
-from telephony.numbers import number_release, numbers_provision
+from telephony.numbers import number_release, numbers_provision, numbers_search
 from telephony.simulated_carrier import SimulatedCarrier
 from telephony.twilio import TwilioCarrier
 from tracking.models import TrackingNumber
@@ -115,3 +115,39 @@ def test_release_returns_the_number_once(db, account, company):
     assert SimulatedCarrierRequest.objects.filter(action=Action.RELEASE_NUMBER, sid=bought.sid).count() == 1
     # Released numbers go back on sale.
     assert numbers_provision(account=account, number_request={"area_code": "303"}, count=1)[0].number == bought.number
+
+
+def test_a_search_by_area_code_shows_what_is_for_sale_without_our_numbers(db, account, company):
+    tracker = TrackerFactory(company=company)
+    TrackingNumber.objects.create(account=account, tracker=tracker, number="+14705550100")
+    found = numbers_search(number_request={"area_code": "470"}, limit=5)
+    assert [n.number for n in found] == [f"+1470555010{n}" for n in range(1, 6)]
+    assert {n.region for n in found} == {"Georgia"} and not any(n.toll_free for n in found)
+    assert not SimulatedCarrierRequest.objects.exists()  # searching buys nothing
+
+
+def test_a_search_for_toll_free_numbers_or_near_a_number(db):
+    toll_free = numbers_search(number_request={"toll_free": True}, limit=3)
+    assert [n.number[:5] for n in toll_free] == ["+1888"] * 3 and all(n.toll_free for n in toll_free)
+    near = numbers_search(number_request={"local": "(404) 555-8769"}, limit=120)
+    assert near[0].number.startswith("+1404")
+    # Past the number's own area code, others of its region (Georgia).
+    assert {n.number[2:5] for n in near} - {"404"} and {n.region for n in near} == {"Georgia"}
+
+
+def test_numbers_picked_from_a_search_are_bought_first(db, account):
+    picked = ["+14705550142", "+14705550199"]
+    bought = numbers_provision(account=account, number_request={"area_code": "470"}, count=3, preferred=picked)
+    assert [n.number for n in bought][:2] == picked
+    assert bought[2].number.startswith("+1470")
+
+
+def test_a_picked_number_gone_or_from_elsewhere_is_replaced_by_the_search(db, account, company):
+    TrackingNumber.objects.create(account=account, tracker=TrackerFactory(company=company), number="+14705550142")
+    bought = numbers_provision(
+        account=account,
+        number_request={"area_code": "470"},
+        count=1,
+        preferred=["+14705550142", "+18885550100", "+14045550100"],
+    )
+    assert bought[0].number.startswith("+1470") and bought[0].number != "+14705550142"

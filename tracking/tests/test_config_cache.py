@@ -5,7 +5,10 @@ from collections.abc import Callable
 from unittest import mock
 
 import pytest
+import redis
 
+from accounts.models import Company
+from callrail.redis import get_redis
 from tracking import config_cache
 from tracking.config_cache import CompanyConfig, company_config, company_config_forget
 
@@ -87,3 +90,69 @@ def test_a_reload_that_fails_keeps_the_cached_config(company, settings):
         pytest.raises(OperationalError),
     ):
         company_config("COM" + "1" * 32)  # nothing cached to fall back on
+
+
+def _changed_elsewhere(company: Company) -> None:
+    """What another process's save does here: the row changes (no signal in this process)."""
+    Company.objects.filter(pk=company.pk).update(consent_required=True)
+
+
+def test_a_change_announced_by_another_process_is_seen_at_the_next_check(company, settings):
+    settings.DNI_CONFIG_VERSION_INTERVAL = 0
+    first = company_config(company.public_id)
+    _changed_elsewhere(company)
+    assert company_config(company.public_id) is first  # nothing announced: still cached (TTL)
+    get_redis().incr(config_cache.CONFIG_VERSION_KEY)  # the other process's company_config_forget
+    assert company_config(company.public_id).consent_required is True
+
+
+def test_the_announcement_is_read_at_most_once_per_interval(company, settings):
+    settings.DNI_CONFIG_VERSION_INTERVAL = 0
+    company_config(company.public_id)
+    settings.DNI_CONFIG_VERSION_INTERVAL = 3600
+    _changed_elsewhere(company)
+    get_redis().incr(config_cache.CONFIG_VERSION_KEY)
+    with mock.patch.object(config_cache, "get_redis", side_effect=AssertionError("read Redis")):
+        assert company_config(company.public_id).consent_required is False
+    settings.DNI_CONFIG_VERSION_INTERVAL = 0
+    assert company_config(company.public_id).consent_required is True
+
+
+def test_a_load_under_way_when_a_change_is_announced_is_not_kept(company, settings):
+    settings.DNI_CONFIG_VERSION_INTERVAL = 0
+    real = config_cache._config_read
+
+    def read_then_change(company_id: str) -> CompanyConfig | None:
+        config = real(company_id)  # the old row...
+        _changed_elsewhere(company)  # ...saved elsewhere meanwhile, and announced
+        get_redis().incr(config_cache.CONFIG_VERSION_KEY)
+        return config
+
+    with mock.patch.object(config_cache, "_config_read", side_effect=read_then_change):
+        assert company_config(company.public_id).consent_required is False
+    assert company_config(company.public_id).consent_required is True
+
+
+def test_forgetting_announces_the_change_to_other_processes(company):
+    before = int(get_redis().get(config_cache.CONFIG_VERSION_KEY) or 0)
+    company.consent_required = True
+    company.save()  # the signal forgets the company's configuration
+    assert int(get_redis().get(config_cache.CONFIG_VERSION_KEY) or 0) > before
+
+
+def test_without_redis_the_ttl_still_bounds_a_stale_config(company, settings):
+    settings.DNI_CONFIG_VERSION_INTERVAL = 0
+    first = company_config(company.public_id)
+    with mock.patch.object(config_cache, "get_redis", side_effect=redis.RedisError("down")):
+        assert company_config(company.public_id) is first
+        settings.DNI_CONFIG_TTL = 0
+        _changed_elsewhere(company)
+        assert company_config(company.public_id).consent_required is True
+
+
+def test_this_process_s_own_announcement_is_not_seen_again_as_news(company, settings):
+    settings.DNI_CONFIG_VERSION_INTERVAL = 0
+    company_config_forget()
+    first = company_config(company.public_id)
+    with mock.patch.object(config_cache, "_config_read", side_effect=AssertionError("read again")):
+        assert company_config(company.public_id) is first

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from tracking import visit_log, visits
 from tracking.attribution import session_for_number
-from tracking.models import NumberAssignment, PageView, VisitorSession
+from tracking.models import NumberAssignment, PageView, PoolExhaustion, VisitorSession
 from tracking.page_views import page_views_flush
 from tracking.pools import pool_sync
 from tracking.tests.factories import dni_config, session_tracker
@@ -91,6 +92,19 @@ def test_exhaustion_is_counted_once_per_session(write_path, company):
     assert visits.visit_report(config, late).numbers == {}
     tracker.refresh_from_db()
     assert tracker.exhaustion_count == 1
+
+
+def test_exhaustion_is_counted_per_hour_for_the_pool_s_history(write_path, company):
+    tracker = session_tracker(company=company, size=1)
+    config = dni_config(company)
+    visits.visit_report(config, report())
+    first_late, second_late = report(), report()
+    for late in (first_late, second_late, first_late):  # the first again: counted once per session
+        assert visits.visit_report(config, late).numbers == {}
+    hour = PoolExhaustion.objects.get(tracker=tracker)
+    assert hour.count == 2
+    assert (hour.hour.minute, hour.hour.second) == (0, 0)
+    assert timezone.now() - hour.hour < timedelta(hours=1)
 
 
 def test_one_ip_cannot_drain_a_pool(write_path, company, settings):
@@ -205,6 +219,36 @@ def test_visits_written_together_come_out_as_if_written_one_by_one(company):
     assert (view.session.session_key, view.page_url, view.created_at) == ("new", "https://shop.example/landing", later)
     tracker.refresh_from_db()
     assert (tracker.exhaustion_count, tracker.last_exhausted_at) == (2, later)
+
+
+def test_visits_written_together_count_exhaustion_in_each_one_s_hour(company):
+    from datetime import UTC, datetime
+
+    tracker = session_tracker(company=company, size=1)
+    config = dni_config(company)
+    start = datetime(2026, 11, 23, 12, 59, tzinfo=UTC)
+
+    def row(key, at):
+        r = report(key, first_contact=True)
+        touch = visits.classify_cached(visits.Visit(r.page_url, ""))
+        fields = visits.session_fields(config, r, visits.Visit(r.page_url, ""), touch, config.trackers[0])
+        return {
+            "session": fields,
+            "at": at.isoformat(),
+            "pv_url": None,
+            "pv_referrer": "",
+            "moved": False,
+            "opened": [],
+            "held": [],
+            "exhausted": [tracker.id],
+        }
+
+    visit_log.visits_write([row("a", start), row("b", start), row("c", start + timedelta(minutes=2))])
+    visit_log.visits_write([row("d", start + timedelta(minutes=3))])
+    counts = {e.hour: e.count for e in PoolExhaustion.objects.filter(tracker=tracker)}
+    assert counts == {start.replace(minute=0): 2, start.replace(hour=13, minute=0): 2}
+    tracker.refresh_from_db()
+    assert tracker.exhaustion_count == 4
 
 
 def test_the_visit_write_is_a_prepared_statement(company):

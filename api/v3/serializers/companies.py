@@ -1,17 +1,24 @@
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.fields import POSITIVE_INT_MAX
 from accounts.models import Company
+from accounts.services import allowed_origins_validate, cookie_duration_check
 from api.v3.serializers.base import TimestampField, TimeZoneField, V3ModelSerializer
 from integrations.conversions import feed_path
 from integrations.models import ConversionSettings
 from telephony.links import absolute_url
 
-# Reference "Companies": at most 6 months of cookie lifetime, in any unit.
-MAX_COOKIE_DURATION = {"months": 6, "weeks": 26, "days": 183}
+CONSENT_HELP = (
+    "Extension. When true, swap.js sets no cookie and makes no request until the page reports the visitor's consent."
+)
+ORIGINS_HELP = (
+    "Extension. The sites (origins such as https://www.example.com) whose pages may use this company's "
+    "numbers; an empty list allows any site."
+)
 
 
 # Our extension of the company: call conversions (``integrations.conversions``).
@@ -46,6 +53,8 @@ class CompanySerializer(V3ModelSerializer):
     call_conversion = serializers.SerializerMethodField()
     google_ads_feed_url = serializers.SerializerMethodField()
     ga4_measurement_id = serializers.SerializerMethodField()
+    consent_required = serializers.BooleanField(read_only=True, help_text=CONSENT_HELP)
+    allowed_origins = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=ORIGINS_HELP)
 
     class Meta:
         model = Company
@@ -76,6 +85,8 @@ class CompanySerializer(V3ModelSerializer):
             "recording_disclosure_message",
             "record_after_disclosure",
             *CONVERSION_FIELDS,
+            "consent_required",
+            "allowed_origins",
         )
         read_only_fields = fields
         extra_fields = (
@@ -84,6 +95,8 @@ class CompanySerializer(V3ModelSerializer):
             "recording_disclosure_message",
             "record_after_disclosure",
             *CONVERSION_FIELDS,
+            "consent_required",
+            "allowed_origins",
         )
 
     def _conversion_settings(self, company: Company) -> ConversionSettings | None:
@@ -166,6 +179,10 @@ class CompanyUpdateInputSerializer(RecordingDisclosureInputMixin):
     google_ads_conversion_action = serializers.RegexField(r"^\d{0,20}$", required=False, allow_blank=True)
     google_ads_developer_token = serializers.CharField(max_length=100, required=False, allow_blank=True)
     google_ads_refresh_token = serializers.CharField(max_length=512, required=False, allow_blank=True)
+    consent_required = serializers.BooleanField(required=False, help_text=CONSENT_HELP)
+    allowed_origins = serializers.ListField(
+        child=serializers.CharField(allow_blank=True), required=False, allow_empty=True, help_text=ORIGINS_HELP
+    )
 
     def __init__(self, *args: Any, company: Company | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -180,13 +197,19 @@ class CompanyUpdateInputSerializer(RecordingDisclosureInputMixin):
     def validate_swap_landing_override(self, value: str | None) -> str | None:
         return value or None
 
+    def validate_allowed_origins(self, value: list[str]) -> list[str]:
+        try:
+            return allowed_origins_validate(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         duration = attrs.get("swap_cookie_duration", getattr(self.company, "swap_cookie_duration", 6))
         unit = attrs.get("swap_cookie_duration_unit", getattr(self.company, "swap_cookie_duration_unit", "months"))
-        if duration > MAX_COOKIE_DURATION[unit]:
-            raise serializers.ValidationError(
-                {"swap_cookie_duration": f"at most 6 months ({MAX_COOKIE_DURATION[unit]} {unit})"}
-            )
+        try:
+            cookie_duration_check(duration, unit)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"swap_cookie_duration": exc.messages[0]}) from exc
         return attrs
 
 

@@ -44,23 +44,3 @@ class TextMessageCreateRequestSerializer(serializers.Serializer):
     customer_phone_number = serializers.CharField()
     content = serializers.CharField()
     tracking_number = serializers.CharField(required=False)
-
-
-class TrackerUpdateRequestSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False)
-    call_flow = serializers.DictField(required=False, help_text="The call flow: type and its settings.")
-    whisper_message = serializers.CharField(required=False, allow_blank=True)
-    sms_enabled = serializers.BooleanField(required=False)
-    campaign_name = serializers.CharField(required=False, allow_blank=True)
-    swap_targets = serializers.ListField(child=serializers.CharField(), required=False)
-    pool_size = serializers.IntegerField(required=False, help_text="Session trackers: numbers in the pool.")
-    replace_tracking_number = serializers.CharField(required=False)
-
-
-class TrackerCreateRequestSerializer(TrackerUpdateRequestSerializer):
-    name = serializers.CharField()
-    type = serializers.ChoiceField(choices=("session", "source"))
-    company_id = serializers.CharField()
-    source = serializers.DictField(required=False, help_text="Source trackers: the source they count calls from.")
-    tracking_number = serializers.DictField(required=False, help_text="The number to buy: area_code or toll_free.")
-    toll_free = serializers.BooleanField(required=False)

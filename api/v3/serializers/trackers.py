@@ -14,6 +14,7 @@ from accounts.phone import is_us_or_canada
 from api.v3.serializers.base import TimestampField, V3Serializer
 from integrations.v3_shapes import iso8601
 from telephony.callflows.validation import fallback_destination
+from telephony.trackers import POOL_SIZE_MAX, POOL_SIZE_MIN, SESSION_TIMEOUT_MAX, SESSION_TIMEOUT_MIN
 from tracking.models import Tracker, TrackingNumber
 from tracking.pools import pool_status
 
@@ -45,12 +46,21 @@ class TrackerSerializer(V3Serializer):
     disabled_at = TimestampField()
     campaign_name = serializers.SerializerMethodField()
     swap_targets = serializers.JSONField(read_only=True)
+    session_timeout = serializers.SerializerMethodField(
+        help_text="Extension. Session trackers: seconds a visitor keeps a pool number after their last "
+        "activity (null for source trackers)."
+    )
+    fallback_number = serializers.SerializerMethodField(
+        help_text="Extension. Session trackers: the number shown when every pool number is held "
+        "(E.164; null keeps the page's own number)."
+    )
     pool = serializers.SerializerMethodField()
 
     class Meta:
-        # `pool` is an extension: the live state of a session tracker's number pool,
-        # so users can see when it is too small (null for source trackers).
-        extra_fields = ("campaign_name", "swap_targets", "pool")
+        # Extensions: `session_timeout` and `fallback_number` (a session tracker's pool
+        # settings), and `pool`, the live state of its number pool, so users can see when
+        # it is too small. All null for source trackers.
+        extra_fields = ("campaign_name", "swap_targets", "session_timeout", "fallback_number", "pool")
 
     def get_destination_number(self, tracker: Tracker) -> str | None:
         return fallback_destination(tracker.call_flow.definition)
@@ -74,6 +84,12 @@ class TrackerSerializer(V3Serializer):
         if definition.get("type") == "advanced":
             definition.setdefault("uuid", str(tracker.call_flow.uuid))
         return definition
+
+    def get_session_timeout(self, tracker: Tracker) -> int | None:
+        return tracker.session_timeout if tracker.type == Tracker.Type.SESSION else None
+
+    def get_fallback_number(self, tracker: Tracker) -> str | None:
+        return (tracker.fallback_number or None) if tracker.type == Tracker.Type.SESSION else None
 
     def get_campaign_name(self, tracker: Tracker) -> str | None:
         return tracker.campaign_name or None
@@ -111,3 +127,70 @@ class TrackerSerializer(V3Serializer):
             ],
         )
         return pool
+
+
+# The request bodies, for the OpenAPI description. The tracker service checks every field
+# itself (telephony/trackers.py), so the dashboard's wizard and the API refuse the same input.
+
+
+class TrackerCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    type = serializers.ChoiceField(choices=Tracker.Type.choices)
+    company_id = serializers.CharField(help_text="The company's COM… or numeric id.")
+    call_flow = serializers.JSONField(help_text="See the reference's Configuring Call Flows.")
+    source = serializers.JSONField(help_text='"all" or an object of rules (reference: Tracker Call Sources).')
+    pool_size = serializers.IntegerField(
+        required=False,
+        min_value=POOL_SIZE_MIN,
+        max_value=POOL_SIZE_MAX,
+        help_text="Session trackers: how many numbers to buy.",
+    )
+    pool_numbers = serializers.JSONField(required=False, help_text="Session trackers: a number request.")
+    tracking_number = serializers.JSONField(required=False, help_text="Source trackers: a number request.")
+    swap_targets = serializers.ListField(child=serializers.CharField(), required=False)
+    whisper_message = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    sms_enabled = serializers.BooleanField(required=False)
+    campaign_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    session_timeout = serializers.IntegerField(
+        required=False,
+        min_value=SESSION_TIMEOUT_MIN,
+        max_value=SESSION_TIMEOUT_MAX,
+        help_text="Extension. Session trackers: seconds a visitor keeps a pool number after their last activity "
+        "(default 1800).",
+    )
+    fallback_number = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="Extension. Session trackers: the number shown when every pool number is held; null keeps the "
+        "page's own number.",
+    )
+
+
+class TrackerUpdateInputSerializer(serializers.Serializer):
+    """Every key optional; omitted keys stay unchanged."""
+
+    name = serializers.CharField(required=False, max_length=255)
+    call_flow = serializers.JSONField(required=False)
+    source = serializers.JSONField(required=False)
+    pool_size = serializers.IntegerField(
+        required=False,
+        min_value=POOL_SIZE_MIN,
+        max_value=POOL_SIZE_MAX,
+        help_text="Session trackers: the pool only grows.",
+    )
+    replace_tracking_number = serializers.CharField(
+        required=False, help_text="One of the tracker's numbers, swapped for a new one of the same kind."
+    )
+    swap_targets = serializers.ListField(child=serializers.CharField(), required=False)
+    whisper_message = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    sms_enabled = serializers.BooleanField(required=False)
+    campaign_name = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    session_timeout = serializers.IntegerField(
+        required=False,
+        min_value=SESSION_TIMEOUT_MIN,
+        max_value=SESSION_TIMEOUT_MAX,
+        help_text="Extension. Session trackers: seconds a visitor keeps a pool number after their last activity.",
+    )
+    fallback_number = serializers.CharField(
+        required=False, allow_null=True, help_text="Extension. Session trackers: E.164, or null for none."
+    )

@@ -15,8 +15,7 @@ from rest_framework.response import Response
 
 from api.v3.exceptions import Unprocessable
 from api.v3.filters import CompanyIdFilter, V3FilterSet
-from api.v3.serializers.requests import TrackerCreateRequestSerializer, TrackerUpdateRequestSerializer
-from api.v3.serializers.trackers import TrackerSerializer
+from api.v3.serializers.trackers import TrackerCreateInputSerializer, TrackerSerializer, TrackerUpdateInputSerializer
 from api.v3.viewsets import V3DestroyMixin, V3ViewSet
 from telephony import trackers as tracker_service
 from telephony.carrier import CarrierError, NumberUnavailable
@@ -61,14 +60,14 @@ class TrackerViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewS
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().select_related("company", "call_flow").prefetch_related("numbers")
 
-    @extend_schema(request=TrackerCreateRequestSerializer)
+    @extend_schema(request=TrackerCreateInputSerializer, responses={201: TrackerSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.request_body()
         company = self.company_param(body.get("company_id"), include_disabled=False)
         tracker = carrier_call(tracker_service.tracker_create, account=self.account, company=company, data=body)
         return self.render(self._fresh(tracker), status.HTTP_201_CREATED)
 
-    @extend_schema(request=TrackerUpdateRequestSerializer)
+    @extend_schema(request=TrackerUpdateInputSerializer, responses={200: TrackerSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         tracker = self.get_object()
         changes = self.request_body()
