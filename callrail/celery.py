@@ -32,4 +32,6 @@ app.conf.beat_schedule = {
         "task": "tracking.tasks.visitor_data_prune_task",
         "schedule": crontab(minute=37, hour=3),
     },
+    # Nightly, off-peak: delete audit entries older than each account's retention period.
+    "audit-log-prune": {"task": "accounts.tasks.audit_log_prune", "schedule": crontab(minute=47, hour=3)},
 }
