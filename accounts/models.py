@@ -174,6 +174,8 @@ class ApiKey(TimeStampedModel):
     shown once, when it is created.
     """
 
+    # Names the key in the dashboard's links (the key itself is never shown again).
+    public_id = PublicIdField("KEY")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100, blank=True)
@@ -187,6 +189,7 @@ class ApiKey(TimeStampedModel):
 
     class Meta:
         ordering = ("-created_at",)
+        verbose_name = "API key"
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

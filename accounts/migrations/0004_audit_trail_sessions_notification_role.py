@@ -5,6 +5,15 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import accounts.fields
+
+
+def api_keys_named(apps, schema_editor):
+    ApiKey = apps.get_model("accounts", "ApiKey")
+    for key in ApiKey.objects.filter(public_id__isnull=True).only("pk"):
+        key.public_id = accounts.fields.new_public_id("KEY")
+        key.save(update_fields=["public_id"])
+
 
 class Migration(migrations.Migration):
 
@@ -13,6 +22,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Existing keys get their own public id before the column becomes unique.
+        migrations.AddField(
+            model_name="apikey",
+            name="public_id",
+            field=models.CharField(max_length=40, null=True, editable=False),
+        ),
+        migrations.RunPython(api_keys_named, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="apikey",
+            name="public_id",
+            field=accounts.fields.PublicIdField(prefix="KEY"),
+        ),
+        migrations.AlterModelOptions(
+            name="apikey",
+            options={"ordering": ("-created_at",), "verbose_name": "API key"},
+        ),
         migrations.AddField(
             model_name='user',
             name='session_token',
