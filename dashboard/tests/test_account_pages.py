@@ -185,3 +185,23 @@ def test_account_settings_are_saved_through_the_service(client, admin_user, acco
     response = client.post(reverse("dashboard:account-settings"), {"name": "", "time_zone": "Mars/Base"})
     body = response.content.decode()
     assert response.status_code == 200 and "This field is required." in body and "Select a valid choice" in body
+
+
+def test_a_user_without_companies_still_has_their_own_pages(client, make_user):
+    client.force_login(make_user(User.Role.MANAGER))
+    for name in EVERYONE:
+        body = client.get(reverse(f"dashboard:{name}")).content.decode()
+        assert "No company to show yet" not in body, name
+    # Integrations are per company: the page says why there is nothing to set up.
+    assert "No company to show yet" in client.get(reverse("dashboard:integrations")).content.decode()
+
+
+def test_the_admin_revokes_keys_through_the_service(admin_client, admin_user):
+    key, _ = api_key_create(user=admin_user)
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    response = admin_client.post(
+        reverse("admin:accounts_apikey_changelist"), {"action": "revoke", "_selected_action": [key.pk]}
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="api_key.revoked", object_id=key.public_id).exists()

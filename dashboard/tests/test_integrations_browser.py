@@ -14,7 +14,8 @@ from accounts.models import Company, User
 from callrail.celery import app as celery_app
 from dashboard.tests.conftest import PHONE
 from integrations.models import Integration
-from integrations.tests.conftest import Answer, Receiver
+from integrations.tests.conftest import Answer, Receiver, deliver_due
+from integrations.webhooks.outbox import webhook_test_event_send
 from integrations.webhooks.signing import signature_valid
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -164,3 +165,20 @@ def test_a_switched_off_integration_says_why_and_comes_back_on(
     send_test(page, "Pre-call")
     check_page("webhook-deliveries-manager")
     expect(page.get_by_role("row", name=re.compile("Pre-call")).first).to_contain_text("Delivered")
+
+
+def test_the_log_follows_an_event_still_on_its_way(page, live_url, sign_in, check_page, receiver, admin, company):
+    Integration.objects.create(
+        account=company.account,
+        company=company,
+        type=Integration.Type.WEBHOOKS,
+        config={"sms_received_webhook": [receiver.url("/sms")]},
+    )
+    webhook_test_event_send(company=company, event="text_message_received")  # no worker: it waits
+    sign_in(admin)
+    page.goto(live_url("dashboard:webhook-deliveries"))
+    row = page.get_by_role("row", name=re.compile("Text message received"))
+    expect(row).to_contain_text("Queued")
+    check_page("webhook-deliveries-queued")
+    deliver_due()  # what the worker does
+    expect(row).to_contain_text("Delivered", timeout=8000)  # without reloading the page

@@ -11,8 +11,10 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
+from accounts.services import user_invite
 from callrail.celery import app as celery_app
 from dashboard.tests.conftest import DESKTOP, PHONE, SCREENSHOTS, axe_violations
+from integrations.services import notification_create, summary_email_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -223,3 +225,58 @@ def test_profile_notifications_and_settings_pages(
         page.goto(live_url(f"dashboard:{name}"))
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
         check_page(f"{name}-phone")
+
+
+def test_signing_out_other_sessions_keeps_this_one(page, other_page, live_url, sign_in, check_page, admin):
+    sign_in(admin)
+    sign_in(admin, other_page.context)
+    other_page.goto(live_url("dashboard:overview"))
+    expect(other_page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+    page.goto(live_url("dashboard:profile"))
+    page.get_by_role("button", name="Sign out of other sessions").click()
+    expect(page.get_by_role("status")).to_contain_text("Every other session is signed out.")
+    other_page.goto(live_url("dashboard:overview"))
+    expect(other_page).to_have_url(live_url("dashboard:sign-in"))
+    page.goto(live_url("dashboard:overview"))
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
+
+
+def test_the_remaining_pages_pass_the_accessibility_check(
+    page, live_url, sign_in, check_page, admin, company, manager_user
+):
+    invited = user_invite(
+        account=admin.account,
+        email="new@example.com",
+        first_name="Noa",
+        last_name="New",
+        role="reporting",
+        companies=[company],
+    )
+    alert = notification_create(account=admin.account, user=admin, values={"company": company})
+    summary = summary_email_create(
+        account=admin.account, user=admin, company=None, frequency=["daily"], config={"call_log": True}
+    )
+    sign_in(admin)
+    page.goto(live_url("dashboard:user", user_id=invited.public_id))
+    expect(page.get_by_role("button", name="Resend invitation")).to_be_visible()
+    check_page("user-invited")
+    page.get_by_role("link", name="Cancel invitation").click()
+    check_page("user-cancel-invitation")
+    page.goto(live_url("dashboard:user", user_id=admin.public_id))
+    check_page("user-self")
+    page.goto(live_url("dashboard:notification-alert", alert_id=alert.numeric_id))
+    page.get_by_role("radio", name="Answered calls").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("row", name=re.compile("Answered calls"))).to_be_visible()
+    page.goto(live_url("dashboard:notification-summary", summary_id=summary.public_id))
+    expect(page.get_by_label("Company", exact=True)).to_be_disabled()
+    check_page("notification-summary")
+    page.goto(live_url("dashboard:api-key-new"))
+    page.get_by_role("button", name="Create API key").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    check_page("api-key-form")
+    page.goto(live_url("dashboard:signing-key-rotate", f"?company={company.public_id}"))
+    check_page("signing-key-rotate")
+    page.goto(live_url("dashboard:users", "?q=nobody"))
+    expect(page.get_by_text("No user matches these filters.")).to_be_visible()
+    check_page("users-none")

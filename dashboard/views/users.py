@@ -84,7 +84,6 @@ class UsersView(AccountPage):
             "statuses": {key: label for key, (label, _) in STATUSES.items()},
             "roles": User.Role.choices,
             "filtered": bool(query or role or status),
-            "account_companies": Company.objects.filter(account=self.scope.account).count(),
         }
 
 
