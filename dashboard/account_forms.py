@@ -201,8 +201,8 @@ class TestEventForm(StyledForm):
     event = forms.ChoiceField(choices=WebhookEvent.Event.choices, label="Event")
 
 
-def company_scope_choices(companies: list[Company] | tuple[Company, ...]) -> list[tuple[str, str]]:
-    return [("", "All my companies"), *((company.public_id, company.name) for company in companies)]
+def company_scope_choices(companies: tuple[Company, ...], all_label: str) -> list[tuple[str, str]]:
+    return [("", all_label), *((company.public_id, company.name) for company in companies)]
 
 
 ALERT_TYPE_LABELS: dict[str, str] = {
@@ -232,11 +232,16 @@ class AlertForm(StyledForm):
     sms_enabled = forms.BooleanField(label="Text messages", required=False)
 
     def __init__(
-        self, *args: Any, companies: tuple[Company, ...], trackers: list[tuple[str, str]], **kwargs: Any
+        self,
+        *args: Any,
+        companies: tuple[Company, ...],
+        trackers: list[tuple[str, str]],
+        all_label: str = "All my companies",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.companies = {company.public_id: company for company in companies}
-        self.fields["company"].choices = company_scope_choices(companies)  # type: ignore[attr-defined]
+        self.fields["company"].choices = company_scope_choices(companies, all_label)  # type: ignore[attr-defined]
         self.fields["tracker"].choices = [("", "Any tracker"), *trackers]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -270,10 +275,12 @@ class SummaryEmailForm(StyledForm):
         initial=list(SUMMARY_EMAIL_SECTIONS),
     )
 
-    def __init__(self, *args: Any, companies: tuple[Company, ...], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, companies: tuple[Company, ...], all_label: str = "All my companies", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.companies = {company.public_id: company for company in companies}
-        self.fields["company"].choices = company_scope_choices(companies)  # type: ignore[attr-defined]
+        self.fields["company"].choices = company_scope_choices(companies, all_label)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from accounts.models import ApiKey, AuditEvent, User
 from accounts.services import api_key_create
+from integrations.emails import call_notifications_send
 from integrations.models import Integration, Notification, SummaryEmail, WebhookEvent
-from integrations.tests.conftest import webhooks_integration
+from integrations.tests.conftest import complete_call, make_call, webhooks_integration
+from tracking.models import CallFlow, Tracker
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +207,36 @@ def test_the_admin_revokes_keys_through_the_service(admin_client, admin_user):
     )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="api_key.revoked", object_id=key.public_id).exists()
+
+
+def test_an_admin_sets_up_a_notification_only_contact_s_alerts(client, admin_user, manager_user, company, mailoutbox):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("dashboard:user-invite"),
+        {
+            "email": "desk@example.com",
+            "first_name": "Front",
+            "last_name": "Desk",
+            "role": "notification",
+            "companies": [company.pk],
+        },
+    )
+    contact = User.objects.get(email="desk@example.com")
+    page = reverse("dashboard:notifications") + f"?user={contact.public_id}"
+    assert response["Location"] == page
+    assert mailoutbox == []  # no invitation: they never sign in
+    client.post(page, {"form": "alert", "company": company.public_id, "call_enabled": "on", "alert_type": "all"})
+    alert = Notification.objects.get()
+    assert alert.user == contact and alert.company == company
+
+    flow = CallFlow.objects.create(account=company.account, company=company, definition={"type": "basic"})
+    tracker = Tracker.objects.create(
+        account=company.account, company=company, name="Billboard", type=Tracker.Type.SOURCE, call_flow=flow
+    )
+    call = complete_call(make_call(tracker))
+    assert call_notifications_send(call=call) == 1
+    assert mailoutbox[0].to == ["desk@example.com"]
+
+    # Someone else's alerts are an admin's business only.
+    client.force_login(manager_user)
+    assert client.get(page).status_code == 403

@@ -93,7 +93,7 @@ class IntegrationsView(IntegrationsMixin, AccountPage):
         context = super().get_context_data(**kwargs)
         company = self.scope.company
         if company is None:
-            return {**context, "companies": self.companies_overview()}
+            return {**context, "companies": self.companies_overview(), "event_total": len(CONFIG_KEYS)}
         integration = webhooks_of(company)
         recent = WebhookEvent.objects.filter(company=company).select_related("integration")[:5]
         for event in recent:

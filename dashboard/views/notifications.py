@@ -1,15 +1,20 @@
-"""The signed-in user's own email alerts (calls, texts, forms) and summary emails: the
-API's notification and summary email objects, written through the same services."""
+"""Email alerts (calls, texts, forms) and summary emails: the API's notification and summary
+email objects, written through the same services. Everyone manages their own; an admin also
+manages another person's (``?user=USR…``), such as a notification-only contact, who never
+signs in."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 
+from accounts.models import Company, User
 from dashboard.account_forms import ALERT_TYPE_LABELS, SECTION_LABELS, AlertForm, SummaryEmailForm
 from dashboard.views.account_base import AccountPage
 from integrations.models import Notification, SummaryEmail
@@ -29,19 +34,58 @@ class NotificationsMixin:
     scope: Any
     kwargs: dict[str, Any]
 
+    @cached_property
+    def recipient(self) -> User:
+        """Whose alerts the page manages: the signed-in user's own, or another user's of the
+        account for an admin (403 for anyone else, as the API answers)."""
+        wanted = self.scope.state.get("user")
+        if not wanted or wanted == self.scope.user.public_id:
+            return self.scope.user
+        if not self.scope.user.is_admin:
+            raise PermissionDenied("Only administrators manage other people's alerts.")
+        user = User.objects.filter(account=self.scope.account, public_id=wanted, is_active=True).first()
+        if user is None:
+            raise Http404("No such user.")
+        return user
+
+    @property
+    def for_someone_else(self) -> bool:
+        return self.recipient.pk != self.scope.user.pk
+
+    @property
+    def all_label(self) -> str:
+        return "All their companies" if self.for_someone_else else "All my companies"
+
+    def with_recipient(self, url: str) -> str:
+        return f"{url}?user={self.recipient.public_id}" if self.for_someone_else else url
+
+    @cached_property
+    def companies(self) -> tuple[Company, ...]:
+        """The companies the recipient hears about: those they can see."""
+        return tuple(self.recipient.visible_companies().filter(status=Company.Status.ACTIVE).order_by("name", "pk"))
+
     def alerts(self) -> QuerySet[Notification]:
-        return Notification.objects.filter(account=self.scope.account, user=self.scope.user).select_related("company")
+        return Notification.objects.filter(account=self.scope.account, user=self.recipient).select_related("company")
 
     def summaries(self) -> QuerySet[SummaryEmail]:
-        return SummaryEmail.objects.filter(account=self.scope.account, user=self.scope.user).select_related("company")
+        return SummaryEmail.objects.filter(account=self.scope.account, user=self.recipient).select_related("company")
 
     def trackers(self) -> list[tuple[str, str]]:
-        trackers = Tracker.objects.filter(company_id__in=[company.pk for company in self.scope.companies])
-        many = len(self.scope.companies) > 1
+        trackers = Tracker.objects.filter(company__in=self.companies)
+        many = len(self.companies) > 1
         return [
             (tracker.public_id, f"{tracker.name} ({tracker.company.name})" if many else tracker.name)
             for tracker in trackers.select_related("company").order_by("company__name", "name")
         ]
+
+    def recipient_context(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient,
+            "for_someone_else": self.for_someone_else,
+            "page_url": self.with_recipient(reverse("dashboard:notifications")),
+            "user_query": f"?user={self.recipient.public_id}" if self.for_someone_else else "",
+            "all_label": self.all_label,
+        }
 
     def alert_form(self, data: Any = None, alert: Notification | None = None) -> AlertForm:
         initial = {}
@@ -53,7 +97,9 @@ class NotificationsMixin:
                 "alert_type": alert.alert_type,
                 "sms_enabled": alert.sms_enabled,
             }
-        return AlertForm(data, initial=initial, companies=self.scope.companies, trackers=self.trackers())
+        return AlertForm(
+            data, initial=initial, companies=self.companies, trackers=self.trackers(), all_label=self.all_label
+        )
 
     def summary_form(self, data: Any = None, summary: SummaryEmail | None = None) -> SummaryEmailForm:
         initial: dict[str, Any] = {}
@@ -63,7 +109,7 @@ class NotificationsMixin:
                 "frequency": summary.frequency,
                 "sections": [key for key, on in (summary.config or {}).items() if on],
             }
-        form = SummaryEmailForm(data, initial=initial, companies=self.scope.companies)
+        form = SummaryEmailForm(data, initial=initial, companies=self.companies, all_label=self.all_label)
         if summary is not None:
             # What a summary is about stays; another company is another summary.
             form.fields["company"].disabled = True
@@ -92,8 +138,11 @@ class NotificationsView(NotificationsMixin, AccountPage):
         alerts = list(self.alerts())
         for alert in alerts:
             alert.tracker_name = trackers.get(alert.tracker_public_id, "")  # type: ignore[attr-defined]
+        if self.for_someone_else:
+            self.lead = f"The alerts and summary emails {self.recipient.name or self.recipient.email} receives."
         return {
             **super().get_context_data(**kwargs),
+            **self.recipient_context(),
             "alerts": alerts,
             "summaries": self.summaries(),
             "alert_form": kwargs.get("alert_form") or self.alert_form(),
@@ -110,7 +159,7 @@ class NotificationsView(NotificationsMixin, AccountPage):
             data = summary_form.cleaned_data
             summary_email_create(
                 account=self.scope.account,
-                user=self.scope.user,
+                user=self.recipient,
                 company=data["company_obj"],
                 frequency=data["frequency"],
                 config={section: True for section in data["sections"]},
@@ -122,13 +171,13 @@ class NotificationsView(NotificationsMixin, AccountPage):
                 return self.render_to_response(self.get_context_data(alert_form=alert_form))
             try:
                 notification_create(
-                    account=self.scope.account, user=self.scope.user, values=alert_values(alert_form.cleaned_data)
+                    account=self.scope.account, user=self.recipient, values=alert_values(alert_form.cleaned_data)
                 )
             except AlertRuleError as exc:
                 alert_form.add_error(None, str(exc))
                 return self.render_to_response(self.get_context_data(alert_form=alert_form))
             messages.success(request, "Alert added.")
-        return HttpResponseRedirect(reverse("dashboard:notifications"))
+        return HttpResponseRedirect(self.with_recipient(reverse("dashboard:notifications")))
 
 
 class AlertView(NotificationsMixin, AccountPage):
@@ -146,9 +195,12 @@ class AlertView(NotificationsMixin, AccountPage):
         alert = self.get_alert()
         return {
             **super().get_context_data(**kwargs),
+            **self.recipient_context(),
             "form": kwargs.get("form") or self.alert_form(alert=alert),
             "kind": "alert",
-            "delete_url": reverse("dashboard:notification-alert-delete", kwargs={"alert_id": alert.numeric_id}),
+            "delete_url": self.with_recipient(
+                reverse("dashboard:notification-alert-delete", kwargs={"alert_id": alert.numeric_id})
+            ),
         }
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -161,7 +213,7 @@ class AlertView(NotificationsMixin, AccountPage):
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Alert saved.")
-                return HttpResponseRedirect(reverse("dashboard:notifications"))
+                return HttpResponseRedirect(self.with_recipient(reverse("dashboard:notifications")))
         return self.render_to_response(self.get_context_data(form=form))
 
 
@@ -171,7 +223,7 @@ class AlertDeleteView(AlertView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         notification_delete(notification=self.get_alert())
         messages.success(request, "Alert removed.")
-        return HttpResponseRedirect(reverse("dashboard:notifications"))
+        return HttpResponseRedirect(self.with_recipient(reverse("dashboard:notifications")))
 
 
 class SummaryView(NotificationsMixin, AccountPage):
@@ -189,9 +241,12 @@ class SummaryView(NotificationsMixin, AccountPage):
         summary = self.get_summary()
         return {
             **super().get_context_data(**kwargs),
+            **self.recipient_context(),
             "form": kwargs.get("form") or self.summary_form(summary=summary),
             "kind": "summary",
-            "delete_url": reverse("dashboard:notification-summary-delete", kwargs={"summary_id": summary.public_id}),
+            "delete_url": self.with_recipient(
+                reverse("dashboard:notification-summary-delete", kwargs={"summary_id": summary.public_id})
+            ),
         }
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -205,7 +260,7 @@ class SummaryView(NotificationsMixin, AccountPage):
             config={section: section in form.cleaned_data["sections"] for section in SECTION_LABELS},
         )
         messages.success(request, "Summary email saved.")
-        return HttpResponseRedirect(reverse("dashboard:notifications"))
+        return HttpResponseRedirect(self.with_recipient(reverse("dashboard:notifications")))
 
 
 class SummaryDeleteView(SummaryView):
@@ -214,4 +269,4 @@ class SummaryDeleteView(SummaryView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         summary_email_delete(summary_email=self.get_summary())
         messages.success(request, "Summary email removed.")
-        return HttpResponseRedirect(reverse("dashboard:notifications"))
+        return HttpResponseRedirect(self.with_recipient(reverse("dashboard:notifications")))

@@ -115,9 +115,9 @@ class InviteView(AccountPage):
                 form.add_error(None, str(exc))
             else:
                 if user.role == User.Role.NOTIFICATION:
-                    messages.success(request, f"{user.email} will receive the alerts you set up for them.")
-                else:
-                    messages.success(request, f"Invitation sent to {user.email}.")
+                    messages.success(request, f"{user.email} is added. Choose the alerts they receive.")
+                    return HttpResponseRedirect(reverse("dashboard:notifications") + f"?user={user.public_id}")
+                messages.success(request, f"Invitation sent to {user.email}.")
                 return HttpResponseRedirect(reverse("dashboard:users"))
         return self.render_to_response(self.get_context_data(form=form))
 
