@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
-from accounts.models import Account, ApiKey, Company, Tag, User
+from accounts.models import Account, ApiKey, AuditEvent, Company, Tag, User
+from accounts.services import api_key_revoke
 
 
 @admin.register(Account)
@@ -47,7 +47,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ("account",)
     search_fields = ("prefix", "name", "user__email")
     # The digest is useless to a reader and the plain key is never stored: keys are made
-    # with `manage.py bootstrap_admin` or the API, and only revoked here.
+    # by their users on the dashboard's API keys page (or `manage.py bootstrap_admin`), and only revoked here.
     readonly_fields = ("prefix", "digest", "user", "account", "created_at", "last_used_at")
     actions = ("revoke",)
 
@@ -56,7 +56,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # One by one through the service, so each revocation is in the account's audit log.
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(key=key)
 
 
 @admin.register(Company)
@@ -76,3 +78,22 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "numeric_id", "tag_level", "company", "account", "status", "color")
     list_filter = ("tag_level", "status", "account")
     search_fields = ("name",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read only: entries are written by the services, never by hand."""
+
+    list_display = ("created_at", "account", "actor_label", "action", "object_type", "object_label", "ip_address")
+    list_filter = ("account",)
+    search_fields = ("actor_label", "action", "object_label", "object_id")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

@@ -5,12 +5,14 @@ Every row of every app belongs to an Account; that is the wall between tenants.
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.fields import NumericIdField, PublicIdField, TimeStampedModel
 
@@ -76,13 +78,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     Roles follow CallRail: ``admin`` sees and configures everything in the account;
     ``manager`` configures numbers, forms and integrations in their companies;
-    ``reporting`` reads calls and reports and annotates them.
+    ``reporting`` reads calls and reports and annotates them; ``notification`` is a
+    contact who receives alerts about their companies but never signs in.
     """
 
     class Role(models.TextChoices):
         ADMIN = "admin"
         MANAGER = "manager"
         REPORTING = "reporting"
+        NOTIFICATION = "notification", "Notification only"
 
     public_id = PublicIdField("USR")
     numeric_id = NumericIdField()
@@ -99,6 +103,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Mixed into the hash every session of this user carries: a new value ends all of
+    # them at the next request (deactivation, "sign out of other sessions"). Empty until
+    # first replaced, so sessions made before this field existed stay valid.
+    session_token = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -129,6 +137,35 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Admins and managers change things in the dashboard; reporting users only read."""
         return self.role in (self.Role.ADMIN, self.Role.MANAGER)
 
+    @property
+    def can_sign_in(self) -> bool:
+        """Notification-only contacts receive alerts but have no dashboard or API access."""
+        return self.is_active and self.role != self.Role.NOTIFICATION
+
+    def get_session_auth_hash(self) -> str:
+        if not self.session_token:
+            return super().get_session_auth_hash()
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        if not self.session_token:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret: str | bytes | None) -> str:
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_token}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def sessions_end(self) -> None:
+        """Give the user a new session token (saved by the caller): every session ends."""
+        self.session_token = secrets.token_hex(16)
+
     def visible_companies(self) -> "models.QuerySet[Company]":
         """The companies this user may see, inside their own account only."""
         companies = Company.objects.filter(account_id=self.account_id)
@@ -145,6 +182,8 @@ class ApiKey(TimeStampedModel):
     shown once, when it is created.
     """
 
+    # Names the key in the dashboard's links (the key itself is never shown again).
+    public_id = PublicIdField("KEY")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100, blank=True)
@@ -158,6 +197,7 @@ class ApiKey(TimeStampedModel):
 
     class Meta:
         ordering = ("-created_at",)
+        verbose_name = "API key"
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
@@ -310,3 +350,42 @@ class Tag(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuditEvent(models.Model):
+    """One entry of an account's audit trail: who did what to which object, when and from where.
+
+    Written by the services that make the change (``accounts.audit.audit_record``), so a
+    change made through the API, the dashboard or the Django admin is recorded alike.
+    ``changes`` holds the changed fields only, as ``{field: [before, after]}``; secrets
+    (passwords, keys) never appear in it. Kept for the account's retention period.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_events")
+    # None for the system (a scheduled task) or someone not signed in (a failed sign-in).
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Who it was at the time, kept when the user is later deleted or renamed.
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    # "<object type>.<verb>", e.g. "user.deactivated" (labels in accounts/audit.py).
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True, default="")
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    object_label = models.CharField(max_length=255, blank=True, default="")
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            # The log page: an account's newest entries first, by any filter below.
+            models.Index(fields=("account", "-created_at", "-id"), name="audit_event_account"),
+            models.Index(fields=("account", "actor", "-created_at"), name="audit_event_actor"),
+            # The nightly purge: the oldest rows, whatever their account.
+            models.Index(fields=("created_at",), name="audit_event_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_label}".strip()

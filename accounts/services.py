@@ -1,4 +1,8 @@
-"""Writes for accounts, users and API keys, and the tags marketers put on calls and forms."""
+"""Writes for accounts, users and API keys, and the tags marketers put on calls and forms.
+
+Each change a person makes is written to the account's audit trail in the same
+transaction (``accounts.audit``).
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -9,25 +13,36 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.audit import audit_record, changed, snapshot
 from accounts.models import Account, ApiKey, Company, Tag, User
 from accounts.tasks import user_invitation_send as user_invitation_send_task
 from callrail.deferred.services import enqueue_or_defer_on_commit
 
 
+class ApiKeyRuleError(Exception):
+    """A key this user may not have (message meant for the person asking)."""
+
+
 @transaction.atomic
 def api_key_create(*, user: User, name: str = "") -> tuple[ApiKey, str]:
     """Create a key for ``user``. Returns the row and the plain key, which is never stored."""
+    if not user.can_sign_in:
+        raise ApiKeyRuleError("Only active users who can sign in may have API keys.")
     plain = ApiKey.generate()
     key = ApiKey.objects.create(
         account_id=user.account_id, user=user, name=name, digest=ApiKey.hash(plain), prefix=plain[:8]
     )
+    audit_record(account=user.account_id, action="api_key.created", target=key, changes={"owner": (None, user.email)})
     return key, plain
 
 
+@transaction.atomic
 def api_key_revoke(*, key: ApiKey) -> None:
+    """Revoke a key: the next request made with it is refused (401). Idempotent."""
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(account=key.account_id, action="api_key.revoked", target=key)
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,12 @@ def account_hipaa_set(*, account: Account, enabled: bool) -> Account:
     if account.hipaa_account != enabled:
         account.hipaa_account = enabled
         account.save(update_fields=["hipaa_account", "updated_at"])
+        audit_record(
+            account=account,
+            action="account.hipaa_set",
+            target=account,
+            changes={"hipaa_account": (not enabled, enabled)},
+        )
     return account
 
 
@@ -70,19 +91,21 @@ def account_hipaa_set(*, account: Account, enabled: bool) -> Account:
 MAX_DATA_RETENTION_DAYS = 36_500
 
 
+def data_retention_check(days: int) -> None:
+    """Raises ``ValidationError`` for a retention period out of range."""
+    if not 0 <= days <= MAX_DATA_RETENTION_DAYS:
+        raise ValidationError(f"data_retention_days must be 0 (forever) or between 1 and {MAX_DATA_RETENTION_DAYS}.")
+
+
 def account_data_retention_set(*, account: Account, days: int) -> Account:
     """How long the account's calls, texts, forms and visits are kept (0: forever).
 
     The nightly purge applies a shorter period at its next run; the API refuses
     date ranges past it at once."""
-    if not 0 <= days <= MAX_DATA_RETENTION_DAYS:
-        raise ValidationError(f"data_retention_days must be 0 (forever) or between 1 and {MAX_DATA_RETENTION_DAYS}.")
-    if account.data_retention_days != days:
-        account.data_retention_days = days
-        account.save(update_fields=["data_retention_days", "updated_at"])
-    return account
+    return account_settings_update(account=account, changes={"data_retention_days": days})
 
 
+@transaction.atomic
 def company_create(*, account: Account, name: str, time_zone: str | None = None, **settings: Any) -> Company:
     """A new company. Recorded calls announce it unless ``settings`` say otherwise
     (``recording_disclosure``, ``recording_disclosure_message``, ``record_after_disclosure``)."""
@@ -90,7 +113,9 @@ def company_create(*, account: Account, name: str, time_zone: str | None = None,
     if unknown:
         raise ValueError(f"not company settings: {sorted(unknown)}")
     settings.setdefault("recording_disclosure", True)
-    return Company.objects.create(account=account, name=name, time_zone=time_zone or account.time_zone, **settings)
+    company = Company.objects.create(account=account, name=name, time_zone=time_zone or account.time_zone, **settings)
+    audit_record(account=account, action="company.created", target=company)
+    return company
 
 
 # Company settings a client may change (reference "Updating a Company"; the last ones are
@@ -177,9 +202,13 @@ def company_update(*, company: Company, changes: dict[str, Any]) -> Company:
     unknown = set(changes) - set(COMPANY_SETTINGS)
     if unknown:
         raise ValueError(f"not company settings: {sorted(unknown)}")
+    before = snapshot(company, changes)
     for field, value in changes.items():
         setattr(company, field, value)
     company.save(update_fields=[*changes, "updated_at"])
+    difference = changed(before, changes)
+    if difference:
+        audit_record(account=company.account_id, action="company.updated", target=company, changes=difference)
     return company
 
 
@@ -212,6 +241,7 @@ def company_disable(*, company: Company) -> Company:
     company.status = Company.Status.DISABLED
     company.disabled_at = timezone.now()
     company.save(update_fields=["status", "disabled_at", "updated_at"])
+    audit_record(account=company.account_id, action="company.disabled", target=company)
     return company
 
 
@@ -303,7 +333,27 @@ def tags_for_names(*, account_id: int, company_id: int, names: Any) -> list[Tag]
 
 
 class UserRuleError(Exception):
-    """A user change the reference forbids (message meant for the API client)."""
+    """A user change the rules forbid (message meant for the person asking)."""
+
+
+def _company_names(companies: Any) -> list[str]:
+    return sorted(company.name for company in companies)
+
+
+def _lock_account(account_id: int) -> None:
+    # Changes that could leave an account without an active administrator take turns:
+    # two admins demoting or deactivating each other at once would both see "another
+    # admin remains".
+    Account.objects.select_for_update().filter(pk=account_id).first()
+
+
+def _check_keeps_an_admin(user: User) -> None:
+    """Refuse a change that would take away the account's last active administrator."""
+    if not (user.is_admin and user.is_active):
+        return
+    others = User.objects.filter(account_id=user.account_id, role=User.Role.ADMIN, is_active=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise UserRuleError("An account needs at least one active administrator.")
 
 
 @transaction.atomic
@@ -318,7 +368,9 @@ def user_invite(
 ) -> User:
     """Create a user who must accept an emailed invitation (set a password) before logging in.
 
-    Admins reach every company implicitly, so their company list is not stored.
+    Admins reach every company implicitly, so their company list is not stored. A
+    notification-only contact gets no invitation: they never sign in, and receive alerts
+    as soon as an alert rule names them.
     """
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -326,13 +378,42 @@ def user_invite(
     user = User.objects.create_user(
         email=email, password=None, account=account, first_name=first_name, last_name=last_name, role=role
     )
-    user.accepted = False
+    user.accepted = role == User.Role.NOTIFICATION
     user.save(update_fields=["accepted"])
     if role != User.Role.ADMIN:
         user.companies.set(companies)
-    # Kept in the database if the broker is down: the invitation is sent late, never lost.
+    audit_record(
+        account=account,
+        action="user.invited",
+        target=user,
+        changes={
+            "role": (None, role),
+            "companies": (None, [] if role == User.Role.ADMIN else _company_names(companies)),
+        },
+    )
+    if role != User.Role.NOTIFICATION:
+        # Kept in the database if the broker is down: the invitation is sent late, never lost.
+        enqueue_or_defer_on_commit(user_invitation_send_task, user.pk)
+    return user
+
+
+@transaction.atomic
+def user_invitation_resend(*, user: User) -> User:
+    """Email the invitation again (a new link; the earlier one keeps working until a password is set)."""
+    if user.accepted or not user.can_sign_in:
+        raise UserRuleError("Only a pending invitation can be sent again.")
+    audit_record(account=user.account_id, action="user.invitation_resent", target=user)
     enqueue_or_defer_on_commit(user_invitation_send_task, user.pk)
     return user
+
+
+@transaction.atomic
+def user_invitation_cancel(*, user: User) -> None:
+    """Withdraw a pending invitation: the invited user is removed and their link stops working."""
+    if user.accepted:
+        raise UserRuleError("This user has accepted their invitation: deactivate them instead.")
+    audit_record(account=user.account_id, action="user.invitation_canceled", target=user)
+    user.delete()
 
 
 @transaction.atomic
@@ -342,29 +423,184 @@ def user_update(
     first_name: str | None = None,
     last_name: str | None = None,
     email: str | None = None,
+    time_zone: str | None = None,
     companies: list[Company] | None = None,
 ) -> User:
-    """Profile and company-access changes, already authorised by the caller."""
-    if email is not None:
-        email = User.objects.normalize_email(email).lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+    """Profile and company-access changes, already authorised by the caller.
+
+    ``time_zone`` "" follows the account's time zone.
+    """
+    profile = {"first_name": first_name, "last_name": last_name, "email": email, "time_zone": time_zone}
+    profile = {field: value for field, value in profile.items() if value is not None}
+    if "email" in profile:
+        profile["email"] = User.objects.normalize_email(profile["email"]).lower()
+        if User.objects.filter(email__iexact=profile["email"]).exclude(pk=user.pk).exists():
             raise UserRuleError("Email has already been taken.")
-        user.email = email
-    if first_name is not None:
-        user.first_name = first_name
-    if last_name is not None:
-        user.last_name = last_name
+    before = snapshot(user, profile)
+    for field, value in profile.items():
+        setattr(user, field, value)
     user.save()
+    difference = changed(before, profile)
+    if difference:
+        audit_record(account=user.account_id, action="user.updated", target=user, changes=difference)
     if companies is not None:
         if user.is_admin:
             raise UserRuleError("Administrators have access to every company; company access applies to other roles.")
-        user.companies.set(companies)
+        _companies_set(user, companies)
     return user
 
 
+def _companies_set(user: User, companies: list[Company]) -> None:
+    before = _company_names(user.companies.all())
+    user.companies.set(companies)
+    after = _company_names(companies)
+    if before != after:
+        audit_record(
+            account=user.account_id, action="user.access_changed", target=user, changes={"companies": (before, after)}
+        )
+
+
+def _revoke_keys(user: User) -> None:
+    for key in ApiKey.objects.filter(user=user, revoked_at__isnull=True):
+        api_key_revoke(key=key)
+
+
+@transaction.atomic
+def user_access_change(*, user: User, role: str, companies: list[Company], actor: User | None) -> User:
+    """Change a user's role and the companies they reach.
+
+    Admins reach every company (no list is kept). Becoming a notification-only contact ends
+    the user's sessions, revokes their API keys and removes their password; a contact given
+    a role that signs in is invited to choose a password.
+    """
+    if role not in User.Role.values:
+        raise UserRuleError(f"Unknown role {role!r}.")
+    _lock_account(user.account_id)
+    user.refresh_from_db(fields=["role", "is_active", "accepted"])
+    old_role = user.role
+    if role != old_role:
+        if actor is not None and actor.pk == user.pk:
+            raise UserRuleError("You cannot change your own role; ask another administrator.")
+        if role != User.Role.ADMIN:
+            _check_keeps_an_admin(user)
+    before = _company_names(user.companies.all()) if old_role != User.Role.ADMIN else []
+    after = _company_names(companies) if role != User.Role.ADMIN else []
+    user.role = role
+    fields = ["role"]
+    invite = False
+    if role == User.Role.NOTIFICATION and old_role != User.Role.NOTIFICATION:
+        user.set_unusable_password()
+        user.sessions_end()
+        user.accepted = True
+        fields += ["password", "session_token", "accepted"]
+        _revoke_keys(user)
+    elif old_role == User.Role.NOTIFICATION and role != User.Role.NOTIFICATION:
+        user.accepted = False
+        fields.append("accepted")
+        invite = user.is_active
+    user.save(update_fields=fields)
+    user.companies.set(companies if role != User.Role.ADMIN else [])
+    difference = changed({"role": old_role, "companies": before}, {"role": role, "companies": after})
+    if difference:
+        audit_record(account=user.account_id, action="user.access_changed", target=user, changes=difference)
+    if invite:
+        enqueue_or_defer_on_commit(user_invitation_send_task, user.pk)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User | None) -> User:
+    """Take away a user's access at once: their sessions end at their next request and
+    their API keys are revoked. Their alert rules and history stay."""
+    if actor is not None and actor.pk == user.pk:
+        raise UserRuleError("You cannot deactivate yourself.")
+    _lock_account(user.account_id)
+    user.refresh_from_db(fields=["role", "is_active"])
+    if not user.is_active:
+        return user
+    _check_keeps_an_admin(user)
+    user.is_active = False
+    user.sessions_end()
+    user.save(update_fields=["is_active", "session_token"])
+    audit_record(account=user.account_id, action="user.deactivated", target=user, changes={"is_active": (True, False)})
+    _revoke_keys(user)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User) -> User:
+    """Give a deactivated user their access back (with the role and companies they had;
+    their revoked API keys stay revoked)."""
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(account=user.account_id, action="user.reactivated", target=user, changes={"is_active": (False, True)})
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: User, actor: User | None) -> None:
+    """Remove a user for good (their alert rules go with them)."""
+    if actor is not None and actor.pk == user.pk:
+        raise UserRuleError("You cannot delete your own user.")
+    _lock_account(user.account_id)
+    _check_keeps_an_admin(user)
+    audit_record(account=user.account_id, action="user.deleted", target=user)
+    user.delete()
+
+
+@transaction.atomic
+def user_password_change(*, user: User, password: str) -> User:
+    """Set a new (already validated) password. Every session made with the old one ends;
+    the caller keeps the current one (``update_session_auth_hash``)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(account=user.account_id, action="user.password_changed", target=user)
+    return user
+
+
+@transaction.atomic
+def user_sessions_end(*, user: User) -> User:
+    """End every session of the user (the caller keeps its own with ``update_session_auth_hash``)."""
+    user.sessions_end()
+    user.save(update_fields=["session_token"])
+    audit_record(account=user.account_id, action="user.sessions_ended", target=user)
+    return user
+
+
+@transaction.atomic
 def user_invitation_accept(*, user: User) -> User:
     """The invited user has chosen a password: the invitation is accepted."""
     if not user.accepted:
         user.accepted = True
         user.save(update_fields=["accepted"])
+        audit_record(account=user.account_id, action="user.invitation_accepted", target=user, actor=user)
     return user
+
+
+# Account settings its admins change (dashboard) and the API shows.
+ACCOUNT_SETTINGS: tuple[str, ...] = ("name", "time_zone", "outbound_recording_enabled", "data_retention_days")
+
+
+def account_settings_fields() -> tuple[str, ...]:
+    """The account settings an admin may change, in the order the settings page shows them."""
+    return ACCOUNT_SETTINGS
+
+
+@transaction.atomic
+def account_settings_update(*, account: Account, changes: dict[str, Any]) -> Account:
+    """Apply already-validated changes to the account's settings (``account_settings_fields``)."""
+    unknown = set(changes) - set(account_settings_fields())
+    if unknown:
+        raise ValueError(f"not account settings: {sorted(unknown)}")
+    if "data_retention_days" in changes:
+        data_retention_check(changes["data_retention_days"])
+    before = snapshot(account, changes)
+    for field, value in changes.items():
+        setattr(account, field, value)
+    account.save(update_fields=[*changes, "updated_at"])
+    difference = changed(before, changes)
+    if difference:
+        audit_record(account=account, action="account.updated", target=account, changes=difference)
+    return account

@@ -1,4 +1,4 @@
-"""Background work for accounts: invitation emails."""
+"""Background work for accounts: invitation emails and the audit trail's retention."""
 
 from celery import shared_task
 from django.conf import settings
@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.audit import audit_log_prune as audit_log_prune_service
 from accounts.models import User
 
 
@@ -31,3 +32,9 @@ def user_invitation_send(user_id: int) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
     )
+
+
+@shared_task
+def audit_log_prune() -> None:
+    """Delete audit entries older than their account's retention period."""
+    audit_log_prune_service()

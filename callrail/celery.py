@@ -47,6 +47,8 @@ app.conf.beat_schedule = {
     # Every five minutes: erasures whose task was lost or whose worker died carry on
     # (a worker shows progress at least every few minutes while it holds one).
     "privacy-erasures-resume": {"task": "privacy.tasks.erasures_resume", "schedule": crontab(minute="*/5")},
+    # Nightly, off-peak: delete audit entries older than each account's retention period.
+    "audit-log-prune": {"task": "accounts.tasks.audit_log_prune", "schedule": crontab(minute=47, hour=3)},
 }
 
 # Sent by the worker each time it (re)connects to the broker: a broker that restarted may

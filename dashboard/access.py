@@ -8,6 +8,8 @@ reporting user's POST gets 403.
 
 Class-based pages use ``DashboardMixin`` (and ``EditorRequiredMixin``); function views use
 ``@dashboard_view`` (and ``@editor_required`` beneath it). Both give the page a ``Scope``.
+Pages only some roles may open at all (reading included) set ``DashboardMixin.roles``: the
+account's users and settings are for admins, its integrations for admins and managers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -112,12 +115,25 @@ def _gate(request: HttpRequest) -> HttpResponse | None:
         return redirect_to_login(path)
     if getattr(request.user, "account_id", None) is None:
         return HttpResponseRedirect(home_url(request.user))  # type: ignore[arg-type]
+    if not request.user.can_sign_in:
+        # A notification-only contact has no dashboard, even with a session made earlier.
+        logout(request)
+        return HttpResponseRedirect(resolve_url(settings.LOGIN_URL))
     return None
 
 
 def _check_editor(request: HttpRequest, scope: Scope) -> None:
     if request.method not in SAFE_METHODS and not scope.can_edit:
         raise PermissionDenied("Reporting users cannot change anything.")
+
+
+ADMINS: tuple[str, ...] = (User.Role.ADMIN,)
+EDITORS: tuple[str, ...] = (User.Role.ADMIN, User.Role.MANAGER)
+
+
+def _check_role(scope: Scope, roles: tuple[str, ...] | None) -> None:
+    if roles is not None and scope.user.role not in roles:
+        raise PermissionDenied("Your role cannot open this page.")
 
 
 class DashboardMixin:
@@ -127,6 +143,8 @@ class DashboardMixin:
     request: HttpRequest
     scope: Scope
     editor_required = False
+    # The roles that may open the page at all (any method); None: every role.
+    roles: tuple[str, ...] | None = None
     # The navigation entry (its label) the page lights up.
     nav = ""
 
@@ -135,6 +153,7 @@ class DashboardMixin:
         if refused is not None:
             return refused
         self.scope = scope_resolve(request)
+        _check_role(self.scope, self.roles)
         if self.editor_required:
             _check_editor(request, self.scope)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
@@ -149,6 +168,13 @@ class EditorRequiredMixin(DashboardMixin):
     """A dashboard page that changes things: unsafe methods need an admin or a manager (403)."""
 
     editor_required = True
+
+
+class AdminRequiredMixin(DashboardMixin):
+    """A page of the account's administration (users, settings, audit log): admins only, 403
+    for anyone else, whatever the method."""
+
+    roles = ADMINS
 
 
 ViewFunc = Callable[..., HttpResponse]

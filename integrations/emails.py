@@ -131,6 +131,8 @@ def call_alert_matches(notification: Notification, call: Call) -> bool:
         return call.voicemail or not call.answered
     if alert_type == AlertType.VM_ONLY:
         return call.voicemail
+    if alert_type == AlertType.ANSWERED:
+        return call.answered and not call.voicemail
     return True
 
 

@@ -84,6 +84,10 @@ class IntegrationTrigger(TimeStampedModel):
         return f"trigger {self.numeric_id}"
 
 
+# The ordering key of test events: apart from any real call, text or form, so they never wait on one.
+TEST_ORDERING_PREFIX = "test:"
+
+
 class WebhookEvent(models.Model):
     """One event owed to one receiver URL: the webhook outbox.
 
@@ -95,15 +99,15 @@ class WebhookEvent(models.Model):
     """
 
     class Event(models.TextChoices):
-        PRE_CALL = "pre_call"
-        CALL_ROUTING_COMPLETE = "call_routing_complete"
-        POST_CALL = "post_call"
-        CALL_MODIFIED = "call_modified"
-        OUTBOUND_POST_CALL = "outbound_post_call"
-        OUTBOUND_CALL_MODIFIED = "outbound_call_modified"
-        TEXT_MESSAGE_RECEIVED = "text_message_received"
-        TEXT_MESSAGE_SENT = "text_message_sent"
-        FORM_SUBMISSION = "form_submission"
+        PRE_CALL = "pre_call", "Pre-call"
+        CALL_ROUTING_COMPLETE = "call_routing_complete", "Call routing complete"
+        POST_CALL = "post_call", "Post-call"
+        CALL_MODIFIED = "call_modified", "Call modified"
+        OUTBOUND_POST_CALL = "outbound_post_call", "Outbound post-call"
+        OUTBOUND_CALL_MODIFIED = "outbound_call_modified", "Outbound call modified"
+        TEXT_MESSAGE_RECEIVED = "text_message_received", "Text message received"
+        TEXT_MESSAGE_SENT = "text_message_sent", "Text message sent"
+        FORM_SUBMISSION = "form_submission", "Form submitted"
 
     class State(models.TextChoices):
         PENDING = "pending"
@@ -162,6 +166,11 @@ class WebhookEvent(models.Model):
     def is_finished(self) -> bool:
         return self.state in (self.State.DELIVERED, self.State.FAILED, self.State.CANCELED)
 
+    @property
+    def is_test(self) -> bool:
+        """A fictional event sent from the dashboard to try a receiver."""
+        return self.ordering_key.startswith(TEST_ORDERING_PREFIX)
+
 
 class WebhookDelivery(models.Model):
     """One attempt to deliver a webhook event: where it went and what came back.
@@ -201,6 +210,8 @@ class Notification(TimeStampedModel):
         FIRST_CALL = "first_call"
         MISSED_AND_VM = "missed_and_vm"
         VM_ONLY = "vm_only"
+        # Not in the reference: calls a person answered (an extension, accepted by the API too).
+        ANSWERED = "answered"
 
     numeric_id = NumericIdField()
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")

@@ -5,6 +5,9 @@
   any other writer accept exactly the same shapes (reference "Integration
   Configuration Object");
 - users' alert rules (notifications) and summary email subscriptions.
+
+Every change is written to the account's audit trail (``accounts.audit``) in the same
+transaction.
 """
 
 import re
@@ -13,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.audit import audit_record, changed, snapshot
 from accounts.models import Account, Company, User
 from integrations.models import Integration, IntegrationTrigger, Notification, SummaryEmail
 from integrations.webhooks.events import CONFIG_KEYS
@@ -98,11 +102,20 @@ def integration_create(*, account: Account, company: Company, type_: str, config
     if existing is not None:
         if existing.state != Integration.State.DISABLED:
             raise IntegrationRuleError(f"This company already has a {type_} integration (id {existing.numeric_id}).")
+        before = snapshot(existing, ("config", "state"))
         existing.config = config
         existing.state = Integration.State.ACTIVE
         existing.save(update_fields=["config", "state", "updated_at"])
+        audit_record(
+            account=account,
+            action="integration.updated",
+            target=existing,
+            changes=changed(before, {"config": config, "state": existing.state}),
+        )
         return existing
-    return Integration.objects.create(account=account, company=company, type=type_, config=config)
+    integration = Integration.objects.create(account=account, company=company, type=type_, config=config)
+    audit_record(account=account, action="integration.created", target=integration, changes={"config": (None, config)})
+    return integration
 
 
 @transaction.atomic
@@ -111,12 +124,18 @@ def integration_update(
 ) -> Integration:
     """Change state (active/disabled) and/or config. Config keys sent replace the
     stored ones; keys not sent stay as they were."""
+    before = snapshot(integration, ("config", "state"))
     if config is not None:
         merged = {**(integration.config or {}), **config}
         integration.config = integration_config_validate(integration.type, merged)
     if state is not None:
         integration.state = state
     integration.save(update_fields=["config", "state", "updated_at"])
+    difference = changed(before, snapshot(integration, ("config", "state")))
+    if difference:
+        audit_record(
+            account=integration.account_id, action="integration.updated", target=integration, changes=difference
+        )
     return integration
 
 
@@ -137,11 +156,17 @@ def _trigger_check(trigger: IntegrationTrigger) -> None:
 
 
 def _trigger_save(trigger: IntegrationTrigger, values: dict[str, Any]) -> IntegrationTrigger:
+    creating = trigger.pk is None
+    before = snapshot(trigger, TRIGGER_FIELDS)
     for field in TRIGGER_FIELDS:
         if field in values:
             setattr(trigger, field, values[field])
     _trigger_check(trigger)
     trigger.save()
+    difference = changed({} if creating else before, snapshot(trigger, TRIGGER_FIELDS))
+    if creating or difference:
+        action = "integration_trigger.created" if creating else "integration_trigger.updated"
+        audit_record(account=trigger.account_id, action=action, target=trigger, changes=difference)
     return trigger
 
 
@@ -197,11 +222,17 @@ def _notification_check(notification: Notification) -> None:
 
 
 def _notification_save(notification: Notification, values: dict[str, Any]) -> Notification:
+    creating = notification.pk is None
+    before = snapshot(notification, NOTIFICATION_SETTINGS)
     for field in NOTIFICATION_SETTINGS:
         if field in values:
             setattr(notification, field, values[field])
     _notification_check(notification)
     notification.save()
+    difference = changed({} if creating else before, snapshot(notification, NOTIFICATION_SETTINGS))
+    if creating or difference:
+        action = "notification.created" if creating else "notification.updated"
+        audit_record(account=notification.account_id, action=action, target=notification, changes=difference)
     return notification
 
 
@@ -221,6 +252,12 @@ def notification_create(
 def notification_update(*, notification: Notification, values: dict[str, Any]) -> Notification:
     """Change scope, events and channels; the recipient cannot change (delete and recreate)."""
     return _notification_save(notification, values)
+
+
+@transaction.atomic
+def notification_delete(*, notification: Notification) -> None:
+    audit_record(account=notification.account_id, action="notification.deleted", target=notification)
+    notification.delete()
 
 
 SUMMARY_EMAIL_SECTIONS = ("summary_statistics", "top_sources", "top_keywords", "call_log")
@@ -245,7 +282,7 @@ def summary_email_create(
     """
     if user is None and company is None:
         raise AlertRuleError("Summary emails for an email-only recipient need a company_id.")
-    return SummaryEmail.objects.create(
+    summary_email = SummaryEmail.objects.create(
         account=account,
         user=user,
         email="" if user else email,
@@ -254,6 +291,13 @@ def summary_email_create(
         config={section: bool(config.get(section, False)) for section in SUMMARY_EMAIL_SECTIONS},
         lead_status_filter=lead_status,
     )
+    audit_record(
+        account=account,
+        action="summary_email.created",
+        target=summary_email,
+        changes={"frequency": (None, summary_email.frequency), "company": (None, company)},
+    )
+    return summary_email
 
 
 @transaction.atomic
@@ -265,6 +309,8 @@ def summary_email_update(
     lead_status: str | None = None,
 ) -> SummaryEmail:
     """``frequency`` replaces the subscribed set; ``config`` keys merge into the sections."""
+    fields = ("frequency", "config", "lead_status_filter")
+    before = snapshot(summary_email, fields)
     if frequency is not None:
         summary_email.frequency = list(dict.fromkeys(frequency))
     if config is not None:
@@ -272,4 +318,15 @@ def summary_email_update(
     if lead_status is not None:
         summary_email.lead_status_filter = lead_status
     summary_email.save()
+    difference = changed(before, snapshot(summary_email, fields))
+    if difference:
+        audit_record(
+            account=summary_email.account_id, action="summary_email.updated", target=summary_email, changes=difference
+        )
     return summary_email
+
+
+@transaction.atomic
+def summary_email_delete(*, summary_email: SummaryEmail) -> None:
+    audit_record(account=summary_email.account_id, action="summary_email.deleted", target=summary_email)
+    summary_email.delete()

@@ -6,4 +6,4 @@ class TrackingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from tracking import receivers  # noqa: F401 - connects the receivers
+        from tracking import audit, receivers  # noqa: F401 - connects the receivers

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Company, User
 from callrail.deferred.services import task_publish
 from integrations.models import Integration, WebhookDelivery, WebhookEvent
@@ -100,7 +101,7 @@ def _truncated_headers(raw: requests.structures.CaseInsensitiveDict) -> dict[str
 
 
 def webhook_request_headers(event: WebhookEvent, *, body: bytes, signing_key: str, attempt: int) -> dict[str, str]:
-    return {
+    headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Signature": signature(key=signing_key, body=body),
@@ -109,6 +110,9 @@ def webhook_request_headers(event: WebhookEvent, *, body: bytes, signing_key: st
         "X-Webhook-Event": event.event,
         "X-Webhook-Attempt": str(attempt),
     }
+    if event.is_test:
+        headers["X-Webhook-Test"] = "true"
+    return headers
 
 
 def webhook_post(event: WebhookEvent, *, attempt: int) -> AttemptResult:
@@ -420,6 +424,13 @@ def webhook_event_redeliver(*, event: WebhookEvent, now: datetime | None = None)
     locked.retry_until = now + timedelta(seconds=settings.WEBHOOKS_RETRY_WINDOW)
     locked.finished_at = None
     locked.save(update_fields=["state", "next_attempt_at", "retry_until", "finished_at"])
+    audit_record(
+        account=locked.account_id,
+        action="webhook.redelivered",
+        target=locked,
+        object_id=str(locked.event_id),
+        object_label=f"{locked.get_event_display()} to {locked.url}",
+    )
     pk = locked.pk
     transaction.on_commit(lambda: outbox.webhook_events_enqueue([pk]), robust=True)
     return locked

@@ -6,6 +6,7 @@ form; the rows written here commit or roll back with it. Delivery is only
 """
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,9 +15,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Company
 from callrail.deferred.services import task_publish
-from integrations.models import Integration, WebhookEvent
+from integrations.models import TEST_ORDERING_PREFIX, Integration, WebhookEvent
 from integrations.webhooks.events import (
     CALL_EVENTS,
     ENDED_CALL_EVENTS,
@@ -28,6 +30,7 @@ from integrations.webhooks.events import (
     webhooks_integration,
 )
 from integrations.webhooks.payloads import body_encode, call_payload, form_submission_payload, text_message_payload
+from integrations.webhooks.samples import sample_payload
 from telephony.models import Call, TextMessage
 from tracking.models import FormSubmission
 
@@ -168,3 +171,34 @@ def form_submission_event_record(*, submission: FormSubmission) -> list[WebhookE
             now=now,
         ),
     )
+
+
+class WebhookTestError(Exception):
+    """A test event that cannot be sent (message meant for the person asking)."""
+
+
+@transaction.atomic
+def webhook_test_event_send(*, company: Company, event: str) -> list[WebhookEvent]:
+    """Send a fictional ``event`` to every URL the company's webhooks have for it, the way a
+    real one travels (outbox, signature, retries, delivery log)."""
+    if event not in Event.values:
+        raise WebhookTestError(f"Unknown event {event!r}.")
+    now = timezone.now()
+    rows = webhook_events_record(
+        event=event,
+        company=company,
+        ordering_key=f"{TEST_ORDERING_PREFIX}{uuid.uuid4().hex}",
+        build_payload=lambda _: sample_payload(event, company=company, now=now),
+        now=now,
+    )
+    if not rows:
+        raise WebhookTestError(
+            f"No {Event(event).label.lower()} URL to send to: add one and make sure webhooks are on."
+        )
+    audit_record(
+        account=company.account_id,
+        action="webhook.test_sent",
+        target=company,
+        object_label=f"{Event(event).label} to {', '.join(row.url for row in rows)}"[:255],
+    )
+    return rows

@@ -10,6 +10,7 @@ import hmac
 
 from django.db import transaction
 
+from accounts.audit import audit_record
 from accounts.models import Company, new_signing_key
 
 
@@ -36,4 +37,12 @@ def signing_key_rotate(*, company: Company) -> str:
     locked.webhook_signing_key = new_signing_key()
     locked.save(update_fields=["webhook_signing_key", "updated_at"])
     company.webhook_signing_key = locked.webhook_signing_key
+    # The key itself never goes into the trail.
+    audit_record(account=company.account_id, action="webhook.signing_key_rotated", target=company)
     return locked.webhook_signing_key
+
+
+def signing_key_reveal(*, company: Company) -> str:
+    """The company's signing key, for a person who asked to see it (recorded in the trail)."""
+    audit_record(account=company.account_id, action="webhook.signing_key_viewed", target=company)
+    return company.webhook_signing_key

@@ -10,6 +10,7 @@ CALL_ALERT_NAMES = {
     "first_call": "First-Time Calls",
     "missed_and_vm": "Missed Calls and Voicemails",
     "vm_only": "Voicemails",
+    "answered": "Answered Calls",
 }
 
 

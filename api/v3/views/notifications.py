@@ -19,7 +19,7 @@ from api.v3.serializers.notifications import (
 )
 from api.v3.viewsets import ALL_ROLES, V3DestroyMixin, V3ViewSet
 from integrations.models import Notification
-from integrations.services import AlertRuleError, notification_create, notification_update
+from integrations.services import AlertRuleError, notification_create, notification_delete, notification_update
 from tracking.models import Tracker
 
 # notification_type filter values: the reference's, and the short forms some clients send.
@@ -169,3 +169,6 @@ class NotificationViewSet(RetrieveModelMixin, V3DestroyMixin, V3ViewSet):
     def render(self, instance: Any, status_code: int = status.HTTP_200_OK, **context: Any) -> Response:
         self._tracker_names = self.tracker_names([instance])
         return super().render(instance, status_code, **context)
+
+    def perform_destroy(self, instance: Notification) -> None:
+        notification_delete(notification=instance)

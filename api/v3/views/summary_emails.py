@@ -23,6 +23,7 @@ from integrations.services import (
     SUMMARY_EMAIL_FREQUENCIES,
     AlertRuleError,
     summary_email_create,
+    summary_email_delete,
     summary_email_update,
 )
 
@@ -122,3 +123,6 @@ class SummaryEmailViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3
             lead_status=values.get("filters", {}).get("lead_status"),
         )
         return self.render(summary, fields=("filters",))
+
+    def perform_destroy(self, instance: SummaryEmail) -> None:
+        summary_email_delete(summary_email=instance)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Company, User
-from accounts.services import UserRuleError, user_invite, user_update
+from accounts.services import UserRuleError, user_delete, user_invite, user_update
 from api.v3.exceptions import Unprocessable
 from api.v3.filters import V3FilterSet, company_lookup
 from api.v3.serializers.users import UserCreateInputSerializer, UserSerializer, UserUpdateInputSerializer
@@ -110,4 +110,7 @@ class UserViewSet(ListModelMixin, RetrieveModelMixin, V3DestroyMixin, V3ViewSet)
     def perform_destroy(self, instance: User) -> None:
         if instance.pk == self.user.pk:
             raise exceptions.ValidationError("You cannot delete your own user.")
-        instance.delete()
+        try:
+            user_delete(user=instance, actor=self.user)
+        except UserRuleError as exc:
+            raise Unprocessable(str(exc)) from exc
