@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from api.v3.filters import parse_bool, query_list
 from callrail.dates import DateWindow
 from telephony import reports
-from telephony.dimensions import LEAD_STATUSES, lead_status_q
+from telephony.dimensions import LEAD_STATUSES, invalid_choice, lead_status_q
 from telephony.reports import (
     CALL_GROUPS,
     FORM_GROUPS,
@@ -66,7 +66,7 @@ def selected_metrics(params: Any, allowed: tuple[str, ...], default: str) -> lis
 def choice_check(name: str, value: str, allowed: Collection[str]) -> None:
     """A 400 naming the valid values when ``value`` is not one of them."""
     if value not in allowed:
-        raise exceptions.ValidationError(reports.invalid_choice(name, value, allowed))
+        raise exceptions.ValidationError(invalid_choice(name, value, allowed))
 
 
 def choice_param(params: Any, name: str, allowed: Collection[str]) -> str | None:
