@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -159,37 +159,39 @@ class DateWindow:
         return DateWindow((start_utc - length).astimezone(self.tz), self.start, self.tz, self.tz_name)
 
 
+def _last_month(today: date) -> tuple[date, date]:
+    first = today.replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1), first
+
+
+# The named ranges made of whole local days: ``today`` -> (first day, the day after the last).
+_DAY_RANGES: dict[str, Callable[[date], tuple[date, date]]] = {
+    "recent": lambda today: (today - timedelta(days=29), today + timedelta(days=1)),  # 30 days including today
+    "today": lambda today: (today, today + timedelta(days=1)),
+    "yesterday": lambda today: (today - timedelta(days=1), today),
+    "last_7_days": lambda today: (today - timedelta(days=7), today),  # excluding today
+    "last_30_days": lambda today: (today - timedelta(days=30), today),
+    "this_month": lambda today: (today.replace(day=1), today + timedelta(days=1)),
+    "last_month": _last_month,
+    "this_year": lambda today: (today.replace(month=1, day=1), today + timedelta(days=1)),
+    "last_year": lambda today: (date(today.year - 1, 1, 1), date(today.year, 1, 1)),
+}
+
+
 def named_range(
     name: str, today: date, tz: ZoneInfo, now: datetime | None = None, retention_days: int | None = None
 ) -> tuple[datetime, datetime]:
     """The ``[start, end)`` of a named ``date_range`` (one of ``DATE_RANGES``) for ``today`` in ``tz``."""
-    tomorrow = local_midnight(today + timedelta(days=1), tz)
-    midnight = local_midnight(today, tz)
-    if name == "recent":  # the prior 30 days including today
-        return local_midnight(today - timedelta(days=29), tz), tomorrow
-    if name == "today":
-        return midnight, tomorrow
-    if name == "yesterday":
-        return local_midnight(today - timedelta(days=1), tz), midnight
-    if name == "last_7_days":  # excluding today
-        return local_midnight(today - timedelta(days=7), tz), midnight
-    if name == "last_30_days":
-        return local_midnight(today - timedelta(days=30), tz), midnight
-    if name == "this_month":
-        return local_midnight(today.replace(day=1), tz), tomorrow
-    if name == "last_month":
-        first = today.replace(day=1)
-        return local_midnight((first - timedelta(days=1)).replace(day=1), tz), local_midnight(first, tz)
-    if name == "this_year":
-        return local_midnight(today.replace(month=1, day=1), tz), tomorrow
-    if name == "last_year":
-        return local_midnight(date(today.year - 1, 1, 1), tz), local_midnight(date(today.year, 1, 1), tz)
     if name == "all_time":
         # The reference says all_time can also meet the retention error; clients (reporting
         # connectors) use it to mean "everything", so it is read as "everything inside the
         # retention window" rather than always failing.
-        return retention_start(tz, now, retention_days), tomorrow
-    raise DateRangeError(f"Invalid date_range '{name}'. Valid values: {', '.join(DATE_RANGES)}.")
+        return retention_start(tz, now, retention_days), local_midnight(today + timedelta(days=1), tz)
+    days = _DAY_RANGES.get(name)
+    if days is None:
+        raise DateRangeError(f"Invalid date_range '{name}'. Valid values: {', '.join(DATE_RANGES)}.")
+    first, after_last = days(today)
+    return local_midnight(first, tz), local_midnight(after_last, tz)
 
 
 def parse_date_param(value: str, tz: ZoneInfo, *, is_end: bool, name: str) -> datetime:

@@ -190,24 +190,34 @@ def supervise(services: list[Service], on_stop: list[Callable[[], None]]) -> int
             for service in services:
                 if stopping:
                     break
-                if service.process is None:
-                    if now >= service.restart_at:
-                        log(f"starting {service.name} again")
-                        _start(service)
-                elif service.process.poll() is not None:
-                    code = service.process.returncode
-                    uptime = now - service.started_at
-                    service.process = None
-                    _schedule_restart(service, f"exited with {code} after {uptime:.0f}s")
+                _tend(service, now)
             time.sleep(0.2)
     finally:
-        running = [s.process for s in reversed(services) if s.process is not None and s.process.poll() is None]
-        for process in running:
-            process.send_signal(signal.SIGTERM)
-            _stop(process, time.monotonic() + 15)
-        for step in on_stop:
-            step()
+        _stop_all(services, on_stop)
     return 0
+
+
+def _tend(service: Service, now: float) -> None:
+    """One look at a service: start it again once its back-off is over, or notice it exited."""
+    if service.process is None:
+        if now >= service.restart_at:
+            log(f"starting {service.name} again")
+            _start(service)
+    elif service.process.poll() is not None:
+        code = service.process.returncode
+        uptime = now - service.started_at
+        service.process = None
+        _schedule_restart(service, f"exited with {code} after {uptime:.0f}s")
+
+
+def _stop_all(services: list[Service], on_stop: list[Callable[[], None]]) -> None:
+    """End the running processes in reverse order of start, then run the ``on_stop`` steps."""
+    running = [s.process for s in reversed(services) if s.process is not None and s.process.poll() is None]
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+        _stop(process, time.monotonic() + 15)
+    for step in on_stop:
+        step()
 
 
 def print_banner(demo: dict) -> None:

@@ -24,13 +24,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from callrail.dates import DateWindow
 from dashboard.access import Scope
+from telephony.dimensions import DIMENSIONS, NONE_VALUE, Dimension
 from telephony.models import Call
 from telephony.reports import (
-    DIMENSIONS,
-    NONE_VALUE,
     CallFigures,
-    CallFilters,
-    Dimension,
     FormFilters,
     call_report_filter,
     call_summary,
@@ -38,6 +35,7 @@ from telephony.reports import (
     form_report_filter,
     form_summary,
 )
+from telephony.selectors import CallFilters
 from tracking.models import FormSubmission, Tracker
 
 # The page parameters that filter by a dimension, in the order their chips appear.

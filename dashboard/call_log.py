@@ -68,7 +68,7 @@ FILTERS: tuple[FilterParam, ...] = (
     FilterParam("search", "Search", "search"),
     FilterParam("answer_status", "Status", "answer_status", ANSWER_STATUS_LABELS),
     FilterParam("lead_status", "Lead status", "lead_status", LEAD_STATUS_LABELS),
-    FilterParam("tracker_id", "Tracker", "tracker"),
+    FilterParam("tracker_id", "Tracker", "trackers"),
     FilterParam("source", "Source", "source"),
     FilterParam("campaign", "Campaign", "campaign"),
     FilterParam("tags", "Tag", "tags"),
@@ -121,8 +121,8 @@ def _filter_value(item: FilterParam, values: list[str]) -> Any:
         return value if value in item.choices else None
     if item.target in ("min_duration", "max_duration"):
         return _seconds(value)
-    if item.target == "tracker":
-        return value if parse_public_or_numeric(value, "TRK") else None
+    if item.target == "trackers":
+        return (value,) if parse_public_or_numeric(value, "TRK") else None
     return value.strip() or None
 
 

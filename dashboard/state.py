@@ -66,6 +66,40 @@ def _date(value: str) -> date | None:
         return None
 
 
+def _query_pairs(query: QueryDict | Mapping[str, str]) -> list[tuple[str, str]]:
+    """Every (name, value) of the query in order, cleaned; empty values are what a GET form
+    sends for an unused field: the same as absent."""
+    if isinstance(query, QueryDict):
+        pairs = [(key, _clean(value)) for key, values in query.lists() for value in values]
+    else:
+        pairs = [(key, _clean(value)) for key, value in query.items()]
+    return [(key, value) for key, value in pairs if value]
+
+
+def _period(first: Mapping[str, str]) -> tuple[str, date | None, date | None, list[str]]:
+    """The date range the query asks for (with its dates when custom), or the default one
+    with a notice saying why the query's could not be used."""
+    notices: list[str] = []
+    date_range = first.get(DATE_RANGE, "")
+    start, end = _date(first.get(START_DATE, "")), _date(first.get(END_DATE, ""))
+    if not date_range and (START_DATE in first or END_DATE in first):
+        date_range = CUSTOM
+    if date_range == CUSTOM:
+        if (START_DATE in first and start is None) or (END_DATE in first and end is None):
+            notices.append(f"The custom dates could not be read (use YYYY-MM-DD): {FALLBACK}.")
+            date_range, start, end = DEFAULT_PRESET, None, None
+        elif start and end and end < start:
+            notices.append(f"The custom range ends before it starts: {FALLBACK}.")
+            date_range, start, end = DEFAULT_PRESET, None, None
+    elif date_range not in PRESETS:
+        if date_range:
+            notices.append(f"Unknown date range “{date_range}”: {FALLBACK}.")
+        date_range, start, end = DEFAULT_PRESET, None, None
+    else:
+        start = end = None
+    return date_range, start, end, notices
+
+
 @dataclass(frozen=True)
 class DashboardState:
     """The query string of a dashboard page, read and checked.
@@ -87,37 +121,15 @@ class DashboardState:
 
     @classmethod
     def from_query(cls, query: QueryDict | Mapping[str, str]) -> DashboardState:
-        if isinstance(query, QueryDict):
-            pairs = [(key, _clean(value)) for key, values in query.lists() for value in values]
-        else:
-            pairs = [(key, _clean(value)) for key, value in query.items()]
-        # Empty values are what a GET form sends for an unused field: the same as absent.
-        pairs = [(key, value) for key, value in pairs if value]
+        pairs = _query_pairs(query)
         first: dict[str, str] = {}
         for key, value in pairs:
             first.setdefault(key, value)
-        notices: list[str] = []
 
         # Kept as given: the access check answers 404 for any company the user cannot see.
         company = first.get(COMPANY)
 
-        date_range = first.get(DATE_RANGE, "")
-        start, end = _date(first.get(START_DATE, "")), _date(first.get(END_DATE, ""))
-        if not date_range and (START_DATE in first or END_DATE in first):
-            date_range = CUSTOM
-        if date_range == CUSTOM:
-            if (START_DATE in first and start is None) or (END_DATE in first and end is None):
-                notices.append(f"The custom dates could not be read (use YYYY-MM-DD): {FALLBACK}.")
-                date_range, start, end = DEFAULT_PRESET, None, None
-            elif start and end and end < start:
-                notices.append(f"The custom range ends before it starts: {FALLBACK}.")
-                date_range, start, end = DEFAULT_PRESET, None, None
-        elif date_range not in PRESETS:
-            if date_range:
-                notices.append(f"Unknown date range “{date_range}”: {FALLBACK}.")
-            date_range, start, end = DEFAULT_PRESET, None, None
-        else:
-            start = end = None
+        date_range, start, end, notices = _period(first)
         dropped: set[str] = set()
         if notices:
             # What could not be read is not carried into the page's links.

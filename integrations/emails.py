@@ -49,8 +49,8 @@ SUMMARY_CALL_LOG_LIMIT = 100
 
 def _recipient(notification: Notification, company: Company) -> str | None:
     """Where the rule's email goes, if the person may see this company's data."""
-    if notification.user_id:
-        user = notification.user
+    user = notification.user
+    if user is not None:
         if not user.is_active or user.account_id != company.account_id:
             return None
         if not user.is_admin and not user.companies.filter(pk=company.pk).exists():
@@ -132,7 +132,7 @@ def call_alert_matches(notification: Notification, call: Call) -> bool:
     if alert_type == AlertType.VM_ONLY:
         return call.voicemail
     if alert_type == AlertType.ANSWERED:
-        return call.answered and not call.voicemail
+        return bool(call.answered) and not call.voicemail
     return True
 
 
@@ -154,7 +154,7 @@ def call_notifications_send(*, call: Call) -> int:
     if not _alerted(call):
         return 0
     company = call.company
-    tracker_id = call.tracker.public_id if call.tracker_id else None
+    tracker_id = call.tracker.public_id if call.tracker else None
     rules = (rule for rule in _rules(call.account_id, company, tracker_id) if call_alert_matches(rule, call))
     if _hipaa(call.account_id):
         subject, body = _sign_in_notice("a new call", company, f"/calls/{call.public_id}/")
@@ -169,7 +169,7 @@ def call_notifications_send(*, call: Call) -> int:
         f"Time:            {_local(call.start_time, company.time_zone)}",
         f"Duration:        {_duration(call.duration)}",
         f"Tracking number: {formatted(call.tracking_phone_number)}"
-        + (f" ({call.tracker.name})" if call.tracker_id else ""),
+        + (f" ({call.tracker.name})" if call.tracker else ""),
         f"Source:          {call.source_name or call.source or 'unknown'}",
         f"First call:      {'yes' if call.first_call else 'no'}",
     ]
@@ -190,7 +190,7 @@ def text_message_notifications_send(*, message: TextMessage) -> int:
         return 0
     conversation = message.conversation
     company = conversation.company
-    tracker_id = conversation.current_tracker.public_id if conversation.current_tracker_id else None
+    tracker_id = conversation.current_tracker.public_id if conversation.current_tracker else None
     # Incoming texts have no agent: agent-restricted rules are about that agent's own activity.
     rules = (rule for rule in _rules(message.account_id, company, tracker_id) if rule.sms_enabled and not rule.agent_id)
     if _hipaa(message.account_id):
@@ -217,7 +217,7 @@ def form_submission_notifications_send(*, submission: FormSubmission) -> int:
     """
     company = submission.company
     session = submission.session if submission.session_id else None
-    tracker_id = session.tracker.public_id if session and session.tracker_id else None
+    tracker_id = session.tracker.public_id if session and session.tracker else None
     rules = (
         rule
         for rule in _rules(submission.account_id, company, tracker_id)
@@ -267,7 +267,7 @@ class Period:
 
 
 def summary_time_zone(summary: SummaryEmail) -> str:
-    return summary.company.time_zone if summary.company_id else summary.account.time_zone
+    return summary.company.time_zone if summary.company else summary.account.time_zone
 
 
 def summary_period(frequency: str, now: datetime, time_zone: str) -> Period | None:
@@ -290,8 +290,8 @@ def summary_period(frequency: str, now: datetime, time_zone: str) -> Period | No
 
 
 def _summary_recipient(summary: SummaryEmail) -> tuple[str, User | None] | None:
-    if summary.user_id:
-        user = summary.user
+    user = summary.user
+    if user is not None:
         if not user.is_active:
             return None
         return user.email, user
@@ -400,7 +400,7 @@ def summary_email_send(*, summary: SummaryEmail, frequency: str, now: datetime |
         if target is None:
             return False
         recipient, user = target
-        scope: Company | Account = locked.company if locked.company_id else locked.account
+        scope: Company | Account = locked.company or locked.account
         subject, body = summary_email_render(locked, period, user=user, scope_name=scope.name)
         send_mail(subject=subject, message=body, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[recipient])
         locked.last_sent_at = {**(locked.last_sent_at or {}), frequency: period.key}

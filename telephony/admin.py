@@ -12,6 +12,7 @@ from telephony.models import (
     TextConversation,
     TextMessage,
 )
+from tracking.admin import CallFlowAdmin as TrackingCallFlowAdmin
 from tracking.models import CallFlow
 
 
@@ -102,14 +103,11 @@ class CallFlowForm(forms.ModelForm):
 
 
 # tracking registers the CallFlow admin; the validation of flows lives here, with the
-# code that runs them (tracking does not import telephony).
+# code that runs them (tracking does not import telephony): the same admin, with this form.
 if admin.site.is_registered(CallFlow):
-    _base = type(admin.site._registry[CallFlow])
     admin.site.unregister(CallFlow)
-else:
-    _base = admin.ModelAdmin
 
 
 @admin.register(CallFlow)
-class CallFlowAdmin(_base):
+class CallFlowAdmin(TrackingCallFlowAdmin):
     form = CallFlowForm

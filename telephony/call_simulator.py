@@ -257,7 +257,7 @@ class CallSimulator:
     def run(self) -> SimulatedCall:
         self.placed_at = timezone.now()
         url = f"{self.base_url}/telephony/twilio/voice"
-        document = self.post(url, self.call_params("ringing")).body
+        document: str | None = self.post(url, self.call_params("ringing")).body
         requests_made = 1
         while document is not None:
             requests_made += 1

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -172,9 +173,7 @@ class _Replay:
                 start = self.moment(day)
                 if start < self.now - timedelta(minutes=10):
                     phone, name, city = self.caller()
-                    self.at(
-                        start, lambda phone=phone, name=name, city=city, at=start: self.ads_call(phone, name, city, at)
-                    )
+                    self.at(start, partial(self.ads_call, phone, name, city, start))
         self.plan_texts()
 
     def plan_visit(self, start: datetime) -> None:
@@ -203,7 +202,7 @@ class _Replay:
         self.at(seen, lambda: self.view(visitor, visitor.landing, start, first=True))
         for page in visitor.pages:
             seen += timedelta(seconds=self.random.randint(20, 150))
-            self.at(seen, lambda page=page, when=seen: self.view(visitor, page, when))
+            self.at(seen, partial(self.view, visitor, page, seen))
         if visitor.fills_form:
             form_at = seen + timedelta(seconds=self.random.randint(30, 120))
             self.at(form_at, lambda: self.form(visitor, form_at))
@@ -217,7 +216,7 @@ class _Replay:
             when = self.moment(self.random.randint(1, DAYS - index - 1))
             for turn, body in enumerate(conversation):
                 send = self.text_out if turn % 2 else self.text_in
-                self.at(when, lambda send=send, phone=phone, body=body, when=when: send(phone, body, when))
+                self.at(when, partial(send, phone, body, when))
                 when += timedelta(minutes=self.random.randint(2, 40))
         phone, _, _ = self.caller()
         asked = self.now - timedelta(minutes=25)

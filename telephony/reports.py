@@ -8,40 +8,49 @@ so a table or a series is one SQL statement whatever the number of calls. Python
 the groups, fills the empty time buckets and adds groups up: every aggregate is a count or a
 sum, so the groups of a partition add up to its total exactly.
 
-Filters arrive as plain values (``CallFilters``, ``FormFilters``); a value no report
-understands is a ``django.core.exceptions.ValidationError`` with a message meant for the user.
+Filters arrive as plain values (``telephony.selectors.CallFilters``, the call lists' own, and
+``FormFilters``); a value no report understands is a ``django.core.exceptions.ValidationError``
+with a message meant for the user.
 Each interface turns that into its own answer (the API's ``{"error": ...}``, a notice on a page).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import Aggregate, Count, Exists, Expression, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import ExtractHour, Trunc
-from django.db.models.lookups import Exact
+from django.db.models.functions import Trunc
 
-from accounts.fields import parse_public_or_numeric
 from callrail.dates import DateWindow
+from telephony.dimensions import (
+    DIMENSIONS,
+    LEAD_STATUSES,
+    UTC_ZONE,
+    Dimension,
+    choice_check,
+    lead_status_q,
+    tagged,
+)
 from telephony.models import Call
-from telephony.selectors import answer_status_q, lead_status_q, source_search_q
-from tracking.source_names import SOURCE_NAMES, source_display
+from telephony.selectors import (
+    REPORT_ANSWER_STATUSES,
+    REPORT_DEVICES,
+    REPORT_DIRECTIONS,
+    CallFilters,
+)
+from tracking.source_names import source_display
 
-DEVICES = ("desktop", "mobile", "all")
-DIRECTIONS = ("inbound", "outbound", "all")
-ANSWER_STATUSES = ("answered", "missed", "voicemail", "all")
-LEAD_STATUSES = ("good_lead", "not_a_lead", "not_scored")
+# The summaries' choices: a call list's, and ``all`` for no filter (as the reference has it).
+DEVICES = REPORT_DEVICES
+DIRECTIONS = REPORT_DIRECTIONS
+ANSWER_STATUSES = REPORT_ANSWER_STATUSES
 INTERVALS = ("hour", "day", "week", "month", "year")
-# A dimension value that stands for "not set" (a call without a campaign, a tag...) in a
-# filter; a real value never has these brackets.
-NONE_VALUE = "(none)"
-UTC_ZONE = ZoneInfo("UTC")
 
 
 def duration_formatted(seconds: int | float | None) -> str:
@@ -56,158 +65,6 @@ def duration_formatted(seconds: int | float | None) -> str:
     return f"{secs}s"
 
 
-def invalid_choice(name: str, value: str, allowed: Collection[str]) -> str:
-    """The message for a value that is not one of ``allowed``."""
-    return f"Invalid {name} '{value}'. Valid values: {', '.join(allowed)}"
-
-
-def choice_check(name: str, value: str | None, allowed: Collection[str]) -> None:
-    if value is not None and value not in allowed:
-        raise ValidationError(invalid_choice(name, value, allowed))
-
-
-# --- conditions shared with the call and form lists ------------------------------------------
-
-
-def source_codes(name: str) -> list[str]:
-    """The stored source codes shown as ``name`` (``Google Ads`` → ``google_paid``); a
-    referring domain or an unnamed code is shown as itself (or title-cased)."""
-    codes = [code for code in SOURCE_NAMES if SOURCE_NAMES[code] == name]
-    return [*codes, name, name.lower().replace(" ", "_")]
-
-
-# --- dimensions: what a report groups by and a page filters on --------------------------------
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """A property of a call that reports group by and pages filter on (``?campaign=spring``).
-
-    ``key()`` is the value a group shows and a filter takes; ``None`` means "not set" and is
-    written ``NONE_VALUE`` in a filter. ``form_column`` is the same property of a form
-    submission (None: forms have no such property, so they cannot be filtered by it).
-    """
-
-    name: str
-    column: str
-    form_column: str | None = None
-    # A column naming the group, read in the same statement (a tracker's name).
-    label_column: str | None = None
-    # False when a call can fall in several groups (tags): the total is then not their sum.
-    partitions: ClassVar[bool] = True
-
-    def expression(self, tz: ZoneInfo) -> Expression | F:
-        return F(self.column)
-
-    def key(self, raw: Any) -> Any:
-        return None if raw in ("", None) else raw
-
-    def condition(self, value: str, tz: ZoneInfo) -> Q:
-        if value == NONE_VALUE:
-            return Q(**{self.column: ""}) | Q(**{f"{self.column}__isnull": True})
-        return Q(**{self.column: value})
-
-    def form_condition(self, value: str) -> Q | None:
-        if self.form_column is None:
-            return None
-        if value == NONE_VALUE:
-            return Q(**{self.form_column: ""}) | Q(**{f"{self.form_column}__isnull": True})
-        return Q(**{self.form_column: value})
-
-
-@dataclass(frozen=True)
-class SourceDimension(Dimension):
-    """Sources group by their stored code and show its marketing name (``Google Ads``)."""
-
-    def key(self, raw: Any) -> Any:
-        return None if raw in ("", None) else source_display(raw)
-
-    def condition(self, value: str, tz: ZoneInfo) -> Q:
-        if value == NONE_VALUE:
-            return super().condition(value, tz)
-        return Q(**{f"{self.column}__in": source_codes(value)})
-
-    def form_condition(self, value: str) -> Q | None:
-        # A form keeps the source's code in ``referrer`` (its ``source`` is a display name).
-        if value == NONE_VALUE:
-            return Q(referrer="")
-        return Q(referrer__in=source_codes(value))
-
-
-@dataclass(frozen=True)
-class TrackerDimension(Dimension):
-    """Calls group by the tracker's public id (its name is looked up for display)."""
-
-    def condition(self, value: str, tz: ZoneInfo) -> Q:
-        if value == NONE_VALUE:
-            return Q(tracker__isnull=True)
-        return Q(tracker__public_id=value)
-
-
-@dataclass(frozen=True)
-class TagDimension(Dimension):
-    """A call with two tags counts in both groups; a call without any in "not set"."""
-
-    partitions: ClassVar[bool] = False
-
-    def condition(self, value: str, tz: ZoneInfo) -> Q:
-        if value == NONE_VALUE:
-            return Q(tags__isnull=True)
-        # A subquery, not a join: a call with several tags must not come back several times.
-        return Q(pk__in=tagged("telephony.Call", [value]))
-
-    def form_condition(self, value: str) -> Q | None:
-        if value == NONE_VALUE:
-            return Q(tags__isnull=True)
-        return Q(pk__in=tagged("tracking.FormSubmission", [value]))
-
-
-@dataclass(frozen=True)
-class LeadStatusDimension(Dimension):
-    def key(self, raw: Any) -> Any:
-        return "not_scored" if raw in ("", None) else raw
-
-    def condition(self, value: str, tz: ZoneInfo) -> Q:
-        choice_check("lead_status", value, (*LEAD_STATUSES, "previously_marked_good_lead"))
-        return lead_status_q(value)
-
-    def form_condition(self, value: str) -> Q | None:
-        return self.condition(value, UTC_ZONE)
-
-
-@dataclass(frozen=True)
-class HourDimension(Dimension):
-    """The local hour of day a call started (0-23), in the report's time zone."""
-
-    def expression(self, tz: ZoneInfo) -> Expression | F:
-        return ExtractHour(self.column, tzinfo=tz)
-
-    def key(self, raw: Any) -> Any:
-        return raw
-
-    def condition(self, value: str, tz: ZoneInfo) -> Q:
-        if not value.isdigit() or int(value) > 23:
-            raise ValidationError(f"Invalid hour '{value}': use 0 to 23.")
-        return Q(Exact(ExtractHour(self.column, tzinfo=tz), int(value)))
-
-    def form_condition(self, value: str) -> Q | None:
-        return None
-
-
-DIMENSIONS: dict[str, Dimension] = {
-    dimension.name: dimension
-    for dimension in (
-        SourceDimension("source", "source", "referrer"),
-        Dimension("medium", "medium", "medium"),
-        Dimension("campaign", "campaign", "campaign"),
-        Dimension("keyword", "keywords", "keywords"),
-        Dimension("landing_page", "landing_page_url", "landing_page_url"),
-        TrackerDimension("tracker", "tracker__public_id", label_column="tracker__name"),
-        TagDimension("tag", "tags__name", "tags__name"),
-        LeadStatusDimension("lead_status", "lead_status", "lead_status"),
-        HourDimension("hour", "start_time"),
-    )
-}
 # The API's ``group_by`` values (reference: "Summarizing Call Data"), by the column they group.
 CALL_GROUPS = {
     "source": "source",
@@ -227,90 +84,6 @@ FORM_GROUPS = {
     "form_name": "form_name",
     "company": "company__name",
 }
-
-
-def tagged(model: str, names: Iterable[str]) -> QuerySet:
-    """The ids of ``model``'s rows (``telephony.Call`` or ``tracking.FormSubmission``) carrying any of ``names``."""
-    from django.apps import apps
-
-    through = apps.get_model(model).tags.through
-    column = "call_id" if model == "telephony.Call" else "formsubmission_id"
-    return through.objects.filter(tag__name__in=list(names)).values(column)
-
-
-# --- filters ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CallFilters:
-    """The filters of a call report (the API's summary and time series parameters, and the
-    dashboard's drill-down by dimension). ``None`` or empty: no filter. The ``all`` choices
-    mean no filter too, as in the API."""
-
-    device: str | None = None
-    min_duration: int | None = None
-    max_duration: int | None = None
-    tags: Sequence[str] = ()
-    tracker_ids: Sequence[str] = ()
-    direction: str | None = None
-    answer_status: str | None = None
-    first_time_callers: bool | None = None
-    lead_status: str | None = None
-    agent: str | None = None
-    search: str = ""
-    # (dimension name, value) pairs, e.g. (("source", "Google Ads"),): calls with every one.
-    dimensions: Sequence[tuple[str, str]] = field(default=())
-
-    def __post_init__(self) -> None:
-        choice_check("device", self.device, DEVICES)
-        choice_check("direction", self.direction, DIRECTIONS)
-        choice_check("answer_status", self.answer_status, ANSWER_STATUSES)
-        choice_check("lead_status", self.lead_status, LEAD_STATUSES)
-        for name, _ in self.dimensions:
-            choice_check("dimension", name, DIMENSIONS)
-
-    def conditions(self, tz: ZoneInfo = UTC_ZONE) -> list[Q]:
-        found = [
-            self._choice("device_type", self.device),
-            self._duration(),
-            Q(pk__in=tagged("telephony.Call", self.tags)) if self.tags else None,
-            self._trackers(),
-            self._choice("direction", self.direction),
-            answer_status_q(self.answer_status) if self.answer_status not in (None, "all") else None,
-            Q(first_call=self.first_time_callers) if self.first_time_callers is not None else None,
-            lead_status_q(self.lead_status) if self.lead_status else None,
-            self._agent(),
-            source_search_q(self.search) if self.search.strip() else None,
-            *(DIMENSIONS[name].condition(value, tz) for name, value in self.dimensions),
-        ]
-        return [condition for condition in found if condition is not None]
-
-    @staticmethod
-    def _choice(column: str, value: str | None) -> Q | None:
-        return Q(**{column: value}) if value and value != "all" else None
-
-    def _duration(self) -> Q | None:
-        bounds = {"duration__gte": self.min_duration, "duration__lte": self.max_duration}
-        set_bounds = {key: value for key, value in bounds.items() if value is not None}
-        return Q(**set_bounds) if set_bounds else None
-
-    def _trackers(self) -> Q | None:
-        if not self.tracker_ids:
-            return None
-        condition = Q(pk__in=[])
-        for value in self.tracker_ids:
-            lookup = parse_public_or_numeric(value, "TRK")
-            if lookup:
-                condition |= Q(**{f"tracker__{key}": val for key, val in lookup.items()})
-        return condition
-
-    def _agent(self) -> Q | None:
-        if self.agent in (None, ""):
-            return None
-        lookup = parse_public_or_numeric(self.agent, "USR")
-        if lookup is None:
-            raise ValidationError("agent must be a user id")
-        return Q(**{f"agent__{key}": val for key, val in lookup.items()})
 
 
 def call_report_filter(queryset: QuerySet, filters: CallFilters, tz: ZoneInfo = UTC_ZONE) -> QuerySet:

@@ -4,16 +4,18 @@ pages, and what a call's detail shows of the visit behind it.
 
 The interfaces parse their own parameters (the API answers 400 for a bad value, the
 dashboard drops it with a notice) into a ``CallFilters``; everything that decides which
-rows match is here.
+rows match is here. The reports (``telephony.reports``: the API's summaries, the dashboard's
+overview and report pages) narrow their calls with the same ``CallFilters``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -23,15 +25,20 @@ from accounts.fields import parse_public_or_numeric
 from accounts.models import Account
 from callrail.keyset import keyset_after, keyset_before
 from telephony.callflows.validation import flow_steps
+from telephony.dimensions import DIMENSIONS, LEAD_STATUSES, UTC_ZONE, choice_check, lead_status_q
 from telephony.models import Call
 from tracking.models import NumberAssignment, PageView, VisitorSession
 from tracking.source_names import source_codes_named
 
 CALL_TYPES = ("first_call", "missed", "voicemails", "inbound", "outbound")
 ANSWER_STATUSES = ("answered", "missed", "voicemail")
-LEAD_STATUSES = ("good_lead", "not_a_lead", "not_scored")
 DIRECTIONS = ("inbound", "outbound")
 DEVICES = ("desktop", "mobile")
+# The summaries take ``all`` too, for no filter (as the reference has it).
+ALL = "all"
+REPORT_DEVICES = (*DEVICES, ALL)
+REPORT_DIRECTIONS = (*DIRECTIONS, ALL)
+REPORT_ANSWER_STATUSES = (*ANSWER_STATUSES, ALL)
 # A number search needs this many digits: fewer would match nearly every call.
 SEARCH_MIN_DIGITS = 3
 
@@ -50,13 +57,6 @@ def answer_status_q(value: str) -> Q:
     if value == "voicemail":
         return Q(voicemail=True)
     return ~Q(answered=True) & Q(voicemail=False)
-
-
-def lead_status_q(value: str) -> Q:
-    """``good_lead``, ``not_a_lead``, or ``not_scored`` (no status given)."""
-    if value == "not_scored":
-        return Q(lead_status__isnull=True) | Q(lead_status="")
-    return Q(lead_status=value)
 
 
 def call_type_q(value: str) -> Q:
@@ -115,35 +115,76 @@ def tagged_q(names: Iterable[str]) -> Q:
 
 @dataclass(frozen=True)
 class CallFilters:
-    """What a call list is narrowed to; empty values leave a filter out. Values are already
-    checked against the choices above (``answer_status`` is one of ``ANSWER_STATUSES``...)."""
+    """What a call list or a call report is narrowed to: the API's call list and summaries,
+    the dashboard's call log and report pages. Empty values (and the summaries' ``all``)
+    leave a filter out. The interfaces check the values against their own choices first; a
+    value no filter reads is a ``ValidationError`` here (a message meant for the user)."""
 
-    tracker: str = ""
+    # Calls of ANY of these trackers (``TRK…`` or numeric ids); a malformed id matches nothing.
+    trackers: tuple[str, ...] = ()
     person: str = ""
     call_type: str = ""
     answer_status: str = ""
     device: str = ""
     direction: str = ""
     lead_status: str = ""
+    # Calls carrying ANY of these tags.
     tags: tuple[str, ...] = ()
+    # The call list's search: names, city, note, transcription, source and numbers.
     search: str = ""
+    # The summaries' search: the source only (its code or its display name).
+    source_search: str = ""
     source: str = ""
     campaign: str = ""
     first_call: bool | None = None
     has_recording: bool | None = None
     min_duration: int | None = None
     max_duration: int | None = None
+    # The agent who handled the call (``USR…`` or a numeric id).
+    agent: str = ""
+    # (dimension name, value) pairs, e.g. (("source", "Google Ads"),): calls with every one.
+    dimensions: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, allowed in _CHOICES.items():
+            value = getattr(self, name)
+            if value:
+                choice_check(name, value, allowed)
+        for name, _ in self.dimensions:
+            choice_check("dimension", name, DIMENSIONS)
 
     @property
     def active(self) -> list[str]:
         """The names of the filters that narrow the list."""
-        return [item.name for item in fields(self) if getattr(self, item.name) not in ("", (), None)]
+        return [item.name for item in fields(self) if not _unset(item.name, getattr(self, item.name))]
 
-    def q(self) -> Q:
+    def conditions(self, tz: ZoneInfo = UTC_ZONE) -> list[Q]:
+        """One condition a filter that narrows; ``tz`` is the zone of an hour-of-day dimension."""
+        found = [_CONDITIONS[name](getattr(self, name)) for name in self.active if name != "dimensions"]
+        return found + [DIMENSIONS[name].condition(value, tz) for name, value in self.dimensions]
+
+    def q(self, tz: ZoneInfo = UTC_ZONE) -> Q:
         condition = Q()
-        for name in self.active:
-            condition &= _CONDITIONS[name](getattr(self, name))
+        for item in self.conditions(tz):
+            condition &= item
         return condition
+
+
+def _unset(name: str, value: Any) -> bool:
+    return value in ("", (), None) or (value == ALL and name in _ALL_MEANS_ANY)
+
+
+# The filters whose values are one of a few choices, and those choices.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "call_type": CALL_TYPES,
+    "answer_status": REPORT_ANSWER_STATUSES,
+    "device": REPORT_DEVICES,
+    "direction": REPORT_DIRECTIONS,
+    "lead_status": LEAD_STATUSES,
+}
+
+# Where the summaries' ``all`` is a choice meaning no filter.
+_ALL_MEANS_ANY = ("answer_status", "device", "direction")
 
 
 def _recording_q(present: bool) -> Q:
@@ -151,8 +192,23 @@ def _recording_q(present: bool) -> Q:
     return has if present else ~has
 
 
-_CONDITIONS: dict[str, Any] = {
-    "tracker": tracker_q,
+def trackers_q(values: Iterable[str]) -> Q:
+    condition = Q(pk__in=[])
+    for value in values:
+        condition |= tracker_q(value)
+    return condition
+
+
+def agent_q(value: str) -> Q:
+    """The agent given as ``USR…`` or its numeric id; a malformed one is refused."""
+    lookup = parse_public_or_numeric(value, "USR")
+    if lookup is None:
+        raise ValidationError("agent must be a user id")
+    return Q(**{f"agent__{key}": val for key, val in lookup.items()})
+
+
+_CONDITIONS: dict[str, Callable[[Any], Q]] = {
+    "trackers": trackers_q,
     "person": lambda value: Q(person__public_id=value),
     "call_type": call_type_q,
     "answer_status": answer_status_q,
@@ -161,12 +217,14 @@ _CONDITIONS: dict[str, Any] = {
     "lead_status": lead_status_q,
     "tags": tagged_q,
     "search": lambda value: call_search_q(value) if value.strip() else Q(),
+    "source_search": lambda value: source_search_q(value) if value.strip() else Q(),
     "source": lambda value: Q(source=value),
     "campaign": lambda value: Q(campaign__iexact=value),
     "first_call": lambda value: Q(first_call=value),
     "has_recording": _recording_q,
     "min_duration": lambda value: Q(duration__gte=value),
     "max_duration": lambda value: Q(duration__lte=value),
+    "agent": agent_q,
 }
 
 

@@ -10,7 +10,7 @@ may drop the call: the answer is then TwiML that rings the destination anyway.
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Concatenate, ParamSpec
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
@@ -24,6 +24,9 @@ from telephony.services import callbacks, inbound, lookups, outbound, texts
 from telephony.twilio import MessagingResponse, VoiceResponse, signature_valid, twilio_time
 
 logger = logging.getLogger(__name__)
+
+# A Twilio view's own arguments after the request (a caller id's number, say), kept by the decorator.
+P = ParamSpec("P")
 
 # Last known destination per tracking number, so a call still rings through while
 # the database is unreachable. Bounded: it is a safety net, not a cache of record.
@@ -47,12 +50,14 @@ def no_content() -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+def twilio_webhook(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """POST only, CSRF-exempt (Twilio has no token), and signed by Twilio or refused."""
 
     @csrf_exempt
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if request.content_type != "application/x-www-form-urlencoded" and request.body:

@@ -48,34 +48,40 @@ def error_response(message: str, status_code: int) -> Response:
     return Response({"error": message}, status=status_code)
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def _as_drf_exception(exc: Exception) -> Exception:
+    """Django's own errors as the DRF exceptions they mean; any other exception as it is."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
 
+
+def _error_message(exc: exceptions.APIException) -> str:
+    """The reference's ``error`` text for ``exc``."""
+    if isinstance(exc, (exceptions.UnsupportedMediaType, exceptions.ParseError)):
+        return NOT_ACCEPTABLE_MESSAGE
+    if isinstance(exc, exceptions.PermissionDenied):
+        return PERMISSION_MESSAGE
+    if isinstance(exc, exceptions.NotFound):
+        return str(exc.detail) if str(exc.detail) != exceptions.NotFound.default_detail else "Not found"
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        return "HTTP Token: Access denied."
+    if isinstance(exc, exceptions.Throttled) and not isinstance(exc, RateLimitExceeded):
+        return "Rate limit exceeded."
+    return "; ".join(_flatten(exc.detail)) or "Bad request."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _as_drf_exception(exc)
     response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
-
-    if isinstance(exc, exceptions.UnsupportedMediaType):
+    # DRF answers only its own exceptions; anything else is left to Django (a 500).
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, (exceptions.UnsupportedMediaType, exceptions.ParseError)):
         # Reference: 406 when non-GET parameters are not sent as JSON.
         response.status_code = status.HTTP_406_NOT_ACCEPTABLE
-        message = NOT_ACCEPTABLE_MESSAGE
-    elif isinstance(exc, exceptions.ParseError):
-        response.status_code = status.HTTP_406_NOT_ACCEPTABLE
-        message = NOT_ACCEPTABLE_MESSAGE
-    elif isinstance(exc, exceptions.PermissionDenied):
-        message = PERMISSION_MESSAGE
-    elif isinstance(exc, exceptions.NotFound):
-        message = str(exc.detail) if str(exc.detail) != exceptions.NotFound.default_detail else "Not found"
-    elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-        message = "HTTP Token: Access denied."
-    elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, RateLimitExceeded):
-        message = "Rate limit exceeded."
-    else:
-        message = "; ".join(_flatten(exc.detail)) or "Bad request."
-    response.data = {"error": message}
+    response.data = {"error": _error_message(exc)}
     return response

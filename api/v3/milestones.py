@@ -259,10 +259,20 @@ class MilestoneBuilder:
         company_ids = {i.company_id for i in interactions}
 
         self.sessions: dict[int, VisitorSession] = {}
+        self._sessions_load(session_ids)
+        visitor_ids = {s.visitor_id for s in self.sessions.values() if s.visitor_id}
+        self._related_sessions_load(person_ids, visitor_ids, company_ids)
+        self.by_person: dict[int, list[Interaction]] = defaultdict(list)
+        if person_ids:
+            self._people_load(person_ids)
+
+    def _sessions_load(self, session_ids: set[int]) -> None:
         if session_ids:
             for session in VisitorSession.objects.filter(pk__in=session_ids).only(*_SESSION_FIELDS):
                 self.sessions[session.pk] = session
-        visitor_ids = {s.visitor_id for s in self.sessions.values() if s.visitor_id}
+
+    def _related_sessions_load(self, person_ids: set[int], visitor_ids: set[int], company_ids: set[int]) -> None:
+        """The other visits of the rows' leads and visitors, in the rows' companies."""
         related = Q(pk__in=[])
         if person_ids:
             related |= Q(person_id__in=person_ids)
@@ -272,20 +282,18 @@ class MilestoneBuilder:
             for session in VisitorSession.objects.filter(related, company_id__in=company_ids).only(*_SESSION_FIELDS):
                 self.sessions[session.pk] = session
 
-        self.by_person: dict[int, list[Interaction]] = defaultdict(list)
-        if person_ids:
-            calls = Call.objects.filter(person_id__in=person_ids, spam=False).only(*_CALL_FIELDS)
-            forms = FormSubmission.objects.filter(person_id__in=person_ids).only(*_FORM_FIELDS)
-            for row in [*calls, *forms]:
-                self.by_person[row.person_id].append(interaction_of(row))
-            for items in self.by_person.values():
-                items.sort(key=lambda i: (i.at, i.pk))
-            missing = {i.session_id for items in self.by_person.values() for i in items if i.session_id} - set(
-                self.sessions
-            )
-            if missing:
-                for session in VisitorSession.objects.filter(pk__in=missing).only(*_SESSION_FIELDS):
-                    self.sessions[session.pk] = session
+    def _people_load(self, person_ids: set[int]) -> None:
+        """Every call and form of the rows' leads, in time order, and the visits behind them."""
+        calls = Call.objects.filter(person_id__in=person_ids, spam=False).only(*_CALL_FIELDS)
+        forms = FormSubmission.objects.filter(person_id__in=person_ids).only(*_FORM_FIELDS)
+        for row in [*calls, *forms]:
+            self.by_person[row.person_id].append(interaction_of(row))
+        for items in self.by_person.values():
+            items.sort(key=lambda i: (i.at, i.pk))
+        missing = {i.session_id for items in self.by_person.values() for i in items if i.session_id} - set(
+            self.sessions
+        )
+        self._sessions_load(missing)
 
     def _sessions_for(self, row: Interaction) -> list[VisitorSession]:
         own = self.sessions.get(row.session_id) if row.session_id else None

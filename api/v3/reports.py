@@ -15,19 +15,16 @@ from rest_framework import exceptions
 from api.v3.filters import parse_bool, query_list
 from callrail.dates import DateWindow
 from telephony import reports
+from telephony.dimensions import LEAD_STATUSES, invalid_choice, lead_status_q
 from telephony.reports import (
     CALL_GROUPS,
     FORM_GROUPS,
     INTERVALS,
-    LEAD_STATUSES,
-    CallFilters,
     FormFilters,
     Series,
     Summary,
-    answer_status_q,
-    lead_status_q,
-    source_search_q,
 )
+from telephony.selectors import CallFilters, answer_status_q, source_search_q
 
 # Re-exported for the call and form filtersets, which share these conditions with the reports.
 __all__ = [
@@ -69,7 +66,7 @@ def selected_metrics(params: Any, allowed: tuple[str, ...], default: str) -> lis
 def choice_check(name: str, value: str, allowed: Collection[str]) -> None:
     """A 400 naming the valid values when ``value`` is not one of them."""
     if value not in allowed:
-        raise exceptions.ValidationError(reports.invalid_choice(name, value, allowed))
+        raise exceptions.ValidationError(invalid_choice(name, value, allowed))
 
 
 def choice_param(params: Any, name: str, allowed: Collection[str]) -> str | None:
@@ -100,17 +97,18 @@ def call_filters(params: Any) -> CallFilters:
     """The filters shared by the call summary and time series, read in the order the
     reference lists them (the first bad one is the one reported)."""
     return CallFilters(
-        device=choice_param(params, "device", reports.DEVICES),
+        device=choice_param(params, "device", reports.DEVICES) or "",
         min_duration=_seconds(params, "min_duration"),
         max_duration=_seconds(params, "max_duration"),
-        tags=query_list(params, "tags", split_commas=True),
-        tracker_ids=query_list(params, "tracker_ids", split_commas=True),
-        direction=choice_param(params, "direction", reports.DIRECTIONS),
-        answer_status=choice_param(params, "answer_status", reports.ANSWER_STATUSES),
-        first_time_callers=_bool(params, "first_time_callers"),
-        lead_status=choice_param(params, "lead_status", LEAD_STATUSES),
-        agent=params.get("agent") or None,
-        search=(params.get("search") or "").strip(),
+        tags=tuple(query_list(params, "tags", split_commas=True)),
+        trackers=tuple(query_list(params, "tracker_ids", split_commas=True)),
+        direction=choice_param(params, "direction", reports.DIRECTIONS) or "",
+        answer_status=choice_param(params, "answer_status", reports.ANSWER_STATUSES) or "",
+        first_call=_bool(params, "first_time_callers"),
+        lead_status=choice_param(params, "lead_status", LEAD_STATUSES) or "",
+        agent=params.get("agent") or "",
+        # The summaries search the source only (the call list searches much more).
+        source_search=(params.get("search") or "").strip(),
     )
 
 

@@ -16,7 +16,8 @@ from django.template.response import TemplateResponse
 from dashboard import analytics
 from dashboard.analytics import Analytics
 from dashboard.views.pages import PageView
-from telephony.reports import DIMENSIONS, call_timeseries
+from telephony.dimensions import DIMENSIONS
+from telephony.reports import call_timeseries
 
 # The tabs of the top lists: (parameter value, label).
 TOP_LISTS = (

@@ -22,7 +22,8 @@ from dashboard import analytics
 from dashboard.access import DashboardMixin
 from dashboard.analytics import Analytics, Row
 from dashboard.views.pages import PageView
-from telephony.reports import DIMENSIONS, CallFigures, call_groups, call_timeseries
+from telephony.dimensions import DIMENSIONS
+from telephony.reports import CallFigures, call_groups, call_timeseries
 
 # Rows a report page lists; the CSV export has them all.
 PAGE_ROWS = 100

@@ -45,6 +45,7 @@ def test_500_twice_then_200_is_received_three_times_with_one_id(pre_call, receiv
     pre_call.refresh_from_db()
     assert first.status_code == 500 and not first.success
     assert pre_call.state == State.PENDING
+    assert first.latency_ms is not None
     assert pre_call.next_attempt_at == start + timedelta(seconds=10, milliseconds=first.latency_ms)
 
     # Not due yet: a duplicate task or the sweeper does nothing.

@@ -5,9 +5,10 @@ from unittest import mock
 
 import pytest
 
+from accounts.models import Company
 from integrations import tasks
 from integrations.models import WebhookEvent
-from integrations.tests.conftest import ALL_CONFIG_KEYS, Answer, webhooks_integration
+from integrations.tests.conftest import ALL_CONFIG_KEYS, Answer, ReceivedRequest, webhooks_integration
 from integrations.webhooks.payloads import CALL_KEYS, FORM_KEYS, TEXT_RECEIVED_KEYS, TEXT_SENT_KEYS
 from integrations.webhooks.signing import signature_valid
 from telephony.models import Call, SimulatedCarrierRequest
@@ -24,7 +25,7 @@ NUMBER = "+14705550111"
 
 
 @pytest.fixture
-def number(company) -> TrackingNumber:
+def number(company: Company) -> TrackingNumber:
     flow = CallFlow.objects.create(
         account=company.account,
         company=company,
@@ -61,7 +62,7 @@ def run_worker(pks: list[int]) -> None:
         tasks.webhook_event_deliver(pks.pop(0))
 
 
-def assert_signed(request, company) -> None:
+def assert_signed(request: ReceivedRequest, company: Company) -> None:
     company.refresh_from_db()
     assert signature_valid(key=company.webhook_signing_key, body=request.body, candidate=request.headers["Signature"])
 

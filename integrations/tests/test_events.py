@@ -40,7 +40,7 @@ def assert_signed(request, company):
     assert WebhookEvent.objects.filter(event_id=request.headers["X-Webhook-Id"]).exists()
 
 
-def assert_timestamp_is_recent(value: str):
+def assert_timestamp_is_recent(value: str) -> None:
     moment = datetime.fromisoformat(value)
     assert moment.utcoffset() is not None
     assert abs((datetime.now(moment.tzinfo) - moment).total_seconds()) < 60

@@ -51,7 +51,7 @@ def test_one_event_per_qualifying_call_under_the_visitors_client_id(
     assert len(queued) == 1 and none_short == [] and none_without_ga == []
     receiver.answer(204)
     for delivery_pk in queued:
-        conversion_ga4_send.apply(args=[delivery_pk])
+        conversion_ga4_send.apply(args=(delivery_pk,))
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
     query = parse_qs(urlsplit(request.path).query)
@@ -83,7 +83,7 @@ def test_a_500_then_a_204_delivers_it_once(company, ga4, receiver, django_captur
     _, queued = complete(company, django_capture_on_commit_callbacks, duration=95, cookies=GA)
     receiver.answer(500, 204)
     with mock.patch("integrations.tasks._backoff", return_value=0):
-        conversion_ga4_send.apply(args=[queued[0]])
+        conversion_ga4_send.apply(args=(queued[0],))
     assert len(receiver.requests) == 2
     assert receiver.requests[0].body == receiver.requests[1].body
     delivery = ConversionDelivery.objects.get(pk=queued[0])
@@ -102,7 +102,7 @@ def test_a_4xx_is_a_rejection_with_its_reason_and_not_retried(
 ):
     _, queued = complete(company, django_capture_on_commit_callbacks, duration=95, cookies=GA)
     receiver.answer(400)
-    conversion_ga4_send.apply(args=[queued[0]])
+    conversion_ga4_send.apply(args=(queued[0],))
     delivery = ConversionDelivery.objects.get(pk=queued[0])
     assert delivery.status == ConversionDelivery.Status.REJECTED
     assert delivery.reason.startswith("HTTP 400")
@@ -116,7 +116,7 @@ def test_retries_stop_and_the_delivery_fails(company, ga4, receiver, django_capt
         mock.patch("integrations.tasks._backoff", return_value=0),
         mock.patch("integrations.tasks.CONVERSION_RETRIES", 2),
     ):
-        conversion_ga4_send.apply(args=[queued[0]])
+        conversion_ga4_send.apply(args=(queued[0],))
     delivery = ConversionDelivery.objects.get(pk=queued[0])
     assert delivery.status == ConversionDelivery.Status.FAILED
     assert delivery.attempts == 3

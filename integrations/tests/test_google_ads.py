@@ -4,10 +4,12 @@ service is replaced at the point the library would send the request."""
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from google.ads.googleads.client import GoogleAdsClient
 from google.ads.googleads.errors import GoogleAdsException
 from google.api_core import exceptions as google_exceptions
 from google.protobuf import any_pb2
@@ -26,6 +28,9 @@ pytestmark = pytest.mark.django_db
 
 class FakeUploadService:
     """ConversionUploadService with the request captured and the answer given by the test."""
+
+    # The Google Ads client the fixture built, for the tests to build responses with.
+    client: GoogleAdsClient
 
     def __init__(self, answer):
         self.answer = answer
@@ -77,7 +82,7 @@ def complete(company, **fields):
     return call
 
 
-def partial_failure(client, request, bad: dict[int, str]):
+def partial_failure(client: GoogleAdsClient, request: Any, bad: dict[int, str]) -> Any:
     """The response Google gives when the conversions at the ``bad`` indexes are refused."""
     response = client.get_type("UploadClickConversionsResponse")
     failure = client.get_type("GoogleAdsFailure")
@@ -129,7 +134,7 @@ def test_the_request_objects(company, config, service):
 def test_a_partial_failure_is_recorded_per_conversion(company, config, service):
     calls = [complete(company, duration=90, gclid=f"Cj0-{i}") for i in range(3)]
     service.answer = lambda request: partial_failure(service.client, request, {1: "The click ID could not be decoded."})
-    conversion_google_ads_upload.apply(args=[company.pk])
+    conversion_google_ads_upload.apply(args=(company.pk,))
     deliveries = {d.conversion.call_id: d for d in ConversionDelivery.objects.select_related("conversion")}
     statuses = [(deliveries[c.pk].status, deliveries[c.pk].reason) for c in calls]
     assert statuses == [

@@ -61,7 +61,7 @@ def before_move() -> Iterator[Apps]:
     """The historical apps right before the move, on a database migrated back to them."""
     executor = _migrate(BEFORE_MOVE)
     try:
-        yield executor.loader.project_state([node for node in BEFORE_MOVE if node[1]]).apps
+        yield executor.loader.project_state([(app, name) for app, name in BEFORE_MOVE if name]).apps
     finally:
         # Whatever happened, later tests get today's schema back.
         _migrate()

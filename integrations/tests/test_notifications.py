@@ -1,12 +1,13 @@
 """Email alerts for calls, texts and forms, following the notification rules."""
 
+from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 
-from accounts.models import Company, User
+from accounts.models import Account, Company, User
 from integrations import tasks
 from integrations.emails import (
     call_notifications_send,
@@ -28,7 +29,7 @@ from tracking import signals as tracking_signals
 pytestmark = pytest.mark.django_db
 
 
-def rule(account, **values) -> Notification:
+def rule(account: Account, **values: Any) -> Notification:
     values.setdefault("email", "front-desk@example.com")
     return Notification.objects.create(account=account, **values)
 

@@ -1,12 +1,13 @@
 """Summary emails: daily every morning, weekly on Mondays, monthly on the 1st, in local time, once."""
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 
-from accounts.models import Company, User
+from accounts.models import Account, Company, User
 from callrail.celery import app
 from integrations.emails import summary_emails_send, summary_period
 from integrations.models import SummaryEmail
@@ -18,11 +19,18 @@ NEW_YORK = ZoneInfo("America/New_York")
 ALL_SECTIONS = {"summary_statistics": True, "top_sources": True, "top_keywords": True, "call_log": True}
 
 
-def at(zone, *args) -> datetime:
-    return datetime(*args, tzinfo=zone)
+def at(zone: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
-def subscribe(company=None, *, account, frequency, created=None, **values) -> SummaryEmail:
+def subscribe(
+    company: Company | None = None,
+    *,
+    account: Account,
+    frequency: list[str],
+    created: datetime | None = None,
+    **values: Any,
+) -> SummaryEmail:
     values.setdefault("email", "owner@example.com")
     summary = SummaryEmail.objects.create(
         account=account, company=company, frequency=frequency, config=values.pop("config", ALL_SECTIONS), **values

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
@@ -39,7 +40,7 @@ def _broker_url() -> str:
     return redis_url.rstrip("/") + "/9" if redis_url.count("/") == 2 else redis_url
 
 
-def _wait(condition, timeout: float = 20.0) -> bool:
+def _wait(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -82,7 +83,8 @@ def test_a_worker_killed_mid_delivery_loses_no_event(company, tracker, receiver,
     event = WebhookEvent.objects.get()
 
     # (The test process's own Celery app talks to an in-memory broker; the worker listens on Redis.)
-    tasks.webhook_event_deliver.apply_async((event.pk,), queue=queue, connection=broker)
+    # Celery hands ``connection`` on to the producer through ``**options``; the stubs name only the others.
+    tasks.webhook_event_deliver.apply_async((event.pk,), queue=queue, connection=broker)  # type: ignore[call-arg]
     if not receiver.arrived.wait(30):
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail(process.stderr.read().decode()[-3000:])
@@ -98,6 +100,7 @@ def test_a_worker_killed_mid_delivery_loses_no_event(company, tracker, receiver,
     # Once its lock has expired, the sweeper (beat, every minute) hands it out again.
     requeued: list[int] = []
 
+    assert event.locked_until is not None
     later = event.locked_until + timedelta(seconds=1)
     with mock.patch.object(tasks.webhook_event_deliver, "apply_async", side_effect=lambda a, **kw: requeued.extend(a)):
         assert webhook_outbox_sweep(now=later) == 1

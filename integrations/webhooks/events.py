@@ -124,7 +124,7 @@ def call_matches_trigger(call: Call, trigger: IntegrationTrigger | None, *, ende
     if trigger is None:
         return True
     if trigger.tracker_ids:
-        tracker_id = call.tracker.public_id if call.tracker_id else None
+        tracker_id = call.tracker.public_id if call.tracker else None
         if tracker_id not in trigger.tracker_ids:
             return False
     call_type = trigger.call_type

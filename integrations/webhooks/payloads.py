@@ -178,7 +178,7 @@ def call_payload(
     # an integer recording_duration (checklist §5 #47); receivers parse it that way.
     payload["id"] = call.numeric_id
     payload["company_id"] = call.company.numeric_id
-    payload["tracker_id"] = call.tracker.numeric_id if call.tracker_id else ""
+    payload["tracker_id"] = call.tracker.numeric_id if call.tracker else ""
     payload["duration"] = str(call.duration) if call.duration is not None else ""
     payload["recording_duration"] = call.recording_duration if call.recording_duration is not None else ""
     session = call.session if call.session_id else None
@@ -224,7 +224,7 @@ def text_message_payload(message: TextMessage, *, occurred_at: datetime) -> dict
         "resource_id": message.public_id,
     }
     if not incoming:
-        payload["agent"] = (message.user.name or message.user.email) if message.user_id else ""
+        payload["agent"] = (message.user.name or message.user.email) if message.user else ""
     payload.update(
         {
             "source_number": customer if incoming else tracking,
@@ -235,7 +235,7 @@ def text_message_payload(message: TextMessage, *, occurred_at: datetime) -> dict
             "lead_status": "previously_marked_good_lead" if conversation.has_good_lead() else None,
             "conversation_id": conversation.public_id,
             "company_resource_id": company.public_id,
-            "person_resource_id": conversation.person.public_id if conversation.person_id else None,
+            "person_resource_id": conversation.person.public_id if conversation.person else None,
         }
     )
     return payload

@@ -6,7 +6,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,6 +89,10 @@ def _int(value: Any, path: str, default: int, low: int, high: int) -> int:
     return number
 
 
+@overload
+def _step_ref(value: Any, path: str, required: Literal[True]) -> int | str: ...
+@overload
+def _step_ref(value: Any, path: str, required: bool = False) -> int | str | None: ...
 def _step_ref(value: Any, path: str, required: bool = False) -> int | str | None:
     if value is None or value == "":
         if required:
@@ -348,7 +352,7 @@ def _validate_graph(initial: int | str, steps: list[dict[str, Any]]) -> None:
     _inline_loops_check(by_id, steps)
 
 
-def call_flow_validate(definition: dict) -> dict:
+def call_flow_validate(definition: object) -> dict:
     """Check a ``call_flow`` object and return it normalised (numbers in E.164, defaults
     filled in). Raises ``ValidationError`` naming the first problem."""
     if not isinstance(definition, dict):

@@ -146,6 +146,14 @@ def _first_answer(call: Call, tracker: Tracker) -> str:
     return run.twiml
 
 
+def _flow_tracker(call: Call) -> Tracker:
+    """The tracker whose flow a call is in; Twilio only comes back to calls a flow answered."""
+    if call.tracker is None:
+        # The caller (``telephony.views.flow``) rings the fallback destination on any error.
+        raise ValueError(f"call {call.public_id} has no tracker, so no flow to continue")
+    return call.tracker
+
+
 def flow_state_update(call: Call, run: FlowRun) -> None:
     fields = set(run.changed)
     if fields:
@@ -164,7 +172,7 @@ def call_challenge_answer(*, call: Call, digits: str) -> str:
         return str(response)
     call.spam = False
     call.flow_state = {**call.flow_state, "challenge": "passed"}
-    run = FlowRun.for_call(call, call.tracker).start()
+    run = FlowRun.for_call(call, _flow_tracker(call)).start()
     call.save(update_fields=["spam", "flow_state", "keypad_entries", "answered", "updated_at"])
     run.apply_pending(call)
     signals.call_started.send(sender=Call, call=call)
@@ -173,7 +181,7 @@ def call_challenge_answer(*, call: Call, digits: str) -> str:
 
 def call_flow_continue(*, call: Call, event: str, step_id: str, params: Mapping[str, Any], attempt: int) -> str:
     """Twilio came back to the flow: a ``<Dial>`` ended, a key was pressed, a message was left."""
-    run = FlowRun.for_call(call, call.tracker)
+    run = FlowRun.for_call(call, _flow_tracker(call))
     routed = False
     if event == "dial":
         status = twilio_param(params, "DialCallStatus")

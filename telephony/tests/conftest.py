@@ -4,6 +4,7 @@ encoding, and a valid ``X-Twilio-Signature`` over PUBLIC_BASE_URL + path."""
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import pytest
@@ -12,6 +13,10 @@ from django.test import Client
 
 from callrail.redis import get_redis
 from telephony.twilio import signature_compute
+
+if TYPE_CHECKING:
+    # What the test client returns (a type the stubs describe; it does not exist at run time).
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 ACCOUNT_SID = "AC" + "0" * 32
 
@@ -59,7 +64,7 @@ def canonical(xml: str | bytes) -> str:
     return ET.canonicalize(xml_data=text, strip_text=True)
 
 
-def assert_twiml(response, expected: str) -> None:
+def assert_twiml(response: "TestResponse", expected: str) -> None:
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/xml")
     assert canonical(response.content) == canonical(expected)
@@ -69,7 +74,7 @@ def assert_twiml(response, expected: str) -> None:
 def twilio_post(client: Client) -> Callable:
     """POST ``params`` to ``url`` (a path or an absolute PUBLIC_BASE_URL URL) signed as Twilio would."""
 
-    def post(url: str, params: dict[str, str], *, signature: str | None = None):
+    def post(url: str, params: dict[str, str], *, signature: str | None = None) -> "TestResponse":
         path = url[len(settings.PUBLIC_BASE_URL) :] if url.startswith(settings.PUBLIC_BASE_URL) else url
         full = settings.PUBLIC_BASE_URL + path
         sign = signature if signature is not None else signature_compute(full, params)

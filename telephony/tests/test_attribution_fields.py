@@ -1,11 +1,13 @@
 """The attribution fields are declared once (on ``VisitorSession`` and ``FormSubmission``):
 every model that keeps them must have them under those names."""
 
+from django.db.models import Model
+
 from telephony.models import Call
 from tracking.models import FormSubmission, VisitorSession
 
 
-def field_names(model: type) -> set[str]:
+def field_names(model: type[Model]) -> set[str]:
     return {field.name for field in model._meta.get_fields()}
 
 

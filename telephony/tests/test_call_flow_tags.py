@@ -405,12 +405,19 @@ def test_a_renamed_flow_that_would_not_validate_is_left_unchanged(company, caplo
     assert "with the new name the flow is invalid" in caplog.text
 
 
+def changed(tag: Tag, **fields: str) -> Tag:
+    """``tag`` with ``fields`` set in memory, not saved."""
+    for name, value in fields.items():
+        setattr(tag, name, value)
+    return tag
+
+
 @pytest.mark.parametrize(
     "change",
     [
         lambda tag: tag.save(),
-        lambda tag: setattr(tag, "color", "red2") or tag.save(),
-        lambda tag: setattr(tag, "name", "Leads") or tag.save(update_fields=["color"]),
+        lambda tag: changed(tag, color="red2").save(),
+        lambda tag: changed(tag, name="Leads").save(update_fields=["color"]),
     ],
     ids=["same name", "other field", "name not saved"],
 )

@@ -310,4 +310,6 @@ def test_open_hours_are_read_in_the_company_time_zone(company, local, is_open):
     start_time = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("America/Denver"))
     call = Call(account=company.account, company=company, tracker=tracker, start_time=start_time)
     run = FlowRun.for_call(call, tracker)
-    assert run._is_open(run.step(1)) is is_open
+    step = run.step(1)
+    assert step is not None
+    assert run._is_open(step) is is_open

@@ -1,3 +1,4 @@
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -19,7 +20,11 @@ def caller_id(company):
 
 
 def start(account, company, **kwargs):
-    options = {"caller_id": "+14705550111", "customer_phone_number": CUSTOMER, "business_phone_number": BUSINESS}
+    options: dict[str, Any] = {
+        "caller_id": "+14705550111",
+        "customer_phone_number": CUSTOMER,
+        "business_phone_number": BUSINESS,
+    }
     options.update(kwargs)
     return outbound_call_start(account=account, company=company, **options)
 

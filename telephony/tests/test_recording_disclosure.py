@@ -2,6 +2,8 @@
 advanced flows, outbound calls), and may record only from then on. Read from the TwiML."""
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -10,7 +12,11 @@ from accounts.services import company_create
 from telephony.models import Call
 from telephony.services.outbound import outbound_call_start
 from telephony.tests.conftest import base, voice_params
+from tracking.models import TrackingNumber
 from tracking.tests.factories import CallFlowFactory, TrackerFactory, TrackingNumberFactory
+
+if TYPE_CHECKING:
+    from telephony.tests.conftest import TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +55,12 @@ def basic(**flow):
     return {"type": "basic", "destination_number": "+14045551234", "recording_enabled": True, **flow}
 
 
-def verbs(response) -> list[ET.Element]:
+def verbs(response: "TestResponse") -> list[ET.Element]:
     assert response.status_code == 200, response.content
     return list(ET.fromstring(response.content))
 
 
-def call_in(twilio_post, number) -> list[ET.Element]:
+def call_in(twilio_post: Callable[..., "TestResponse"], number: TrackingNumber) -> list[ET.Element]:
     return verbs(twilio_post(VOICE, voice_params(to=number.number)))
 
 

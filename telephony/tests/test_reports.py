@@ -14,17 +14,16 @@ from django.utils import timezone
 from accounts.models import Tag
 from api.tests.factories import CallFactory, TrackerFactory
 from callrail.dates import DateWindow
+from telephony.dimensions import DIMENSIONS, NONE_VALUE
 from telephony.models import Call
 from telephony.reports import (
-    DIMENSIONS,
-    NONE_VALUE,
     CallFigures,
-    CallFilters,
     call_groups,
     call_report_filter,
     call_summary,
     call_timeseries,
 )
+from telephony.selectors import CallFilters
 
 pytestmark = pytest.mark.django_db
 

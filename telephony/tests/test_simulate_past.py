@@ -2,7 +2,9 @@
 with Twilio's ``Timestamp``, the webhooks record that time, and the visit and form services
 take an explicit ``at``. The demo's history is made this way, in process."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -59,9 +61,16 @@ def test_twilio_time_reads_the_rfc_2822_timestamp():
     assert twilio_time({"Timestamp": "yesterday"}) is None
 
 
+def stamp(params: Mapping[str, Any]) -> datetime:
+    """The request's ``Timestamp``, which every request here carries."""
+    moment = twilio_time(params)
+    assert moment is not None
+    return moment
+
+
 def test_twilio_time_is_never_in_the_future():
     later = timezone.now() + timedelta(days=2)
-    assert twilio_time({"Timestamp": twilio_timestamp(later)}) <= timezone.now()
+    assert stamp({"Timestamp": twilio_timestamp(later)}) <= timezone.now()
 
 
 def test_a_past_call_is_recorded_then_and_attributed_to_the_visit_of_then(public_base, company, pool):
@@ -82,7 +91,7 @@ def test_a_past_call_is_recorded_then_and_attributed_to_the_visit_of_then(public
     # The call's clock went on: the hangup came after the greeting, the ringing and the talk.
     ended = datetime.fromisoformat(call.flow_state["ended"])
     assert at + timedelta(seconds=95) < ended < at + timedelta(minutes=3)
-    stamps = [twilio_time(exchange.params) for exchange in result.exchanges]
+    stamps = [stamp(exchange.params) for exchange in result.exchanges]
     assert stamps == sorted(stamps) and stamps[0] == at
 
 

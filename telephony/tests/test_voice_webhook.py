@@ -37,7 +37,9 @@ def basic_number(company, **flow):
     return TrackingNumberFactory(tracker=tracker)
 
 
-def dial_twiml(call: Call, *, record: bool = False, whisper: bool = False, number="+14045551234", step="dial") -> str:
+def dial_twiml(
+    call: Call, *, record: bool = False, whisper: bool = False, number: str = "+14045551234", step: str = "dial"
+) -> str:
     cid = call.public_id
     recording = (
         f' record="record-from-answer-dual" recordingStatusCallback="{base("/telephony/twilio/recording")}'

@@ -82,7 +82,7 @@ class CallFilterSet(V3FilterSet):
         return qs.filter(CallFilters(**values).q())
 
     def filter_tracker(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return self.narrowed(qs, tracker=value)
+        return self.narrowed(qs, trackers=(value,))
 
     def filter_person(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return self.narrowed(qs, person=value)

@@ -91,7 +91,7 @@ class Command(BaseCommand):
             f"  tracker: {call.tracker.name if call.tracker else '-'}  caller: {call.customer_phone_number}"
             f"  first call: {call.first_call}  prior calls: {call.prior_calls}",
         ]
-        if call.session_id:
+        if call.session:
             lines.append(
                 f"  attributed to visitor session {call.session.session_key}: source {call.source or '-'},"
                 f" medium {call.medium or '-'}, campaign {call.campaign or '-'}, keywords {call.keywords or '-'}"
