@@ -30,6 +30,7 @@ import redis
 from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,10 @@ class GuardedRedisCluster(RedisCluster):
             if not isinstance(exc, RedisUnavailable):
                 breaker.trip(url, exc)
             raise
+        except RedisClusterException as exc:
+            # No node reachable, or the slot map not readable.
+            breaker.trip(url, exc)
+            raise redis.ConnectionError(str(exc)) from exc
 
     def execute_command(self, *args: Any, **kwargs: Any) -> Any:
         breaker.check(self.url)
@@ -155,6 +160,11 @@ class GuardedRedisCluster(RedisCluster):
         except _FAILURES as exc:
             breaker.trip(self.url, exc)
             raise
+        except RedisClusterException as exc:
+            # Not a redis.RedisError: callers, which fall back on redis.RedisError, would not
+            # see it (a slot no master serves, nodes that cannot be reached to refresh the map).
+            breaker.trip(self.url, exc)
+            raise redis.ConnectionError(str(exc)) from exc
 
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
         breaker.check(self.url)
