@@ -17,6 +17,7 @@ from redis.crc import key_slot
 from callrail.redis import get_redis
 from callrail.tests.redis_cluster import node_clients, on_cluster, redis_cluster  # noqa: F401 - fixtures
 from tracking import pools
+from tracking.config_cache import CompanyConfig
 from tracking.models import NumberAssignment
 from tracking.tests.factories import dni_config, session_tracker
 from tracking.visits import VisitReport, visit_report
@@ -102,7 +103,7 @@ def test_a_pool_slot_moves_between_masters_while_visitors_take_numbers(on_cluste
     errors: list[BaseException] = []
     start = threading.Barrier(THREADS + 1)
 
-    def visit(config, key: str, ip: str) -> str:
+    def visit(config: CompanyConfig, key: str, ip: str) -> str:
         report = VisitReport(visitor_id=key, session_key=key, page_url="https://shop.example/", user_agent=UA, ip=ip)
         return visit_report(config, report).numbers.get(TARGET, "")
 
