@@ -4,6 +4,7 @@ a pool number, and a signed call to it is attributed from the live hold the clus
 import pytest
 from redis.crc import key_slot
 
+from api.v3.throttling import rate_limit_consume
 from callrail.redis import get_redis
 from callrail.tests.redis_cluster import node_clients, on_cluster, redis_cluster  # noqa: F401 - fixtures
 from telephony.models import Call
@@ -11,6 +12,7 @@ from telephony.tests.conftest import voice_params
 from telephony.tests.test_voice_webhook import VOICE, dial_twiml
 from tracking import pools
 from tracking.models import NumberAssignment, VisitorSession
+from tracking.tasks import page_views_flush_all
 from tracking.tests.factories import session_tracker
 from tracking.tests.test_dni_endpoint import TARGET, post, visit
 
@@ -38,6 +40,13 @@ def test_a_visit_and_its_call_run_on_the_cluster(on_cluster, client, twilio_post
     assert sorted(counts)[:2] == [0, 0]
     assert max(counts) >= 6  # free, held, holder, owned, meta, the session's hash (and page views)
 
+    # The dashboard's live view reads several pools in one pipeline, split per master.
+    holds = pools.pools_live_holds(get_redis(), [tracker.public_id, "TRKnone"])
+    assert [hold.number for hold in holds[tracker.public_id]] == [number]
+    assert holds["TRKnone"] == []
+    # The nightly sweep finds buffered page views on whichever master holds them.
+    assert page_views_flush_all() == 2
+
     # The call is attributed from the cluster's live hold: the durable log is gone.
     session = VisitorSession.objects.get(session_key=body["s"])
     NumberAssignment.objects.filter(session=session).delete()
@@ -48,3 +57,8 @@ def test_a_visit_and_its_call_run_on_the_cluster(on_cluster, client, twilio_post
     assert response.status_code == 200
     assert "<Dial" in response.content.decode()
     assert dial_twiml(call, record=True) in response.content.decode()
+
+
+def test_the_api_rate_limit_counts_both_windows_in_one_slot(on_cluster, account, settings):  # noqa: F811
+    settings.API_RATE_LIMITS = {"general": (2, 10)}
+    assert [rate_limit_consume(account_id=account.id, now=1_000_000).allowed for _ in range(3)] == [True, True, False]
