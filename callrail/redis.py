@@ -152,6 +152,34 @@ class GuardedRedisCluster(RedisCluster):
             # No node reachable, or the slot map not readable.
             breaker.trip(url, exc)
             raise redis.ConnectionError(str(exc)) from exc
+        self._refreshing = threading.Lock()
+        self._refresh_now = self.nodes_manager.initialize
+        self.nodes_manager.initialize = self._refresh  # type: ignore[method-assign]
+
+    def _refresh(self, *args: Any, last_failed_node_name: str | None = None, **kwargs: Any) -> None:
+        """Re-read the slot map; in the background after a node failed.
+
+        redis-py re-reads the map from the masters one after another before it raises a
+        node's connection error or timeout, which costs a timeout per master when they all
+        hang (2 s for three, measured). The map still has to be refreshed (a replica may have
+        taken over), but the caller need not wait: the breaker fails the next commands at once
+        meanwhile.
+        """
+        if last_failed_node_name is None:
+            self._refresh_now(*args, **kwargs)
+            return
+        if not self._refreshing.acquire(blocking=False):
+            return  # one refresh at a time
+
+        def run() -> None:
+            try:
+                self._refresh_now(*args, last_failed_node_name=last_failed_node_name, **kwargs)
+            except (redis.RedisError, RedisClusterException) as exc:
+                logger.warning("Redis Cluster slot map not refreshed (%s)", exc.__class__.__name__)
+            finally:
+                self._refreshing.release()
+
+        threading.Thread(target=run, name="redis-cluster-refresh", daemon=True).start()
 
     def execute_command(self, *args: Any, **kwargs: Any) -> Any:
         breaker.check(self.url)

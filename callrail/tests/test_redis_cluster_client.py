@@ -63,6 +63,22 @@ def test_a_hung_master_costs_one_timeout_then_the_cluster_fails_fast(settings):
             os.kill(owner.process.pid, signal.SIGCONT)
         time.sleep(1.1)
         assert callrail_redis.get_redis().get("{k}") == b"1"
+
+        # Every master hangs: still one timeout (the slot map is re-read in the background).
+        for server in cluster.servers:
+            os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(redis.TimeoutError):
+                callrail_redis.get_redis().get("{k}")
+            assert time.monotonic() - started < 0.6
+            with pytest.raises(callrail_redis.RedisUnavailable):
+                callrail_redis.get_redis().get("{k}")
+        finally:
+            for server in cluster.servers:
+                os.kill(server.process.pid, signal.SIGCONT)
+        time.sleep(1.1)
+        assert callrail_redis.get_redis().get("{k}") == b"1"
     finally:
         callrail_redis.breaker.reset()
         cluster.stop()
