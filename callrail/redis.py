@@ -171,9 +171,11 @@ class GuardedRedisCluster(RedisCluster):
         if not self._refreshing.acquire(blocking=False):
             return  # one refresh at a time
 
+        kwargs["last_failed_node_name"] = last_failed_node_name
+
         def run() -> None:
             try:
-                self._refresh_now(*args, last_failed_node_name=last_failed_node_name, **kwargs)
+                self._refresh_now(*args, **kwargs)
             except (redis.RedisError, RedisClusterException) as exc:
                 logger.warning("Redis Cluster slot map not refreshed (%s)", exc.__class__.__name__)
             finally:
