@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -107,6 +108,128 @@ def start_redis(socket_path: Path, log_path: Path | None = None, *, persist: boo
 
     wait_for(ready, 20, "redis-server")
     return Server(url=url, process=process)
+
+
+CLUSTER_SLOTS = 16384
+
+
+def _free_cluster_port() -> int:
+    """A loopback port free for the node and for its cluster bus (the port + 10000)."""
+    for _ in range(200):
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
+@dataclass
+class RedisClusterServers:
+    """Masters of a Redis Cluster on loopback ports; ``nodes`` as ``REDIS_CLUSTER_NODES`` takes them."""
+
+    servers: list[Server]
+    ports: list[int]
+    directory: Path
+
+    @property
+    def nodes(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.ports)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _start_cluster_node(port: int, directory: Path) -> Server:
+    process = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            str(directory / f"nodes-{port}.conf"),
+            "--cluster-node-timeout",
+            "5000",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=open(directory / f"redis-{port}.log", "ab"),  # noqa: SIM115
+        stderr=subprocess.STDOUT,
+    )
+    server = Server(url=f"redis://127.0.0.1:{port}", process=process)
+
+    def answering() -> bool:
+        import redis
+
+        if process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {process.returncode}")
+        try:
+            with redis.Redis(host="127.0.0.1", port=port, socket_timeout=5) as client:
+                return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    wait_for(answering, 20, "redis-server (cluster node)")
+    return server
+
+
+def _cluster_formed(clients: list[Any], masters: int) -> bool:
+    """Every node sees ``cluster_state:ok``, every master, and an owner for every slot."""
+    for client in clients:
+        info = client.execute_command("CLUSTER", "INFO")
+        text = info.decode() if isinstance(info, bytes) else str(info)
+        if "cluster_state:ok" not in text or f"cluster_known_nodes:{masters}" not in text:
+            return False
+        if sum(end - start + 1 for start, end, *_ in client.execute_command("CLUSTER", "SLOTS")) != CLUSTER_SLOTS:
+            return False
+    return True
+
+
+def start_redis_cluster(masters: int = 3, directory: Path | None = None) -> RedisClusterServers:
+    """Start ``masters`` redis-server processes (the embedded binary) as one Redis Cluster.
+
+    Each gets a loopback TCP port (cluster clients and the cluster bus need TCP), then they
+    are introduced to each other (CLUSTER MEET), the 16384 slots split evenly between them
+    (CLUSTER ADDSLOTS; ADDSLOTSRANGE needs Redis 7), and this returns once every node
+    reports ``cluster_state:ok`` and knows every slot's owner.
+    """
+    import redis
+
+    directory = directory or Path(tempfile.mkdtemp(prefix="callrail-redis-cluster-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    started = RedisClusterServers(servers=[], ports=[], directory=directory)
+    try:
+        for _ in range(masters):
+            port = _free_cluster_port()
+            started.ports.append(port)
+            started.servers.append(_start_cluster_node(port, directory))
+        clients = [redis.Redis(host="127.0.0.1", port=port, socket_timeout=5) for port in started.ports]
+        for client in clients[1:]:
+            client.execute_command("CLUSTER", "MEET", "127.0.0.1", started.ports[0])
+        for index, client in enumerate(clients):
+            first, last = index * CLUSTER_SLOTS // masters, (index + 1) * CLUSTER_SLOTS // masters
+            client.execute_command("CLUSTER", "ADDSLOTS", *range(first, last))
+        wait_for(lambda: _cluster_formed(clients, masters), 30, "Redis Cluster")
+        for client in clients:
+            client.close()
+    except BaseException:
+        started.stop()
+        raise
+    return started
 
 
 def postgres_bindir() -> Path:

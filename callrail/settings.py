@@ -167,6 +167,9 @@ AUTHENTICATION_BACKENDS = [
 # The embedded default runs redis-server on this socket (callrail/embedded.py).
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = env.str("REDIS_URL", default=f"unix://{EMBEDDED_REDIS_SOCKET}")
+# A Redis Cluster for the number pools, DNI and voice paths instead ("host:port,host:port", some
+# of its masters; the rest are discovered). Celery and the cache stay on REDIS_URL.
+REDIS_CLUSTER_NODES = env.list("REDIS_CLUSTER_NODES", default=[])
 # Seconds any Redis command (and the Celery publish) waits to connect and for a reply: Redis
 # is on the DNI and voice paths, and a web thread must never wait on a hung Redis for long.
 REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.5)

@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Every version key carries this hash tag, so the keys share one slot of a Redis Cluster and
+# one MGET reads them all there too.
+VERSION_KEY_TAG = "{versions}"
+
 # The version key of every cache, so that one MGET reads them all.
 _keys: dict[str, None] = {}
 # This thread's request: the versions read so far (None outside a request).
@@ -64,6 +68,8 @@ def _versions_read(keys: list[str]) -> dict[str, bytes | None]:
 
 class VersionedCache:
     def __init__(self, key: str, *, ttl_setting: str, default_ttl: float = 300, max_entries: int = 50_000) -> None:
+        if not key.startswith(VERSION_KEY_TAG + ":"):
+            raise ValueError(f"a version key starts with {VERSION_KEY_TAG}: (one slot for the MGET), not {key!r}")
         self.key = key
         self.ttl_setting = ttl_setting
         self.default_ttl = default_ttl

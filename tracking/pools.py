@@ -264,7 +264,10 @@ return out
 
 # Who holds a number, for the attribution of a call to it: one round trip.
 # KEYS: holder, held, page views   ARGV: number, session key prefix (``PoolKeys.session``
-# without the session: the same hash tag, so the same slot)
+# without the session: the same hash tag, so the same slot, which a Redis Cluster lets a
+# script read undeclared; only while that slot is being moved between masters can the
+# session's hash already be on the other one, and the error sends the call to the
+# assignment log, as any Redis failure does)
 # Returns {session key, hold expiry, hold start, buffered page views}, '' where unknown.
 HOLDER = """
 local key = redis.call('HGET', KEYS[1], ARGV[1])
@@ -290,7 +293,9 @@ class _Scripts:
         self._by_client: dict[int, dict[str, redis.commands.core.Script]] = {}
 
     def get(self, client: redis.Redis, name: str) -> redis.commands.core.Script:
-        scripts = self._by_client.get(id(client.connection_pool))
+        # A cluster client has no single connection pool; it is one per process anyway.
+        owner = id(getattr(client, "connection_pool", client))
+        scripts = self._by_client.get(owner)
         if scripts is None:
             scripts = {
                 key: client.register_script(source)
@@ -304,7 +309,7 @@ class _Scripts:
                     ("holder", HOLDER),
                 )
             }
-            self._by_client[id(client.connection_pool)] = scripts
+            self._by_client[owner] = scripts
         return scripts[name]
 
 

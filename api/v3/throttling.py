@@ -87,7 +87,9 @@ def rate_limit_consume(*, account_id: int, scope: str = "general", now: float | 
     now = time.time() if now is None else now
     hour_window = int(now // HOUR)
     day_window = int(now // DAY)
-    keys = [f"ratelimit:{scope}:{account_id}:h:{hour_window}", f"ratelimit:{scope}:{account_id}:d:{day_window}"]
+    # One hash tag for both windows: the script's keys share a slot on a Redis Cluster.
+    tag = f"{{{scope}:{account_id}}}"
+    keys = [f"ratelimit:{tag}:h:{hour_window}", f"ratelimit:{tag}:d:{day_window}"]
     try:
         allowed, window = get_redis().eval(_HIT_SCRIPT, 2, *keys, hourly, daily, HOUR + 60, DAY + 60)
     except redis.RedisError:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cache():
-    key = "test:versioned-cache:version"
+    key = "{versions}:test:versioned-cache"
     get_redis().delete(key)
     yield VersionedCache(key, ttl_setting="TEST_VERSIONED_CACHE_TTL")
     get_redis().delete(key)
@@ -85,7 +85,7 @@ def in_request():
 
 
 def test_a_request_reads_every_version_in_one_round_trip(cache, in_request):
-    other = VersionedCache("test:versioned-cache:other", ttl_setting="TEST_VERSIONED_CACHE_TTL")
+    other = VersionedCache("{versions}:test:versioned-cache-other", ttl_setting="TEST_VERSIONED_CACHE_TTL")
     client = get_redis()
     with mock.patch.object(client, "mget", wraps=client.mget) as mget, mock.patch.object(client, "get") as get:
         cache.get_or_load("x", lambda: "a")

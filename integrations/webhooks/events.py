@@ -66,7 +66,7 @@ def event_urls(integration: Integration, event: str) -> list[str]:
 # call, text and form asks, and most companies have none: this answers without a query
 # (nor a savepoint). Saving or deleting an integration bumps the version in Redis
 # (``receivers.connect``); WEBHOOKS_CONFIG_CACHE_TTL bounds a change made without a save.
-CONFIGURED_VERSION_KEY = "webhooks:integrations:version"
+CONFIGURED_VERSION_KEY = "{versions}:webhooks:integrations"
 _configured = VersionedCache(CONFIGURED_VERSION_KEY, ttl_setting="WEBHOOKS_CONFIG_CACHE_TTL")
 
 

@@ -13,7 +13,7 @@ from tracking.models import TrackingNumber
 # it and it rarely changes: saving a number, tracker, flow or company bumps its version
 # in Redis (``telephony.receivers``), so every process drops stale entries on its next call;
 # TELEPHONY_NUMBER_CACHE_TTL bounds what a change made without a save can leave.
-NUMBERS_VERSION_KEY = "telephony:numbers:version"
+NUMBERS_VERSION_KEY = "{versions}:telephony:numbers"
 _numbers = VersionedCache(NUMBERS_VERSION_KEY, ttl_setting="TELEPHONY_NUMBER_CACHE_TTL")
 
 
