@@ -1,5 +1,6 @@
 """One call (``/calls/CAL…/``): its recording, the caller and their history, the visit behind
-it, how the call flow handled it, and the marketer's actions on it.
+it (with the tel: clicks the call followed), how the call flow handled it, what became of it
+at Google Ads and GA4, and the marketer's actions on it.
 
 Every action goes through the services the v3 API uses (``call_update``, and
 ``outbound_call_start`` to call back), so a change shows in the API and fires the same
@@ -29,12 +30,14 @@ from accounts.phone import formatted
 from dashboard.access import Scope, dashboard_view
 from dashboard.call_log import status_of
 from dashboard.shell import shell_context
+from integrations.conversions import Rule, call_conversion_status, call_qualifies, conversion_settings_get
+from integrations.models import CallConversion, ConversionDelivery, ConversionSettings
 from telephony.models import Call, TextConversation, TextMessage
 from telephony.recording_links import recording_audio_path, recording_link_expiry
 from telephony.selectors import call_flow_trace, call_number_assignments, call_page_views
 from telephony.services.edits import call_update
 from telephony.services.outbound import outbound_call_start
-from tracking.models import FormSubmission
+from tracking.models import ClickEvent, FormSubmission
 from tracking.source_names import source_display
 
 HISTORY_SIZE = 10
@@ -102,6 +105,85 @@ def _utm(call: Call) -> list[tuple[str, str]]:
     return [(name, getattr(call, name)) for name in names if getattr(call, name)]
 
 
+@dataclass(frozen=True)
+class PlatformResult:
+    """What became of the call at one ad platform, as the call's page says it."""
+
+    label: str
+    state: str  # sent, pending, rejected, failed, feed, not_sent, not_configured, none
+    text: str
+    reason: str = ""
+    when: Any = None
+
+
+def _configured(settings: ConversionSettings | None, destination: str) -> bool:
+    """Whether the company sends conversions to the platform: GA4 with its credentials; Google
+    Ads with its API credentials, or through the feed as soon as the rule is on."""
+    if settings is None:
+        return False
+    if destination == ConversionDelivery.Destination.GA4:
+        return settings.ga4_configured
+    return settings.google_ads_configured or settings.enabled
+
+
+PLATFORMS = ((ConversionDelivery.Destination.GOOGLE_ADS, "Google Ads"), (ConversionDelivery.Destination.GA4, "GA4"))
+
+
+def _platform_result(
+    destination: str, label: str, configured: bool, status: dict[str, Any], conversion: CallConversion | None
+) -> PlatformResult:
+    delivery = status["destinations"].get(destination)
+    google = destination == ConversionDelivery.Destination.GOOGLE_ADS
+    if delivery is not None:
+        state = delivery["status"]
+        texts = {
+            ConversionDelivery.Status.SENT: "Uploaded" if google else "Sent",
+            ConversionDelivery.Status.PENDING: "Pending"
+            + (f", retrying after {delivery['attempts']} attempts" if delivery["attempts"] else ""),
+            ConversionDelivery.Status.REJECTED: "Rejected",
+            ConversionDelivery.Status.FAILED: "Failed",
+        }
+        return PlatformResult(label, state, texts.get(state, state), delivery["reason"], delivery["sent_at"])
+    if conversion is not None and google and conversion.click_id:
+        # Without API credentials Google reads it from the company's feed (scheduled upload).
+        return PlatformResult(
+            label, "feed", "In the conversion feed", "Google Ads fetches it on its next scheduled upload."
+        )
+    if not configured:
+        return PlatformResult(label, "not_configured", "Not configured")
+    if conversion is None:
+        return PlatformResult(label, "none", "Nothing to send")
+    reason = (
+        "The visit carried no Google click id (gclid, gbraid or wbraid)."
+        if google
+        else "No GA client id: the visitor's _ga cookie was not captured."
+    )
+    return PlatformResult(label, "not_sent", "Not sent", reason)
+
+
+def conversion_context(call: Call) -> dict[str, Any]:
+    """The call's conversion under its company's rule, and its result at each ad platform."""
+    settings = conversion_settings_get(call.company)
+    status = call_conversion_status(call)
+    conversion = CallConversion.objects.filter(call=call).only("click_id", "click_id_type").first()
+    rule_on = settings is not None and settings.enabled
+    tag_names = {tag.name for tag in call.tags.all()}
+    platforms = [
+        _platform_result(key, label, _configured(settings, key), status, conversion) for key, label in PLATFORMS
+    ]
+    return {
+        "status": status,
+        "rule_on": rule_on,
+        "qualifies_now": rule_on and settings is not None and call_qualifies(call, Rule.of(settings), tag_names),
+        "click_id_type": conversion.click_id_type if conversion else "",
+        "platforms": platforms,
+    }
+
+
+def _clicks(call: Call) -> list[ClickEvent]:
+    return sorted(call.click_events.all(), key=lambda click: click.clicked_at)
+
+
 def action_context(scope: Scope, call: Call) -> dict[str, Any]:
     """What the action panel (and the badges beside the heading) show."""
     tags = sorted(tag.name for tag in call.tags.all())
@@ -134,6 +216,9 @@ def detail_context(scope: Scope, call: Call) -> dict[str, Any]:
         "assignments": list(call_number_assignments(call)),
         "utm": _utm(call),
         "flow_trace": call_flow_trace(call),
+        "conversion": conversion_context(call),
+        "clicks": _clicks(call),
+        "conversion_settings_url": reverse("dashboard:conversions") + f"?company={call.company.public_id}",
         "back_url": reverse("dashboard:calls") + scope.state.query(),
         "time_zone": scope.time_zone,
     }
