@@ -14,6 +14,12 @@ from dashboard.account_forms import StyledForm
 from integrations.conversions import SECRET_FIELDS
 from integrations.models import ConversionSettings
 
+# The boxes that remove a secret, named apart from the secrets' own boxes.
+FORGET_LABELS = {
+    "ga4_api_secret": "Forget GA4's secret",
+    "google_ads_developer_token": "Forget the Google Ads developer token",
+    "google_ads_refresh_token": "Forget the Google Ads OAuth token",
+}
 CUSTOMER_ID = RegexValidator(r"^\d{3}-?\d{3}-?\d{4}$", "A customer id is ten digits, like 123-456-7890.")
 
 
@@ -40,7 +46,12 @@ class ConversionSettingsForm(StyledForm):
         widget=forms.RadioSelect,
     )
     value = forms.DecimalField(
-        label="Fixed value", required=False, min_value=Decimal(0), max_digits=12, decimal_places=2
+        label="Amount",
+        help_text="The value of each conversion, when it is fixed.",
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=2,
     )
     currency = forms.RegexField(
         label="Currency",
@@ -71,7 +82,7 @@ class ConversionSettingsForm(StyledForm):
     google_ads_developer_token = forms.CharField(label="Developer token", max_length=100, required=False)
     google_ads_refresh_token = forms.CharField(label="OAuth refresh token", max_length=512, required=False)
     clear_secrets = forms.MultipleChoiceField(
-        label="Remove", required=False, widget=forms.CheckboxSelectMultiple, choices=()
+        label="Remove a secret", required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )
 
     RULE = ("enabled", "answered_only", "min_duration", "first_time_only", "good_lead_only", "tags")
@@ -103,7 +114,7 @@ class ConversionSettingsForm(StyledForm):
             )
             self.fields[name].widget = widget
         self.fields["clear_secrets"].choices = [  # type: ignore[attr-defined]
-            (name, self.fields[name].label) for name in SECRET_FIELDS if settings and getattr(settings, name)
+            (name, FORGET_LABELS[name]) for name in SECRET_FIELDS if settings and getattr(settings, name)
         ]
         if read_only:
             for field in self.fields.values():

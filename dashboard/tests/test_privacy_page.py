@@ -51,7 +51,7 @@ def test_an_admin_erases_a_person(client, admin_user, company, django_capture_on
     call.refresh_from_db()
     assert call.customer_phone_number == "" and call.customer_name == ""
     body = client.get(URL).content.decode()
-    assert "Completed" in body and "1 calls" in body
+    assert "Completed" in body and "1 call" in body and "1 calls" not in body
     assert "5550199" not in body
 
 

@@ -18,31 +18,35 @@ from dashboard.views.account_base import AccountPage, paginate
 from privacy.erasure import erasure_request
 from privacy.models import Erasure
 
-# What an erasure's counts name, as the log shows them (in this order).
-COUNT_LABELS: dict[str, str] = {
-    "calls": "calls",
-    "recordings": "recordings",
-    "text_messages": "texts",
-    "text_conversations": "conversations",
-    "form_submissions": "forms",
-    "visitor_sessions": "visits",
-    "page_views": "page views",
-    "webhook_events": "webhooks",
-    "webhook_deliveries": "webhook attempts",
-    "notification_emails": "alert emails",
-    "people": "people",
+# What an erasure's counts name, as the log shows them (in this order): (one, many).
+COUNT_LABELS: dict[str, tuple[str, str]] = {
+    "calls": ("call", "calls"),
+    "recordings": ("recording", "recordings"),
+    "text_messages": ("text", "texts"),
+    "text_conversations": ("conversation", "conversations"),
+    "form_submissions": ("form", "forms"),
+    "visitor_sessions": ("visit", "visits"),
+    "page_views": ("page view", "page views"),
+    "webhook_events": ("webhook", "webhooks"),
+    "webhook_deliveries": ("webhook attempt", "webhook attempts"),
+    "notification_emails": ("alert email", "alert emails"),
+    "people": ("person", "people"),
 }
 
 
-def counts_shown(counts: dict[str, Any]) -> list[tuple[str, int]]:
-    """(label, number) of the kinds of rows an erasure touched, the known kinds first."""
-    known = [(label, int(counts[key])) for key, label in COUNT_LABELS.items() if counts.get(key)]
-    rest = [
-        (key.replace("_", " "), int(value))
+def counts_shown(counts: dict[str, Any]) -> list[str]:
+    """ "2 calls", "1 recording"…: the kinds of rows an erasure touched, the known kinds first."""
+    shown = []
+    for key, (one, many) in COUNT_LABELS.items():
+        number = int(counts.get(key) or 0)
+        if number:
+            shown.append(f"{number} {one if number == 1 else many}")
+    shown += [
+        f"{int(value)} {key.replace('_', ' ')}"
         for key, value in sorted(counts.items())
         if key not in COUNT_LABELS and value
     ]
-    return known + rest
+    return shown
 
 
 class PrivacyView(AccountPage):
