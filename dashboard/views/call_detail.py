@@ -30,8 +30,15 @@ from accounts.phone import formatted
 from dashboard.access import Scope, dashboard_view
 from dashboard.call_log import status_of
 from dashboard.shell import shell_context
-from integrations.conversions import Rule, call_conversion_status, call_qualifies, conversion_settings_get
-from integrations.models import CallConversion, ConversionDelivery, ConversionSettings
+from integrations.conversions import (
+    Rule,
+    call_conversion_status,
+    call_qualifies,
+    click_id_of,
+    conversion_settings_get,
+    ga_ids,
+)
+from integrations.models import ConversionDelivery, ConversionSettings
 from telephony.models import Call, TextConversation, TextMessage
 from telephony.recording_links import recording_audio_path, recording_link_expiry
 from telephony.selectors import call_flow_trace, call_number_assignments, call_page_views
@@ -130,7 +137,7 @@ PLATFORMS = ((ConversionDelivery.Destination.GOOGLE_ADS, "Google Ads"), (Convers
 
 
 def _platform_result(
-    destination: str, label: str, configured: bool, status: dict[str, Any], conversion: CallConversion | None
+    destination: str, label: str, configured: bool, status: dict[str, Any], click_id: str, client_id: str
 ) -> PlatformResult:
     delivery = status["destinations"].get(destination)
     google = destination == ConversionDelivery.Destination.GOOGLE_ADS
@@ -144,14 +151,14 @@ def _platform_result(
             ConversionDelivery.Status.FAILED: "Failed",
         }
         return PlatformResult(label, state, texts.get(state, state), delivery["reason"], delivery["sent_at"])
-    if conversion is not None and google and conversion.click_id:
+    if status["conversion"] and google and click_id:
         # Without API credentials Google reads it from the company's feed (scheduled upload).
         return PlatformResult(
             label, "feed", "In the conversion feed", "Google Ads fetches it on its next scheduled upload."
         )
     if not configured:
         return PlatformResult(label, "not_configured", "Not configured")
-    if conversion is None:
+    if not status["conversion"]:
         return PlatformResult(label, "none", "Nothing to send")
     reason = (
         "The visit carried no Google click id (gclid, gbraid or wbraid)."
@@ -165,17 +172,20 @@ def conversion_context(call: Call) -> dict[str, Any]:
     """The call's conversion under its company's rule, and its result at each ad platform."""
     settings = conversion_settings_get(call.company)
     status = call_conversion_status(call)
-    conversion = CallConversion.objects.filter(call=call).only("click_id", "click_id_type").first()
+    # The ids come from the call itself (no query): what the conversion was recorded with.
+    click_id, click_id_type = click_id_of(call) if status["conversion"] else ("", "")
+    client_id = ga_ids(call.cookies)[0] if status["conversion"] else ""
     rule_on = settings is not None and settings.enabled
     tag_names = {tag.name for tag in call.tags.all()}
     platforms = [
-        _platform_result(key, label, _configured(settings, key), status, conversion) for key, label in PLATFORMS
+        _platform_result(key, label, _configured(settings, key), status, click_id, client_id)
+        for key, label in PLATFORMS
     ]
     return {
         "status": status,
         "rule_on": rule_on,
         "qualifies_now": rule_on and settings is not None and call_qualifies(call, Rule.of(settings), tag_names),
-        "click_id_type": conversion.click_id_type if conversion else "",
+        "click_id_type": click_id_type,
         "platforms": platforms,
     }
 
