@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,10 +35,9 @@ from integrations.conversions import (
     call_conversion_status,
     call_qualifies,
     click_id_of,
-    conversion_settings_get,
     ga_ids,
 )
-from integrations.models import ConversionDelivery, ConversionSettings
+from integrations.models import CallConversion, ConversionDelivery, ConversionSettings
 from telephony.models import Call, TextConversation, TextMessage
 from telephony.recording_links import recording_audio_path, recording_link_expiry
 from telephony.selectors import call_flow_trace, call_number_assignments, call_page_views
@@ -61,8 +60,18 @@ def call_for(scope: Scope, call_id: str) -> Call:
     call = (
         Call.objects.filter(account=scope.account, company_id__in=[company.pk for company in scope.companies])
         .filter(**lookup)
-        .select_related("tracker__call_flow", "company", "session", "person", "agent", "account")
+        .select_related(
+            "tracker__call_flow",
+            "company__conversion_settings",
+            "conversion",
+            "session",
+            "person",
+            "agent",
+            "account",
+        )
         .prefetch_related("tags")
+        # Whether any click preceded it: most calls follow none, and then the page asks no more.
+        .annotate(has_clicks=Exists(Call.click_events.through.objects.filter(call_id=OuterRef("pk"))))
         .first()
     )
     if call is None:
@@ -170,8 +179,15 @@ def _platform_result(
 
 def conversion_context(call: Call) -> dict[str, Any]:
     """The call's conversion under its company's rule, and its result at each ad platform."""
-    settings = conversion_settings_get(call.company)
-    status = call_conversion_status(call)
+    try:
+        settings: ConversionSettings | None = call.company.conversion_settings
+    except ConversionSettings.DoesNotExist:
+        settings = None
+    try:
+        call.conversion  # noqa: B018 (joined by call_for: a call without one asks nothing more)
+        status = call_conversion_status(call)
+    except CallConversion.DoesNotExist:
+        status = {"conversion": False, "destinations": {}}
     # The ids come from the call itself (no query): what the conversion was recorded with.
     click_id, click_id_type = click_id_of(call) if status["conversion"] else ("", "")
     client_id = ga_ids(call.cookies)[0] if status["conversion"] else ""
@@ -191,6 +207,8 @@ def conversion_context(call: Call) -> dict[str, Any]:
 
 
 def _clicks(call: Call) -> list[ClickEvent]:
+    if not getattr(call, "has_clicks", True):
+        return []
     return sorted(call.click_events.all(), key=lambda click: click.clicked_at)
 
 
