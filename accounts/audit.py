@@ -173,9 +173,18 @@ CATEGORIES: dict[str, Category] = {
     "api_key": Category("API keys", ("api_key.",)),
     "tracking": Category("Trackers and numbers", ("tracker.", "tracking_number.")),
     "call_flow": Category("Call flows", ("call_flow.",)),
-    "integration": Category("Integrations and webhooks", ("integration.", "integration_trigger.", "webhook.")),
+    "integration": Category(
+        "Integrations and webhooks",
+        (
+            "integration.",
+            "integration_trigger.",
+            "webhook.",
+            "conversion_settings.",
+        ),
+    ),
     "alerts": Category("Alerts and summary emails", ("notification.", "summary_email.")),
     "settings": Category("Account and company settings", ("account.", "company.")),
+    "privacy": Category("Erasures", ("erasure.",)),
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -216,6 +225,9 @@ ACTION_LABELS: dict[str, str] = {
     "webhook.redelivered": "Redelivered a webhook",
     "webhook.signing_key_viewed": "Viewed a webhook signing key",
     "webhook.signing_key_rotated": "Rotated a webhook signing key",
+    "conversion_settings.updated": "Changed call conversion settings",
+    "conversion_settings.feed_token_rotated": "Rotated the Google Ads feed URL",
+    "erasure.requested": "Requested the erasure of a person",
     "notification.created": "Added an alert",
     "notification.updated": "Changed an alert",
     "notification.deleted": "Removed an alert",

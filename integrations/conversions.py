@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record, changed, snapshot
 from accounts.models import Company
 from callrail.deferred.services import enqueue_or_defer_on_commit
 from integrations.models import CallConversion, ConversionDelivery, ConversionSettings
@@ -137,6 +138,13 @@ CREDENTIAL_FIELDS = (
     "google_ads_developer_token",
     "google_ads_refresh_token",
 )
+# Write-only: the audit trail says they were set, changed or removed, never their value.
+SECRET_FIELDS = ("ga4_api_secret", "google_ads_developer_token", "google_ads_refresh_token")
+AUDITED_FIELDS = (*RULE_FIELDS, "value", "currency", *CREDENTIAL_FIELDS)
+
+
+def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: ("set" if value else "not set") if key in SECRET_FIELDS else value for key, value in values.items()}
 
 
 @transaction.atomic
@@ -147,6 +155,7 @@ def conversion_settings_update(
     settings, _ = ConversionSettings.objects.select_for_update().get_or_create(
         company=company, defaults={"account_id": company.account_id}
     )
+    before = snapshot(settings, AUDITED_FIELDS)
     for key, value in (call_conversion or {}).items():
         if key in RULE_FIELDS or key in ("value", "currency"):
             setattr(settings, key, value)
@@ -155,6 +164,15 @@ def conversion_settings_update(
             raise TypeError(f"unknown credential {key}")
         setattr(settings, key, value or "")
     settings.save()
+    after = snapshot(settings, AUDITED_FIELDS)
+    difference = changed(_audit_view(before), _audit_view(after))
+    for key in SECRET_FIELDS:
+        if key not in difference and before[key] and after[key] != before[key]:
+            difference[key] = ("set", "changed")
+    if difference:
+        audit_record(
+            account=company.account_id, action="conversion_settings.updated", target=settings, changes=difference
+        )
     return settings
 
 
@@ -163,6 +181,7 @@ def feed_token_rotate(*, company: Company) -> ConversionSettings:
     settings = conversion_settings_update(company=company)
     settings.feed_token = secrets.token_urlsafe(24)
     settings.save(update_fields=["feed_token", "updated_at"])
+    audit_record(account=company.account_id, action="conversion_settings.feed_token_rotated", target=settings)
     return settings
 
 

@@ -31,6 +31,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accounts.audit import UNSET, audit_record
 from accounts.models import Account, User
 from accounts.phone import dashed, formatted, to_e164
 from callrail.deferred.services import task_publish
@@ -119,6 +120,14 @@ def erasure_request(
         email=address,
         by_phone_number=bool(phone),
         by_email=bool(address),
+    )
+    # The trail says what the request named, never the number or address themselves.
+    audit_record(
+        account=account,
+        action="erasure.requested",
+        target=erasure,
+        changes={"by_phone_number": (None, erasure.by_phone_number), "by_email": (None, erasure.by_email)},
+        actor=requested_by if requested_by is not None else UNSET,
     )
     logger.info("erasure %s requested by %s (%s)", erasure.public_id, requested_by or "-", via)
     if enqueue:

@@ -1,6 +1,7 @@
 """The nightly retention purge: every account's calls (with their recordings, deleted at the
 carrier too), transcriptions, texts, form submissions, visitor sessions (with their page
-views and number-assignment rows), people left with nothing, and webhook and alert-email
+views, number-assignment rows and tel: clicks), clicks recorded without a session (by
+their own time), people left with nothing, and webhook and alert-email
 logs older than its ``data_retention_days`` (0: kept forever).
 
 Everything goes in short batches, each in its own transaction, so a large backlog never
@@ -26,7 +27,7 @@ from accounts.models import Account
 from integrations.models import NotificationEmail, WebhookDelivery, WebhookEvent
 from telephony.carrier import CarrierError, get_carrier
 from telephony.models import Call, TextConversation, TextMessage
-from tracking.models import FormSubmission, Person, VisitorSession
+from tracking.models import ClickEvent, FormSubmission, Person, VisitorSession
 from tracking.retention import visitor_data_prune
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ _VISITOR_LABELS = {
     VisitorSession._meta.label: "visitor_sessions",
     "tracking.PageView": "page_views",
     "tracking.NumberAssignment": "number_assignments",
+    ClickEvent._meta.label: "click_events",
 }
 
 
@@ -85,6 +87,11 @@ def account_purge(*, account: Account, cutoff: datetime, batch: int = BATCH) -> 
     )
     counts["form_submissions"] += _delete_in_batches(
         FormSubmission.objects.filter(account=account, submitted_at__lt=cutoff), batch
+    )
+    # A click whose session never reached us belongs to no session the walk below deletes:
+    # it goes by its own time (clicks with a session go with it).
+    counts["click_events"] += _delete_in_batches(
+        ClickEvent.objects.filter(account=account, session__isnull=True, clicked_at__lt=cutoff), batch
     )
     counts["webhook_deliveries"] += _delete_in_batches(
         WebhookDelivery.objects.filter(account=account, created_at__lt=cutoff), batch

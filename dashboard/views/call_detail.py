@@ -1,5 +1,6 @@
 """One call (``/calls/CAL…/``): its recording, the caller and their history, the visit behind
-it, how the call flow handled it, and the marketer's actions on it.
+it (with the tel: clicks the call followed), how the call flow handled it, what became of it
+at Google Ads and GA4, and the marketer's actions on it.
 
 Every action goes through the services the v3 API uses (``call_update``, and
 ``outbound_call_start`` to call back), so a change shows in the API and fires the same
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,12 +30,20 @@ from accounts.phone import formatted
 from dashboard.access import Scope, dashboard_view
 from dashboard.call_log import status_of
 from dashboard.shell import shell_context
+from integrations.conversions import (
+    Rule,
+    call_conversion_status,
+    call_qualifies,
+    click_id_of,
+    ga_ids,
+)
+from integrations.models import CallConversion, ConversionDelivery, ConversionSettings
 from telephony.models import Call, TextConversation, TextMessage
 from telephony.recording_links import recording_audio_path, recording_link_expiry
 from telephony.selectors import call_flow_trace, call_number_assignments, call_page_views
 from telephony.services.edits import call_update
 from telephony.services.outbound import outbound_call_start
-from tracking.models import FormSubmission
+from tracking.models import ClickEvent, FormSubmission
 from tracking.source_names import source_display
 
 HISTORY_SIZE = 10
@@ -51,8 +60,18 @@ def call_for(scope: Scope, call_id: str) -> Call:
     call = (
         Call.objects.filter(account=scope.account, company_id__in=[company.pk for company in scope.companies])
         .filter(**lookup)
-        .select_related("tracker__call_flow", "company", "session", "person", "agent", "account")
+        .select_related(
+            "tracker__call_flow",
+            "company__conversion_settings",
+            "conversion",
+            "session",
+            "person",
+            "agent",
+            "account",
+        )
         .prefetch_related("tags")
+        # Whether any click preceded it: most calls follow none, and then the page asks no more.
+        .annotate(has_clicks=Exists(Call.click_events.through.objects.filter(call_id=OuterRef("pk"))))
         .first()
     )
     if call is None:
@@ -102,6 +121,97 @@ def _utm(call: Call) -> list[tuple[str, str]]:
     return [(name, getattr(call, name)) for name in names if getattr(call, name)]
 
 
+@dataclass(frozen=True)
+class PlatformResult:
+    """What became of the call at one ad platform, as the call's page says it."""
+
+    label: str
+    state: str  # sent, pending, rejected, failed, feed, not_sent, not_configured, none
+    text: str
+    reason: str = ""
+    when: Any = None
+
+
+def _configured(settings: ConversionSettings | None, destination: str) -> bool:
+    """Whether the company sends conversions to the platform: GA4 with its credentials; Google
+    Ads with its API credentials, or through the feed as soon as the rule is on."""
+    if settings is None:
+        return False
+    if destination == ConversionDelivery.Destination.GA4:
+        return settings.ga4_configured
+    return settings.google_ads_configured or settings.enabled
+
+
+PLATFORMS = ((ConversionDelivery.Destination.GOOGLE_ADS, "Google Ads"), (ConversionDelivery.Destination.GA4, "GA4"))
+
+
+def _platform_result(
+    destination: str, label: str, configured: bool, status: dict[str, Any], click_id: str, client_id: str
+) -> PlatformResult:
+    delivery = status["destinations"].get(destination)
+    google = destination == ConversionDelivery.Destination.GOOGLE_ADS
+    if delivery is not None:
+        state = delivery["status"]
+        texts = {
+            ConversionDelivery.Status.SENT: "Uploaded" if google else "Sent",
+            ConversionDelivery.Status.PENDING: "Pending"
+            + (f", retrying after {delivery['attempts']} attempts" if delivery["attempts"] else ""),
+            ConversionDelivery.Status.REJECTED: "Rejected",
+            ConversionDelivery.Status.FAILED: "Failed",
+        }
+        return PlatformResult(label, state, texts.get(state, state), delivery["reason"], delivery["sent_at"])
+    if status["conversion"] and google and click_id:
+        # Without API credentials Google reads it from the company's feed (scheduled upload).
+        return PlatformResult(
+            label, "feed", "In the conversion feed", "Google Ads fetches it on its next scheduled upload."
+        )
+    if not configured:
+        return PlatformResult(label, "not_configured", "Not configured")
+    if not status["conversion"]:
+        return PlatformResult(label, "none", "Nothing to send")
+    reason = (
+        "The visit carried no Google click id (gclid, gbraid or wbraid)."
+        if google
+        else "No GA client id: the visitor's _ga cookie was not captured."
+    )
+    return PlatformResult(label, "not_sent", "Not sent", reason)
+
+
+def conversion_context(call: Call) -> dict[str, Any]:
+    """The call's conversion under its company's rule, and its result at each ad platform."""
+    try:
+        settings: ConversionSettings | None = call.company.conversion_settings
+    except ConversionSettings.DoesNotExist:
+        settings = None
+    try:
+        call.conversion  # noqa: B018 (joined by call_for: a call without one asks nothing more)
+        status = call_conversion_status(call)
+    except CallConversion.DoesNotExist:
+        status = {"conversion": False, "destinations": {}}
+    # The ids come from the call itself (no query): what the conversion was recorded with.
+    click_id, click_id_type = click_id_of(call) if status["conversion"] else ("", "")
+    client_id = ga_ids(call.cookies)[0] if status["conversion"] else ""
+    rule_on = settings is not None and settings.enabled
+    tag_names = {tag.name for tag in call.tags.all()}
+    platforms = [
+        _platform_result(key, label, _configured(settings, key), status, click_id, client_id)
+        for key, label in PLATFORMS
+    ]
+    return {
+        "status": status,
+        "rule_on": rule_on,
+        "qualifies_now": rule_on and settings is not None and call_qualifies(call, Rule.of(settings), tag_names),
+        "click_id_type": click_id_type,
+        "platforms": platforms,
+    }
+
+
+def _clicks(call: Call) -> list[ClickEvent]:
+    if not getattr(call, "has_clicks", True):
+        return []
+    return sorted(call.click_events.all(), key=lambda click: click.clicked_at)
+
+
 def action_context(scope: Scope, call: Call) -> dict[str, Any]:
     """What the action panel (and the badges beside the heading) show."""
     tags = sorted(tag.name for tag in call.tags.all())
@@ -134,6 +244,9 @@ def detail_context(scope: Scope, call: Call) -> dict[str, Any]:
         "assignments": list(call_number_assignments(call)),
         "utm": _utm(call),
         "flow_trace": call_flow_trace(call),
+        "conversion": conversion_context(call),
+        "clicks": _clicks(call),
+        "conversion_settings_url": reverse("dashboard:conversions") + f"?company={call.company.public_id}",
         "back_url": reverse("dashboard:calls") + scope.state.query(),
         "time_zone": scope.time_zone,
     }

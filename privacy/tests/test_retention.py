@@ -29,7 +29,7 @@ from privacy.tests.conftest import (
 from telephony.carrier import CarrierError
 from telephony.models import Call, SimulatedCarrierRequest, TextConversation, TextMessage
 from telephony.simulated_carrier import SimulatedCarrier
-from tracking.models import FormSubmission, PageView, Person, VisitorSession
+from tracking.models import ClickEvent, FormSubmission, PageView, Person, VisitorSession
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +220,35 @@ def test_idle_sessions_still_follow_the_installation_wide_limit(account, company
     counts = retention_purge(now=now + timedelta(seconds=1))
     assert counts["visitor_sessions"] == 1
     assert not VisitorSession.objects.filter(pk=idle.pk).exists()
+
+
+def make_click(company: Company, *, at: datetime, session: VisitorSession | None = None) -> ClickEvent:
+    return ClickEvent.objects.create(
+        account=company.account,
+        company=company,
+        session=session,
+        visitor_id=session.visitor_id if session else f"visitor-{at.timestamp()}",
+        phone_number="4705550101",
+        page_url="https://example.com/contact",
+        clicked_at=at,
+    )
+
+
+def test_clicks_without_a_session_go_by_their_own_time(account, company, other_company, now):
+    account.data_retention_days = 30
+    account.save()
+    old = make_click(company, at=days_ago(31, now))
+    recent = make_click(company, at=days_ago(29, now))
+    old_visit = make_session(company, at=days_ago(31, now))
+    with_old_session = make_click(company, at=days_ago(31, now), session=old_visit)
+    # Linked to a call that goes too: the link goes with them.
+    call = make_call(company, at=days_ago(31, now))
+    call.click_events.add(old)
+    elsewhere = make_click(other_company, at=days_ago(31, now))  # another account keeps its 760 days
+
+    counts = retention_purge(now=now)
+
+    assert set(ClickEvent.objects.values_list("pk", flat=True)) == {recent.pk, elsewhere.pk}
+    assert not ClickEvent.objects.filter(pk=with_old_session.pk).exists()
+    assert counts["click_events"] == 2
+    assert not Call.click_events.through.objects.exists()
