@@ -15,6 +15,8 @@ Each interface turns that into its own answer (the API's ``{"error": ...}``, a n
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +25,21 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Aggregate, Count, Exists, Expression, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateTimeField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import ExtractHour, Trunc
 from django.db.models.lookups import Exact
 
@@ -671,28 +687,31 @@ def next_bucket(start: datetime, interval: str) -> datetime:
     return start.replace(year=start.year + 1)
 
 
-def _bucket_id(moment: datetime | date, interval: str, tz: ZoneInfo) -> Any:
-    if interval == "hour":
-        return moment.timestamp() if isinstance(moment, datetime) else moment
-    if isinstance(moment, datetime):
-        return moment.astimezone(tz).date()
-    return moment
-
-
 def buckets(window: DateWindow, interval: str, max_points: int | None = None) -> list[datetime]:
     """The start of every bucket the window touches, empty or not (local times of its zone)."""
     choice_check("interval", interval, INTERVALS)
     current = bucket_start(window.start.astimezone(window.tz), interval)
+    if interval == "hour":
+        # Steps in absolute time, each shown in the zone: local hours repeat or vanish across DST changes.
+        start = current.astimezone(UTC)
+        count = math.ceil((window.end - start) / timedelta(hours=1))
+        if max_points is not None and count > max_points:
+            raise ValidationError(_too_many_points(max_points))
+        return [(start + timedelta(hours=n)).astimezone(window.tz) for n in range(count)]
     found: list[datetime] = []
     while current < window.end:
         found.append(current)
         if max_points is not None and len(found) > max_points:
-            raise ValidationError(
-                f"Time series responses are limited to {max_points} data points: "
-                "request a shorter date range or a larger interval."
-            )
+            raise ValidationError(_too_many_points(max_points))
         current = next_bucket(current, interval)
     return found
+
+
+def _too_many_points(max_points: int) -> str:
+    return (
+        f"Time series responses are limited to {max_points} data points: "
+        "request a shorter date range or a larger interval."
+    )
 
 
 @dataclass(frozen=True)
@@ -701,6 +720,51 @@ class Series(Generic[FiguresT]):
 
     total: FiguresT
     points: list[tuple[datetime, FiguresT]]
+
+
+def _hour_origin(slots: list[datetime]) -> datetime | None:
+    """A moment on the zone's hour boundaries throughout ``slots`` (hourly buckets), or None
+    when an offset change moves them within the hour (Lord Howe Island's half-hour DST)."""
+    residues = {int(slot.utcoffset().total_seconds()) % 3600 for slot in slots}  # type: ignore[union-attr]
+    if len(residues) != 1:
+        return None
+    return datetime(2000, 1, 1, tzinfo=UTC) - timedelta(seconds=residues.pop())
+
+
+def _bucket_rows(
+    queryset: QuerySet,
+    aggregates: dict[str, Aggregate],
+    *,
+    field: str,
+    window: DateWindow,
+    interval: str,
+    slots: list[datetime],
+) -> dict[datetime, dict[str, Any]]:
+    """``queryset``'s aggregates per bucket, keyed by the bucket's wall time in the zone (naive).
+
+    No ORDER BY: the slots give the order, and without one PostgreSQL hashes the rows rather
+    than sorting them. Hours are binned in absolute time (``date_bin``: arithmetic, where
+    converting every row to the zone costs more than the rest of the statement); other
+    buckets are truncated in the zone, whose wall times come back naive and are matched to
+    the slots as they are rather than made aware row by row.
+    """
+    origin = _hour_origin(slots) if interval == "hour" else None
+    if origin is not None:
+        bucket: Expression = Func(
+            Value(timedelta(hours=1)), F(field), Value(origin), function="DATE_BIN", output_field=DateTimeField()
+        )
+    else:
+        bucket = ExpressionWrapper(Trunc(field, interval, tzinfo=window.tz), output_field=DateTimeField())
+    rows = queryset.order_by().annotate(bucket=bucket).values("bucket").annotate(**aggregates)
+    if origin is None:
+        return {row["bucket"]: row for row in rows}
+    by_wall_time: dict[datetime, dict[str, Any]] = {}
+    for row in rows:
+        wall_time = row["bucket"].astimezone(window.tz).replace(tzinfo=None)
+        if wall_time in by_wall_time:  # the hour repeated when clocks go back: one wall time
+            row = {"bucket": row["bucket"], **_total([by_wall_time[wall_time], row], aggregates)}
+        by_wall_time[wall_time] = row
+    return by_wall_time
 
 
 def timeseries(
@@ -715,21 +779,16 @@ def timeseries(
 ) -> Series[FiguresT]:
     """``queryset`` (already limited to ``window``) bucketed by ``field`` in the window's zone."""
     slots = buckets(window, interval, max_points)
-    rows = list(
-        queryset.order_by()
-        .annotate(bucket=Trunc(field, interval, tzinfo=window.tz))
-        .values("bucket")
-        .annotate(**aggregates)
-        .order_by("bucket")
-    )
-    by_bucket = {_bucket_id(row["bucket"], interval, window.tz): row for row in rows}
-    empty = figures()
-    points = [
-        (slot, figures.from_row(row) if (row := by_bucket.get(_bucket_id(slot, interval, window.tz))) else empty)
-        for slot in slots
-    ]
+    by_bucket = _bucket_rows(queryset, aggregates, field=field, window=window, interval=interval, slots=slots)
     # Every row of the window falls in one bucket: the total is the buckets' sum.
-    return Series(figures.from_row(_total(rows, aggregates)), points)
+    total = figures.from_row(_total(list(by_bucket.values()), aggregates))
+    empty = figures()
+    points = []
+    for slot in slots:
+        # A repeated wall-clock hour counts in its first occurrence, as PostgreSQL truncates it.
+        row = by_bucket.pop(slot.replace(tzinfo=None), None)
+        points.append((slot, figures.from_row(row) if row is not None else empty))
+    return Series(total, points)
 
 
 def call_timeseries(
@@ -750,3 +809,4 @@ def call_timeseries(
         interval=interval,
         max_points=max_points,
     )
+
