@@ -58,8 +58,9 @@ class OverviewView(PageView):
             current_line, previous_line = analytics.by_day(current), analytics.by_day(previous)
         else:
             current_line, previous_line = current, previous
-        now = analytics.total_of(current)
-        before = analytics.total_of(previous) if scope.previous_window is not None else None
+        # Added up from the chart's points: per day, a few dozen rather than hundreds of hours.
+        now = analytics.total_of(current_line)
+        before = analytics.total_of(previous_line) if scope.previous_window is not None else None
         top = self.top_list(page)
         heat = analytics.heat_map(current)
         trackers = analytics.tracker_names(page.tracker_ids())

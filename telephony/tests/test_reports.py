@@ -126,3 +126,27 @@ def test_a_series_fills_empty_buckets_and_totals_them(company):
     assert series.total.calls == 2
     with pytest.raises(ValidationError):
         call_timeseries(Call.objects.all(), window=window, interval="hour", max_points=24)
+
+
+def _hourly(company, zone: str, day: datetime, starts: list[datetime]) -> list[tuple[str, int]]:
+    """The hourly series of ``day`` (local midnight to midnight) with a call at each of ``starts``."""
+    tz = ZoneInfo(zone)
+    for start in starts:
+        CallFactory(company=company, start_time=start)
+    window = DateWindow(day.replace(tzinfo=tz), (day + timedelta(days=1)).replace(tzinfo=tz), tz, zone)
+    series = call_timeseries(Call.objects.filter(**window.lookups("start_time")), window=window, interval="hour")
+    assert series.total.calls == len(starts)
+    return [(f"{slot:%H:%M%z}", figures.calls) for slot, figures in series.points if figures.calls]
+
+
+def test_an_hour_repeated_when_clocks_go_back_counts_in_its_first(company):
+    # 2026-11-01 in New York: 1 AM comes twice (EDT, then EST); a call in each.
+    first, second = datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    assert _hourly(company, "America/New_York", datetime(2026, 11, 1), [first, second]) == [("01:00-0400", 2)]
+
+
+def test_hours_follow_a_half_hour_zone(company):
+    # Kolkata is UTC+5:30: 10:10 local is 04:40 UTC, in the local hour that starts at 04:30 UTC.
+    calls = [datetime(2026, 3, 10, 4, 40, tzinfo=UTC), datetime(2026, 3, 10, 5, 20, tzinfo=UTC)]
+    assert _hourly(company, "Asia/Kolkata", datetime(2026, 3, 10), calls) == [("10:00+0530", 2)]
+
