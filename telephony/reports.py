@@ -16,10 +16,9 @@ Each interface turns that into its own answer (the API's ``{"error": ...}``, a n
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
@@ -809,4 +808,3 @@ def call_timeseries(
         interval=interval,
         max_points=max_points,
     )
-

@@ -5,17 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_privacy_settings'),
-        ('telephony', '0006_click_events'),
-        ('tracking', '0008_click_events'),
+        ("accounts", "0005_privacy_settings"),
+        ("telephony", "0006_click_events"),
+        ("tracking", "0008_click_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='call',
-            index=models.Index(condition=models.Q(('spam', False)), fields=['account', 'start_time'], include=('id', 'company', 'answered', 'first_call', 'lead_status', 'duration', 'value', 'source'), name='call_account_report'),
+            model_name="call",
+            index=models.Index(
+                condition=models.Q(("spam", False)),
+                fields=["account", "start_time"],
+                include=("id", "company", "answered", "first_call", "lead_status", "duration", "value", "source"),
+                name="call_account_report",
+            ),
         ),
     ]

@@ -149,4 +149,3 @@ def test_hours_follow_a_half_hour_zone(company):
     # Kolkata is UTC+5:30: 10:10 local is 04:40 UTC, in the local hour that starts at 04:30 UTC.
     calls = [datetime(2026, 3, 10, 4, 40, tzinfo=UTC), datetime(2026, 3, 10, 5, 20, tzinfo=UTC)]
     assert _hourly(company, "Asia/Kolkata", datetime(2026, 3, 10), calls) == [("10:00+0530", 2)]
-
