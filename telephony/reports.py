@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import (
     Aggregate,
     Count,
@@ -721,13 +722,19 @@ class Series(Generic[FiguresT]):
     points: list[tuple[datetime, FiguresT]]
 
 
-def _hour_origin(slots: list[datetime]) -> datetime | None:
-    """A moment on the zone's hour boundaries throughout ``slots`` (hourly buckets), or None
-    when an offset change moves them within the hour (Lord Howe Island's half-hour DST)."""
-    residues = {int(slot.utcoffset().total_seconds()) % 3600 for slot in slots}  # type: ignore[union-attr]
+def _hour_origin(moments: Iterable[datetime]) -> datetime | None:
+    """A moment on the zone's hour boundaries at all of ``moments`` (local times: a window's
+    hours, or its days and its end), or None when an offset change moves them within the
+    hour (Lord Howe Island's half-hour DST)."""
+    residues = {int(moment.utcoffset().total_seconds()) % 3600 for moment in moments}  # type: ignore[union-attr]
     if len(residues) != 1:
         return None
     return datetime(2000, 1, 1, tzinfo=UTC) - timedelta(seconds=residues.pop())
+
+
+def _date_bin_hour(field: str, origin: datetime) -> Func:
+    """``field``'s hour, counted in absolute time from ``origin`` (a time stamp, no zone involved)."""
+    return Func(Value(timedelta(hours=1)), F(field), Value(origin), function="DATE_BIN", output_field=DateTimeField())
 
 
 def _bucket_rows(
@@ -749,9 +756,7 @@ def _bucket_rows(
     """
     origin = _hour_origin(slots) if interval == "hour" else None
     if origin is not None:
-        bucket: Expression = Func(
-            Value(timedelta(hours=1)), F(field), Value(origin), function="DATE_BIN", output_field=DateTimeField()
-        )
+        bucket: Expression = _date_bin_hour(field, origin)
     else:
         bucket = ExpressionWrapper(Trunc(field, interval, tzinfo=window.tz), output_field=DateTimeField())
     rows = queryset.order_by().annotate(bucket=bucket).values("bucket").annotate(**aggregates)
@@ -808,3 +813,73 @@ def call_timeseries(
         interval=interval,
         max_points=max_points,
     )
+
+
+@dataclass(frozen=True)
+class DaysAndWeekHours:
+    """A set of calls per local day, and per local weekday (0 = Monday) and hour from ``since``."""
+
+    days: Series[CallFigures]
+    week_hours: dict[tuple[int, int], CallFigures]
+
+
+def call_days_and_week_hours(
+    queryset: QuerySet, *, window: DateWindow, since: datetime, metrics: Iterable[str] | None = None
+) -> DaysAndWeekHours:
+    """``call_timeseries(queryset, window=window, interval="day")`` and, in the same statement,
+    the calls from ``since`` by local weekday and hour (a heat map of the week).
+
+    The calls are counted per hour first, then those hours are added up both ways (``GROUPING
+    SETS``): exact, since every aggregate is a count or a sum and a local day or hour is made
+    of whole hour bins. The zone's conversions apply to the hours, not to every call.
+    """
+    aggregates = aggregates_for(metrics, CALL_AGGREGATES, CALL_METRICS)
+    slots = buckets(window, "day")
+    # Offsets change at most once a day: the days' starts and the end show every one.
+    origin = _hour_origin([*slots, window.end.astimezone(window.tz)])
+    if origin is not None:
+        bin_expression: Expression = _date_bin_hour("start_time", origin)
+        local, local_params = "bin AT TIME ZONE %s", [window.tz.key]
+        since_param: datetime = since
+    else:
+        # Clocks that move by half an hour: hours truncated in the zone, row by row.
+        bin_expression = ExpressionWrapper(Trunc("start_time", "hour", tzinfo=window.tz), output_field=DateTimeField())
+        local, local_params = "bin", []
+        since_param = since.astimezone(window.tz).replace(tzinfo=None)
+    hours = queryset.order_by().annotate(bin=bin_expression).values("bin").annotate(**aggregates)
+    connection = connections[queryset.db]
+    hours_sql, hours_params = hours.query.get_compiler(connection=connection).as_sql()
+    resolved = hours.query.annotations
+    sums = ", ".join(
+        # Sums of counts come back as numeric: read as the integers they are.
+        f"SUM({name})"
+        + ("" if resolved[name].output_field.get_internal_type() == "DecimalField" else "::bigint")
+        + f" AS {name}"
+        for name in aggregates
+    )
+    sql = (
+        f"SELECT GROUPING(local_day) AS week_hour, local_day, weekday, hour, in_period, {sums}"
+        f" FROM (SELECT date_trunc('day', {local}) AS local_day, EXTRACT(ISODOW FROM {local})::int AS weekday,"
+        f" EXTRACT(HOUR FROM {local})::int AS hour, bin >= %s AS in_period, *"
+        f" FROM ({hours_sql}) AS bins) AS hours"
+        " GROUP BY GROUPING SETS ((local_day), (in_period, weekday, hour))"
+    )
+    params = [*local_params, *local_params, *local_params, since_param, *hours_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    by_day: dict[datetime, dict[str, Any]] = {}
+    week_hours: dict[tuple[int, int], CallFigures] = {}
+    for row in rows:
+        if not row["week_hour"]:
+            by_day[row["local_day"]] = row
+        elif row["in_period"]:
+            week_hours[(row["weekday"] - 1, row["hour"])] = CallFigures.from_row(row)
+    empty = CallFigures()
+    points = []
+    for slot in slots:
+        row = by_day.get(slot.replace(tzinfo=None))
+        points.append((slot, CallFigures.from_row(row) if row is not None else empty))
+    total = CallFigures.from_row(_total(list(by_day.values()), aggregates))
+    return DaysAndWeekHours(Series(total, points), week_hours)

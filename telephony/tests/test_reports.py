@@ -23,6 +23,7 @@ from telephony.reports import (
     call_groups,
     call_report_filter,
     call_summary,
+    call_days_and_week_hours,
     call_timeseries,
 )
 
@@ -149,3 +150,22 @@ def test_hours_follow_a_half_hour_zone(company):
     # Kolkata is UTC+5:30: 10:10 local is 04:40 UTC, in the local hour that starts at 04:30 UTC.
     calls = [datetime(2026, 3, 10, 4, 40, tzinfo=UTC), datetime(2026, 3, 10, 5, 20, tzinfo=UTC)]
     assert _hourly(company, "Asia/Kolkata", datetime(2026, 3, 10), calls) == [("10:00+0530", 2)]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_days_and_week_hours_equal_the_daily_series_and_the_calls_local_hours(company, zone):
+    # Three weeks around the clocks' change (New York, Lord Howe) with calls at every half hour or so.
+    tz = ZoneInfo(zone)
+    first = datetime(2026, 3, 25, tzinfo=tz) if "Lord" in zone else datetime(2026, 10, 20, tzinfo=tz)
+    window = DateWindow(first, first + timedelta(days=21), tz, zone)
+    since = first + timedelta(days=10)
+    for n in range(0, 21 * 24 * 60, 97):
+        CallFactory(company=company, start_time=first + timedelta(minutes=n), answered=n % 2 == 0)
+    calls = Call.objects.filter(**window.lookups("start_time"))
+    result = call_days_and_week_hours(calls, window=window, since=since)
+    assert result.days == call_timeseries(calls, window=window, interval="day")
+    expected: dict[tuple[int, int], int] = {}
+    for start in calls.filter(start_time__gte=since).values_list("start_time", flat=True):
+        local = start.astimezone(tz)
+        expected[(local.weekday(), local.hour)] = expected.get((local.weekday(), local.hour), 0) + 1
+    assert {key: figures.calls for key, figures in result.week_hours.items()} == expected
