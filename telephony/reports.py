@@ -737,6 +737,46 @@ def _date_bin_hour(field: str, origin: datetime) -> Func:
     return Func(Value(timedelta(hours=1)), F(field), Value(origin), function="DATE_BIN", output_field=DateTimeField())
 
 
+def _hours_sql(
+    queryset: QuerySet, aggregates: dict[str, Aggregate], *, field: str, origin: datetime | None, tz: ZoneInfo
+) -> tuple[str, list[Any], str, str]:
+    """A statement giving ``queryset``'s aggregates per hour (``bin``), for a statement that
+    adds the hours up (its SQL and parameters); the sums of its aggregates for that statement
+    (``SUM(n_calls)::bigint AS n_calls, ...``); and the expression of an hour's local time.
+
+    The hours are binned in absolute time from ``origin`` (``date_bin``: arithmetic, where
+    converting every call to the zone costs more than the rest of the statement), so the
+    zone's conversions apply to the hours; without an origin they are truncated in the zone.
+    """
+    if origin is not None:
+        bin_expression: Expression = _date_bin_hour(field, origin)
+        # The zone as a literal (an IANA name, quoted): it appears several times in a statement.
+        zone = tz.key.replace("'", "''")
+        local = f"(bin AT TIME ZONE '{zone}')"
+    else:
+        # Clocks that move by half an hour: hours truncated in the zone, call by call.
+        bin_expression = ExpressionWrapper(Trunc(field, "hour", tzinfo=tz), output_field=DateTimeField())
+        local = "bin"
+    hours = queryset.order_by().annotate(bin=bin_expression).values("bin").annotate(**aggregates)
+    sql, params = hours.query.get_compiler(using=queryset.db).as_sql()
+    resolved = hours.query.annotations
+    sums = ", ".join(
+        # Sums of counts come back as numeric: read as the integers they are.
+        f"SUM({name})"
+        + ("" if resolved[name].output_field.get_internal_type() == "DecimalField" else "::bigint")
+        + f" AS {name}"
+        for name in aggregates
+    )
+    return sql, list(params), sums, local
+
+
+def _fetch(queryset: QuerySet, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
 def _bucket_rows(
     queryset: QuerySet,
     aggregates: dict[str, Aggregate],
@@ -749,26 +789,33 @@ def _bucket_rows(
     """``queryset``'s aggregates per bucket, keyed by the bucket's wall time in the zone (naive).
 
     No ORDER BY: the slots give the order, and without one PostgreSQL hashes the rows rather
-    than sorting them. Hours are binned in absolute time (``date_bin``: arithmetic, where
-    converting every row to the zone costs more than the rest of the statement); other
-    buckets are truncated in the zone, whose wall times come back naive and are matched to
-    the slots as they are rather than made aware row by row.
+    than sorting them. Hours are binned in absolute time (``date_bin``); longer buckets add
+    those hours up, truncated in the zone (``_hours_sql``). Wall times come back naive and are
+    matched to the slots as they are rather than made aware row by row.
     """
-    origin = _hour_origin(slots) if interval == "hour" else None
-    if origin is not None:
-        bucket: Expression = _date_bin_hour(field, origin)
-    else:
-        bucket = ExpressionWrapper(Trunc(field, interval, tzinfo=window.tz), output_field=DateTimeField())
-    rows = queryset.order_by().annotate(bucket=bucket).values("bucket").annotate(**aggregates)
-    if origin is None:
-        return {row["bucket"]: row for row in rows}
-    by_wall_time: dict[datetime, dict[str, Any]] = {}
-    for row in rows:
-        wall_time = row["bucket"].astimezone(window.tz).replace(tzinfo=None)
-        if wall_time in by_wall_time:  # the hour repeated when clocks go back: one wall time
-            row = {"bucket": row["bucket"], **_total([by_wall_time[wall_time], row], aggregates)}
-        by_wall_time[wall_time] = row
-    return by_wall_time
+    if interval == "hour":
+        origin = _hour_origin(slots)
+        if origin is None:
+            bucket = ExpressionWrapper(Trunc(field, interval, tzinfo=window.tz), output_field=DateTimeField())
+            return {
+                row["bucket"]: row
+                for row in queryset.order_by().annotate(bucket=bucket).values("bucket").annotate(**aggregates)
+            }
+        by_wall_time: dict[datetime, dict[str, Any]] = {}
+        for row in (
+            queryset.order_by().annotate(bucket=_date_bin_hour(field, origin)).values("bucket").annotate(**aggregates)
+        ):
+            wall_time = row["bucket"].astimezone(window.tz).replace(tzinfo=None)
+            if wall_time in by_wall_time:  # the hour repeated when clocks go back: one wall time
+                row = {"bucket": row["bucket"], **_total([by_wall_time[wall_time], row], aggregates)}
+            by_wall_time[wall_time] = row
+        return by_wall_time
+    # Offsets change at most once a day: the days' starts and the end show every one.
+    days = slots if interval == "day" else buckets(window, "day")
+    origin = _hour_origin([*days, window.end.astimezone(window.tz)])
+    hours_sql, params, sums, local = _hours_sql(queryset, aggregates, field=field, origin=origin, tz=window.tz)
+    sql = f"SELECT date_trunc('{interval}', {local}) AS bucket, {sums} FROM ({hours_sql}) AS bins GROUP BY 1"
+    return {row["bucket"]: row for row in _fetch(queryset, sql, params)}
 
 
 def timeseries(
@@ -837,26 +884,8 @@ def call_days_and_week_hours(
     slots = buckets(window, "day")
     # Offsets change at most once a day: the days' starts and the end show every one.
     origin = _hour_origin([*slots, window.end.astimezone(window.tz)])
-    if origin is not None:
-        bin_expression: Expression = _date_bin_hour("start_time", origin)
-        local, local_params = "bin AT TIME ZONE %s", [window.tz.key]
-        since_param: datetime = since
-    else:
-        # Clocks that move by half an hour: hours truncated in the zone, row by row.
-        bin_expression = ExpressionWrapper(Trunc("start_time", "hour", tzinfo=window.tz), output_field=DateTimeField())
-        local, local_params = "bin", []
-        since_param = since.astimezone(window.tz).replace(tzinfo=None)
-    hours = queryset.order_by().annotate(bin=bin_expression).values("bin").annotate(**aggregates)
-    connection = connections[queryset.db]
-    hours_sql, hours_params = hours.query.get_compiler(connection=connection).as_sql()
-    resolved = hours.query.annotations
-    sums = ", ".join(
-        # Sums of counts come back as numeric: read as the integers they are.
-        f"SUM({name})"
-        + ("" if resolved[name].output_field.get_internal_type() == "DecimalField" else "::bigint")
-        + f" AS {name}"
-        for name in aggregates
-    )
+    hours_sql, params, sums, local = _hours_sql(queryset, aggregates, field="start_time", origin=origin, tz=window.tz)
+    since_param = since if origin is not None else since.astimezone(window.tz).replace(tzinfo=None)
     sql = (
         f"SELECT GROUPING(local_day) AS week_hour, local_day, weekday, hour, in_period, {sums}"
         f" FROM (SELECT date_trunc('day', {local}) AS local_day, EXTRACT(ISODOW FROM {local})::int AS weekday,"
@@ -864,11 +893,7 @@ def call_days_and_week_hours(
         f" FROM ({hours_sql}) AS bins) AS hours"
         " GROUP BY GROUPING SETS ((local_day), (in_period, weekday, hour))"
     )
-    params = [*local_params, *local_params, *local_params, since_param, *hours_params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    rows = _fetch(queryset, sql, [since_param, *params])
     by_day: dict[datetime, dict[str, Any]] = {}
     week_hours: dict[tuple[int, int], CallFigures] = {}
     for row in rows:

@@ -20,10 +20,10 @@ from telephony.reports import (
     NONE_VALUE,
     CallFigures,
     CallFilters,
+    call_days_and_week_hours,
     call_groups,
     call_report_filter,
     call_summary,
-    call_days_and_week_hours,
     call_timeseries,
 )
 
@@ -163,7 +163,17 @@ def test_days_and_week_hours_equal_the_daily_series_and_the_calls_local_hours(co
         CallFactory(company=company, start_time=first + timedelta(minutes=n), answered=n % 2 == 0)
     calls = Call.objects.filter(**window.lookups("start_time"))
     result = call_days_and_week_hours(calls, window=window, since=since)
-    assert result.days == call_timeseries(calls, window=window, interval="day")
+    days = call_timeseries(calls, window=window, interval="day")
+    assert result.days == days
+    starts = [start.astimezone(tz) for start in calls.values_list("start_time", flat=True)]
+    assert {slot.date(): figures.calls for slot, figures in days.points} == {
+        day: sum(start.date() == day for start in starts) for day in {slot.date() for slot, _ in days.points}
+    }
+    weeks = call_timeseries(calls, window=window, interval="week")
+    assert [figures.calls for _, figures in weeks.points] == [
+        sum(slot.date() <= start.date() < slot.date() + timedelta(days=7) for start in starts)
+        for slot, _ in weeks.points
+    ]
     expected: dict[tuple[int, int], int] = {}
     for start in calls.filter(start_time__gte=since).values_list("start_time", flat=True):
         local = start.astimezone(tz)
