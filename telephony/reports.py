@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -739,7 +739,7 @@ def _date_bin_hour(field: str, origin: datetime) -> Func:
 
 def _hours_sql(
     queryset: QuerySet, aggregates: dict[str, Aggregate], *, field: str, origin: datetime | None, tz: ZoneInfo
-) -> tuple[str, list[Any], str, str]:
+) -> tuple[str | None, list[Any], str, str]:
     """A statement giving ``queryset``'s aggregates per hour (``bin``), for a statement that
     adds the hours up (its SQL and parameters); the sums of its aggregates for that statement
     (``SUM(n_calls)::bigint AS n_calls, ...``); and the expression of an hour's local time.
@@ -758,7 +758,10 @@ def _hours_sql(
         bin_expression = ExpressionWrapper(Trunc(field, "hour", tzinfo=tz), output_field=DateTimeField())
         local = "bin"
     hours = queryset.order_by().annotate(bin=bin_expression).values("bin").annotate(**aggregates)
-    sql, params = hours.query.get_compiler(using=queryset.db).as_sql()
+    try:
+        sql, params = hours.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # e.g. the companies of a user who has none
+        sql, params = None, ()
     resolved = hours.query.annotations
     sums = ", ".join(
         # Sums of counts come back as numeric: read as the integers they are.
@@ -770,7 +773,10 @@ def _hours_sql(
     return sql, list(params), sums, local
 
 
-def _fetch(queryset: QuerySet, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+def _fetch(queryset: QuerySet, sql: str | None, params: Sequence[Any]) -> list[dict[str, Any]]:
+    """The rows of ``sql``; none when it is None (a queryset that can match nothing)."""
+    if sql is None:
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
@@ -815,7 +821,7 @@ def _bucket_rows(
     origin = _hour_origin([*days, window.end.astimezone(window.tz)])
     hours_sql, params, sums, local = _hours_sql(queryset, aggregates, field=field, origin=origin, tz=window.tz)
     sql = f"SELECT date_trunc('{interval}', {local}) AS bucket, {sums} FROM ({hours_sql}) AS bins GROUP BY 1"
-    return {row["bucket"]: row for row in _fetch(queryset, sql, params)}
+    return {row["bucket"]: row for row in _fetch(queryset, sql if hours_sql is not None else None, params)}
 
 
 def timeseries(
@@ -893,7 +899,7 @@ def call_days_and_week_hours(
         f" FROM ({hours_sql}) AS bins) AS hours"
         " GROUP BY GROUPING SETS ((local_day), (in_period, weekday, hour))"
     )
-    rows = _fetch(queryset, sql, [since_param, *params])
+    rows = _fetch(queryset, sql if hours_sql is not None else None, [since_param, *params])
     by_day: dict[datetime, dict[str, Any]] = {}
     week_hours: dict[tuple[int, int], CallFigures] = {}
     for row in rows:
