@@ -11,7 +11,8 @@ same run:
 - the sources report over 30 and 90 days, against the same summary.
 
 Prints p50 and p99 per measurement and the ratio of the p50s (target: the Overview within 2x
-the API summary). A measurement is one ``Bench.add`` line: a name, a request, and the name of
+the API summary); each page is sampled in turn with its API request, and the ratio is of
+those p50s. A measurement is one ``Bench.add`` line: a name, a request, and the name of
 the measurement it is compared with. Needs PostgreSQL and Redis, which testenv provides.
 ``BENCH_DASHBOARD_ITERATIONS`` sets the samples per measurement (default 40).
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from bench.bench_api import measure_interleaved
 from bench.common import django_setup, measure
 
 SUMMARY_FIELDS = "total_calls,missed_calls,answered_calls,first_time_callers,average_duration,leads"
@@ -35,27 +37,35 @@ class Measurement:
     p50: float
     p99: float
     baseline: str | None
+    baseline_p50: float | None = None  # the baseline's, sampled in turn with this one
 
 
 @dataclass
 class Bench:
-    """Measurements taken in order, each compared with an earlier one (its baseline)."""
+    """Measurements taken in order, each compared with an earlier one (its baseline). A page
+    and its baseline are sampled in turn, so a busy moment of a shared machine weighs on both."""
 
     iterations: int
     done: dict[str, Measurement] = field(default_factory=dict)
+    requests: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
     def add(self, name: str, request: Callable[[], Any], baseline: str | None = None) -> None:
-        p50, p99 = measure(request, self.iterations)
-        self.done[name] = Measurement(name, p50, p99, baseline)
-        print(f"  {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+        self.requests[name] = request
+        if baseline is None:
+            p50, p99 = measure(request, self.iterations)
+            self.done[name] = Measurement(name, p50, p99, None)
+            print(f"  {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+            return
+        (p50, p99), (base50, _) = measure_interleaved([request, self.requests[baseline]], self.iterations)
+        self.done[name] = Measurement(name, p50, p99, baseline, base50)
+        print(f"  {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({baseline} beside it: {base50:.1f} ms)", flush=True)
 
     def report(self) -> None:
         print(f"\n{'measurement':40} {'p50 ms':>8} {'p99 ms':>8}   {'compared with':32} {'p50 ms':>8} {'ratio':>6}")
         for item in self.done.values():
             line = f"{item.name:40} {item.p50:8.1f} {item.p99:8.1f}"
-            if item.baseline:
-                base = self.done[item.baseline]
-                line += f"   {base.name:32} {base.p50:8.1f} {item.p50 / base.p50:6.2f}"
+            if item.baseline and item.baseline_p50:
+                line += f"   {item.baseline:32} {item.baseline_p50:8.1f} {item.p50 / item.baseline_p50:6.2f}"
             print(line)
 
 

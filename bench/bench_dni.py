@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import statistics
 import time
@@ -321,9 +322,10 @@ class _WebFigures:
     threads: int
 
     def round_ratios(self, name: str) -> list[float]:
-        """This kind's req/s over the baseline's, round by round, sorted."""
+        """This kind's req/s over the baseline's, round by round, sorted; a round in which the
+        baseline got no answer (a stalled server on a busy machine) has no ratio."""
         base_rounds = self.per_round[self.rows[0][0]]
-        return sorted(rate / base for rate, base in zip(self.per_round[name], base_rounds, strict=True))
+        return sorted(rate / base for rate, base in zip(self.per_round[name], base_rounds, strict=True) if base)
 
 
 def _web_figures(visitors: _Visitors, rounds: int, seconds: float) -> _WebFigures:
@@ -395,6 +397,15 @@ def main() -> None:
     _print_targets(web, redis_ops, swap)
 
 
+def _ratio(value: float, base: float) -> float:
+    """``value / base``, NaN (printed ``nan%``) when the baseline measured nothing."""
+    return value / base if base else math.nan
+
+
+def _median(ratios: list[float]) -> float:
+    return statistics.median(ratios) if ratios else math.nan
+
+
 def _print_web(web: _WebFigures) -> None:
     baseline = web.rows[0][1].rate
     print(
@@ -405,8 +416,8 @@ def _print_web(web: _WebFigures) -> None:
         ratios = web.round_ratios(name)
         print(
             f"{name:40} {result.rate:8.0f} {result.pct(50):8.1f} {result.pct(99):8.1f} {result.errors:7d}"
-            f" {result.rate / baseline:11.0%}"
-            f" {statistics.median(ratios):12.0%} ({ratios[0]:.0%}-{ratios[-1]:.0%})"
+            f" {_ratio(result.rate, baseline):11.0%}"
+            f" {_median(ratios):12.0%} ({ratios[0] if ratios else math.nan:.0%}-{ratios[-1] if ratios else math.nan:.0%})"
         )
     print(f"\nat {web.threads} connections (one per server thread):")
     for name, result in web.short_queue.items():
@@ -430,10 +441,10 @@ def _print_targets(web: _WebFigures, redis_ops: dict[str, float], swap: dict[str
         "\ntargets: returning >= 70% of baseline: {:.0%} (rounds' median {:.0%}); new >= 40%: {:.0%} "
         "(rounds' median {:.0%}); p99 <= 25 ms: {:.1f} / {:.1f} ms ({:.1f} / {:.1f} ms at {} connections); allocate >= 50% of SET: {:.0%}; "
         "swap <= 10 ms: {}".format(
-            returning_result.rate / baseline,
-            statistics.median(web.round_ratios(returning_name)),
-            new.rate / baseline,
-            statistics.median(web.round_ratios(new_name)),
+            _ratio(returning_result.rate, baseline),
+            _median(web.round_ratios(returning_name)),
+            _ratio(new.rate, baseline),
+            _median(web.round_ratios(new_name)),
             new.pct(99),
             returning_result.pct(99),
             web.short_queue[new_name].pct(99),

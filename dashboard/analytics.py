@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -302,15 +302,13 @@ def total_of(points: Iterable[Point]) -> CallFigures:
     return total
 
 
-def by_day(points: Iterable[Point]) -> list[Point]:
-    """Hourly points added up per local day (the API's daily buckets, to the call)."""
-    days: dict[date, list[Point]] = {}
+def week_hours(points: Iterable[Point]) -> dict[tuple[int, int], int]:
+    """Hourly points' calls by local weekday (0 = Monday) and hour."""
+    calls: dict[tuple[int, int], int] = {}
     for point in points:
-        days.setdefault(point.start.date(), []).append(point)
-    return [
-        Point(group[0].start.replace(hour=0, minute=0, second=0, microsecond=0), total_of(group))
-        for group in days.values()
-    ]
+        key = (point.start.weekday(), point.start.hour)
+        calls[key] = calls.get(key, 0) + point.figures.calls
+    return calls
 
 
 @dataclass(frozen=True)
@@ -444,11 +442,9 @@ def heat_map_rows(heat: list[tuple[str, str, list[HeatCell]]]) -> SafeString:
     )
 
 
-def heat_map(points: Iterable[Point]) -> list[tuple[str, str, list[HeatCell]]]:
-    """Calls by local weekday and hour: (short day, full day, 24 cells) for Monday to Sunday."""
-    grid = [[0] * 24 for _ in WEEKDAYS]
-    for point in points:
-        grid[point.start.weekday()][point.start.hour] += point.figures.calls
+def heat_map(calls: dict[tuple[int, int], int]) -> list[tuple[str, str, list[HeatCell]]]:
+    """Calls by local weekday (0 = Monday) and hour: (short day, full day, 24 cells) for Monday to Sunday."""
+    grid = [[calls.get((day, hour), 0) for hour in range(24)] for day in range(len(WEEKDAYS))]
     busiest = max((max(row) for row in grid), default=0)
 
     def level(calls: int) -> int:

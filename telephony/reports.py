@@ -16,15 +16,31 @@ Each interface turns that into its own answer (the API's ``{"error": ...}``, a n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, Self, TypeVar
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
-from django.db.models import Aggregate, Count, Exists, Expression, F, OuterRef, Q, QuerySet, Sum
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateTimeField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Trunc
 
 from callrail.dates import DateWindow
@@ -444,28 +460,31 @@ def next_bucket(start: datetime, interval: str) -> datetime:
     return start.replace(year=start.year + 1)
 
 
-def _bucket_id(moment: datetime | date, interval: str, tz: ZoneInfo) -> Any:
-    if interval == "hour":
-        return moment.timestamp() if isinstance(moment, datetime) else moment
-    if isinstance(moment, datetime):
-        return moment.astimezone(tz).date()
-    return moment
-
-
 def buckets(window: DateWindow, interval: str, max_points: int | None = None) -> list[datetime]:
     """The start of every bucket the window touches, empty or not (local times of its zone)."""
     choice_check("interval", interval, INTERVALS)
     current = bucket_start(window.start.astimezone(window.tz), interval)
+    if interval == "hour":
+        # Steps in absolute time, each shown in the zone: local hours repeat or vanish across DST changes.
+        start = current.astimezone(UTC)
+        count = math.ceil((window.end - start) / timedelta(hours=1))
+        if max_points is not None and count > max_points:
+            raise ValidationError(_too_many_points(max_points))
+        return [(start + timedelta(hours=n)).astimezone(window.tz) for n in range(count)]
     found: list[datetime] = []
     while current < window.end:
         found.append(current)
         if max_points is not None and len(found) > max_points:
-            raise ValidationError(
-                f"Time series responses are limited to {max_points} data points: "
-                "request a shorter date range or a larger interval."
-            )
+            raise ValidationError(_too_many_points(max_points))
         current = next_bucket(current, interval)
     return found
+
+
+def _too_many_points(max_points: int) -> str:
+    return (
+        f"Time series responses are limited to {max_points} data points: "
+        "request a shorter date range or a larger interval."
+    )
 
 
 @dataclass(frozen=True)
@@ -474,6 +493,108 @@ class Series(Generic[FiguresT]):
 
     total: FiguresT
     points: list[tuple[datetime, FiguresT]]
+
+
+def _hour_origin(moments: Iterable[datetime]) -> datetime | None:
+    """A moment on the zone's hour boundaries at all of ``moments`` (local times: a window's
+    hours, or its days and its end), or None when an offset change moves them within the
+    hour (Lord Howe Island's half-hour DST)."""
+    residues = {int(moment.utcoffset().total_seconds()) % 3600 for moment in moments}  # type: ignore[union-attr]
+    if len(residues) != 1:
+        return None
+    return datetime(2000, 1, 1, tzinfo=UTC) - timedelta(seconds=residues.pop())
+
+
+def _date_bin_hour(field: str, origin: datetime) -> Func:
+    """``field``'s hour, counted in absolute time from ``origin`` (a time stamp, no zone involved)."""
+    return Func(Value(timedelta(hours=1)), F(field), Value(origin), function="DATE_BIN", output_field=DateTimeField())
+
+
+def _hours_sql(
+    queryset: QuerySet, aggregates: dict[str, Aggregate], *, field: str, origin: datetime | None, tz: ZoneInfo
+) -> tuple[str | None, list[Any], str, str]:
+    """A statement giving ``queryset``'s aggregates per hour (``bin``), for a statement that
+    adds the hours up (its SQL and parameters); the sums of its aggregates for that statement
+    (``SUM(n_calls)::bigint AS n_calls, ...``); and the expression of an hour's local time.
+
+    The hours are binned in absolute time from ``origin`` (``date_bin``: arithmetic, where
+    converting every call to the zone costs more than the rest of the statement), so the
+    zone's conversions apply to the hours; without an origin they are truncated in the zone.
+    """
+    if origin is not None:
+        bin_expression: Expression = _date_bin_hour(field, origin)
+        # The zone as a literal (an IANA name, quoted): it appears several times in a statement.
+        zone = tz.key.replace("'", "''")
+        local = f"(bin AT TIME ZONE '{zone}')"
+    else:
+        # Clocks that move by half an hour: hours truncated in the zone, call by call.
+        bin_expression = ExpressionWrapper(Trunc(field, "hour", tzinfo=tz), output_field=DateTimeField())
+        local = "bin"
+    hours = queryset.order_by().annotate(bin=bin_expression).values("bin").annotate(**aggregates)
+    try:
+        sql, params = hours.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # e.g. the companies of a user who has none
+        sql, params = None, ()
+    resolved = hours.query.annotations
+    sums = ", ".join(
+        # Sums of counts come back as numeric: read as the integers they are.
+        f"SUM({name})"
+        + ("" if resolved[name].output_field.get_internal_type() == "DecimalField" else "::bigint")
+        + f" AS {name}"
+        for name in aggregates
+    )
+    return sql, list(params), sums, local
+
+
+def _fetch(queryset: QuerySet, sql: str | None, params: Sequence[Any]) -> list[dict[str, Any]]:
+    """The rows of ``sql``; none when it is None (a queryset that can match nothing)."""
+    if sql is None:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _bucket_rows(
+    queryset: QuerySet,
+    aggregates: dict[str, Aggregate],
+    *,
+    field: str,
+    window: DateWindow,
+    interval: str,
+    slots: list[datetime],
+) -> dict[datetime, dict[str, Any]]:
+    """``queryset``'s aggregates per bucket, keyed by the bucket's wall time in the zone (naive).
+
+    No ORDER BY: the slots give the order, and without one PostgreSQL hashes the rows rather
+    than sorting them. Hours are binned in absolute time (``date_bin``); longer buckets add
+    those hours up, truncated in the zone (``_hours_sql``). Wall times come back naive and are
+    matched to the slots as they are rather than made aware row by row.
+    """
+    if interval == "hour":
+        origin = _hour_origin(slots)
+        if origin is None:
+            bucket = ExpressionWrapper(Trunc(field, interval, tzinfo=window.tz), output_field=DateTimeField())
+            return {
+                row["bucket"]: row
+                for row in queryset.order_by().annotate(bucket=bucket).values("bucket").annotate(**aggregates)
+            }
+        by_wall_time: dict[datetime, dict[str, Any]] = {}
+        for row in (
+            queryset.order_by().annotate(bucket=_date_bin_hour(field, origin)).values("bucket").annotate(**aggregates)
+        ):
+            wall_time = row["bucket"].astimezone(window.tz).replace(tzinfo=None)
+            if wall_time in by_wall_time:  # the hour repeated when clocks go back: one wall time
+                row = {"bucket": row["bucket"], **_total([by_wall_time[wall_time], row], aggregates)}
+            by_wall_time[wall_time] = row
+        return by_wall_time
+    # Offsets change at most once a day: the days' starts and the end show every one.
+    days = slots if interval == "day" else buckets(window, "day")
+    origin = _hour_origin([*days, window.end.astimezone(window.tz)])
+    hours_sql, params, sums, local = _hours_sql(queryset, aggregates, field=field, origin=origin, tz=window.tz)
+    sql = f"SELECT date_trunc('{interval}', {local}) AS bucket, {sums} FROM ({hours_sql}) AS bins GROUP BY 1"
+    return {row["bucket"]: row for row in _fetch(queryset, sql if hours_sql is not None else None, params)}
 
 
 def timeseries(
@@ -488,21 +609,16 @@ def timeseries(
 ) -> Series[FiguresT]:
     """``queryset`` (already limited to ``window``) bucketed by ``field`` in the window's zone."""
     slots = buckets(window, interval, max_points)
-    rows = list(
-        queryset.order_by()
-        .annotate(bucket=Trunc(field, interval, tzinfo=window.tz))
-        .values("bucket")
-        .annotate(**aggregates)
-        .order_by("bucket")
-    )
-    by_bucket = {_bucket_id(row["bucket"], interval, window.tz): row for row in rows}
-    empty = figures()
-    points = [
-        (slot, figures.from_row(row) if (row := by_bucket.get(_bucket_id(slot, interval, window.tz))) else empty)
-        for slot in slots
-    ]
+    by_bucket = _bucket_rows(queryset, aggregates, field=field, window=window, interval=interval, slots=slots)
     # Every row of the window falls in one bucket: the total is the buckets' sum.
-    return Series(figures.from_row(_total(rows, aggregates)), points)
+    total = figures.from_row(_total(list(by_bucket.values()), aggregates))
+    empty = figures()
+    points = []
+    for slot in slots:
+        # A repeated wall-clock hour counts in its first occurrence, as PostgreSQL truncates it.
+        row = by_bucket.pop(slot.replace(tzinfo=None), None)
+        points.append((slot, figures.from_row(row) if row is not None else empty))
+    return Series(total, points)
 
 
 def call_timeseries(
@@ -523,3 +639,51 @@ def call_timeseries(
         interval=interval,
         max_points=max_points,
     )
+
+
+@dataclass(frozen=True)
+class DaysAndWeekHours:
+    """A set of calls per local day, and per local weekday (0 = Monday) and hour from ``since``."""
+
+    days: Series[CallFigures]
+    week_hours: dict[tuple[int, int], CallFigures]
+
+
+def call_days_and_week_hours(
+    queryset: QuerySet, *, window: DateWindow, since: datetime, metrics: Iterable[str] | None = None
+) -> DaysAndWeekHours:
+    """``call_timeseries(queryset, window=window, interval="day")`` and, in the same statement,
+    the calls from ``since`` by local weekday and hour (a heat map of the week).
+
+    The calls are counted per hour first, then those hours are added up both ways (``GROUPING
+    SETS``): exact, since every aggregate is a count or a sum and a local day or hour is made
+    of whole hour bins. The zone's conversions apply to the hours, not to every call.
+    """
+    aggregates = aggregates_for(metrics, CALL_AGGREGATES, CALL_METRICS)
+    slots = buckets(window, "day")
+    # Offsets change at most once a day: the days' starts and the end show every one.
+    origin = _hour_origin([*slots, window.end.astimezone(window.tz)])
+    hours_sql, params, sums, local = _hours_sql(queryset, aggregates, field="start_time", origin=origin, tz=window.tz)
+    since_param = since if origin is not None else since.astimezone(window.tz).replace(tzinfo=None)
+    sql = (
+        f"SELECT GROUPING(local_day) AS week_hour, local_day, weekday, hour, in_period, {sums}"
+        f" FROM (SELECT date_trunc('day', {local}) AS local_day, EXTRACT(ISODOW FROM {local})::int AS weekday,"
+        f" EXTRACT(HOUR FROM {local})::int AS hour, bin >= %s AS in_period, *"
+        f" FROM ({hours_sql}) AS bins) AS hours"
+        " GROUP BY GROUPING SETS ((local_day), (in_period, weekday, hour))"
+    )
+    rows = _fetch(queryset, sql if hours_sql is not None else None, [since_param, *params])
+    by_day: dict[datetime, dict[str, Any]] = {}
+    week_hours: dict[tuple[int, int], CallFigures] = {}
+    for row in rows:
+        if not row["week_hour"]:
+            by_day[row["local_day"]] = row
+        elif row["in_period"]:
+            week_hours[(row["weekday"] - 1, row["hour"])] = CallFigures.from_row(row)
+    empty = CallFigures()
+    points = []
+    for slot in slots:
+        found = by_day.get(slot.replace(tzinfo=None))
+        points.append((slot, CallFigures.from_row(found) if found is not None else empty))
+    total = CallFigures.from_row(_total(list(by_day.values()), aggregates))
+    return DaysAndWeekHours(Series(total, points), week_hours)

@@ -1,9 +1,9 @@
 """The Overview: KPI cards against the comparison period, calls over time, top lists that
 filter the page, and calls by hour of the week.
 
-Its figures take a fixed number of statements: one hourly series over the period and the
-one before it (cards, line chart and heat map all add it up), one top list, and the form
-submissions of each period.
+Its figures take a fixed number of statements: one for the calls per day over the period and
+the one before it (cards and line chart) and per hour of the week (heat map), or per hour for
+a day or two; one top list; and the form submissions of each period.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dashboard import analytics
 from dashboard.analytics import Analytics
 from dashboard.views.pages import PageView
 from telephony.dimensions import DIMENSIONS
-from telephony.reports import call_timeseries
+from telephony.reports import call_days_and_week_hours, call_timeseries
 
 # The tabs of the top lists: (parameter value, label).
 TOP_LISTS = (
@@ -51,25 +51,27 @@ class OverviewView(PageView):
         context = super().get_context_data(**kwargs)
         scope = self.scope
         page = Analytics(scope)
-        # Every figure of the cards but the value, which they do not show.
-        series = call_timeseries(page.calls(page.span), window=page.span, interval="hour", metrics=KPI_METRICS)
-        current, previous = analytics.split_span(series.points, scope.window)
         interval = analytics.interval_for(scope.window)
+        calls = page.calls(page.span)
+        # Every figure of the cards but the value, which they do not show.
         if interval == "day":
-            current_line, previous_line = analytics.by_day(current), analytics.by_day(previous)
+            # The days of the chart and the hours of the heat map in one statement.
+            figures = call_days_and_week_hours(calls, window=page.span, since=scope.window.start, metrics=KPI_METRICS)
+            current, previous = analytics.split_span(figures.days.points, scope.window)
+            week_hours = {key: hour.calls for key, hour in figures.week_hours.items()}
         else:
-            current_line, previous_line = current, previous
+            series = call_timeseries(calls, window=page.span, interval="hour", metrics=KPI_METRICS)
+            current, previous = analytics.split_span(series.points, scope.window)
+            week_hours = analytics.week_hours(current)
         now = analytics.total_of(current)
         before = analytics.total_of(previous) if scope.previous_window is not None else None
         top = self.top_list(page)
-        heat = analytics.heat_map(current)
+        heat = analytics.heat_map(week_hours)
         trackers = analytics.tracker_names(page.tracker_ids())
         context.update(
             filter_notices=page.notices,
             kpis=analytics.kpis(now, before, analytics.form_counts(page)),
-            chart=analytics.line_chart(
-                current_line, previous_line, interval, metric="calls", label="Calls", scope=scope
-            ),
+            chart=analytics.line_chart(current, previous, interval, metric="calls", label="Calls", scope=scope),
             interval=interval,
             heat_map=heat,
             heat_map_rows=analytics.heat_map_rows(heat),

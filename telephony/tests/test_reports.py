@@ -11,13 +11,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import Tag
+from accounts.models import Company, Tag
 from api.tests.factories import CallFactory, TrackerFactory
 from callrail.dates import DateWindow
 from telephony.dimensions import DIMENSIONS, NONE_VALUE
 from telephony.models import Call
 from telephony.reports import (
     CallFigures,
+    call_days_and_week_hours,
     call_groups,
     call_report_filter,
     call_summary,
@@ -125,3 +126,55 @@ def test_a_series_fills_empty_buckets_and_totals_them(company):
     assert series.total.calls == 2
     with pytest.raises(ValidationError):
         call_timeseries(Call.objects.all(), window=window, interval="hour", max_points=24)
+
+
+def _hourly(company: Company, zone: str, day: datetime, starts: list[datetime]) -> list[tuple[str, int]]:
+    """The hourly series of ``day`` (local midnight to midnight) with a call at each of ``starts``."""
+    tz = ZoneInfo(zone)
+    for start in starts:
+        CallFactory(company=company, start_time=start)
+    window = DateWindow(day.replace(tzinfo=tz), (day + timedelta(days=1)).replace(tzinfo=tz), tz, zone)
+    series = call_timeseries(Call.objects.filter(**window.lookups("start_time")), window=window, interval="hour")
+    assert series.total.calls == len(starts)
+    return [(f"{slot:%H:%M%z}", figures.calls) for slot, figures in series.points if figures.calls]
+
+
+def test_an_hour_repeated_when_clocks_go_back_counts_in_its_first(company):
+    # 2026-11-01 in New York: 1 AM comes twice (EDT, then EST); a call in each.
+    first, second = datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    assert _hourly(company, "America/New_York", datetime(2026, 11, 1), [first, second]) == [("01:00-0400", 2)]
+
+
+def test_hours_follow_a_half_hour_zone(company):
+    # Kolkata is UTC+5:30: 10:10 local is 04:40 UTC, in the local hour that starts at 04:30 UTC.
+    calls = [datetime(2026, 3, 10, 4, 40, tzinfo=UTC), datetime(2026, 3, 10, 5, 20, tzinfo=UTC)]
+    assert _hourly(company, "Asia/Kolkata", datetime(2026, 3, 10), calls) == [("10:00+0530", 2)]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_days_and_week_hours_equal_the_daily_series_and_the_calls_local_hours(company, zone):
+    # Three weeks around the clocks' change (New York, Lord Howe) with calls at every half hour or so.
+    tz = ZoneInfo(zone)
+    first = datetime(2026, 3, 25, tzinfo=tz) if "Lord" in zone else datetime(2026, 10, 20, tzinfo=tz)
+    window = DateWindow(first, first + timedelta(days=21), tz, zone)
+    since = first + timedelta(days=10)
+    for n in range(0, 21 * 24 * 60, 97):
+        CallFactory(company=company, start_time=first + timedelta(minutes=n), answered=n % 2 == 0)
+    calls = Call.objects.filter(**window.lookups("start_time"))
+    result = call_days_and_week_hours(calls, window=window, since=since)
+    days = call_timeseries(calls, window=window, interval="day")
+    assert result.days == days
+    starts = [start.astimezone(tz) for start in calls.values_list("start_time", flat=True)]
+    assert {slot.date(): figures.calls for slot, figures in days.points} == {
+        day: sum(start.date() == day for start in starts) for day in {slot.date() for slot, _ in days.points}
+    }
+    weeks = call_timeseries(calls, window=window, interval="week")
+    assert [figures.calls for _, figures in weeks.points] == [
+        sum(slot.date() <= start.date() < slot.date() + timedelta(days=7) for start in starts)
+        for slot, _ in weeks.points
+    ]
+    expected: dict[tuple[int, int], int] = {}
+    for start in calls.filter(start_time__gte=since).values_list("start_time", flat=True):
+        local = start.astimezone(tz)
+        expected[(local.weekday(), local.hour)] = expected.get((local.weekday(), local.hour), 0) + 1
+    assert {key: figures.calls for key, figures in result.week_hours.items()} == expected
