@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.bench_api import measure_interleaved
-from bench.common import django_setup, measure
+from bench.common import dashboard_clients, django_setup, measure
 
 SUMMARY_FIELDS = "total_calls,missed_calls,answered_calls,first_time_callers,average_duration,leads"
 
@@ -80,26 +80,9 @@ def _days(count: int) -> dict[str, str]:
 
 def main() -> None:
     django_setup("dashboard")
-    from django.conf import settings
-    from django.test import Client
-    from rest_framework.test import APIClient
-
-    from accounts.models import User
-    from accounts.services import api_key_create
-    from bench.bench_api import _load
-
     count = int(os.environ.get("BENCH_DASHBOARD_CALLS", "1000000"))
     iterations = int(os.environ.get("BENCH_DASHBOARD_ITERATIONS", "40"))
-    settings.API_RATE_LIMITS = {"general": (10**9, 10**9)}
-    settings.ALLOWED_HOSTS = ["*"]
-
-    account, _ = _load(count)
-    user = User.objects.create_user(email="bench@example.com", account=account, role=User.Role.ADMIN)
-    _, key = api_key_create(user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f'Token token="{key}"')
-    browser = Client()
-    browser.force_login(user)
+    account, api, browser = dashboard_clients(count)
     base = f"/v3/a/{account.public_id}"
 
     def get(client: Any, path: str, params: dict[str, str]) -> Callable[[], Any]:

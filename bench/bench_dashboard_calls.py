@@ -27,8 +27,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.bench_api import _load
-from bench.common import django_setup, percentile
+from bench.common import dashboard_clients, django_setup, percentile
 
 PER_PAGE = 25
 PAGE = 1000
@@ -66,12 +65,6 @@ def _deep_cursor(account: Any, filters: Any, window: Any) -> Any:
 
 def main() -> None:
     django_setup("dashboard_calls")
-    from django.conf import settings
-    from django.test import Client
-    from rest_framework.test import APIClient
-
-    from accounts.models import User
-    from accounts.services import api_key_create
     from api.v3.pagination import encode_cursor
     from callrail import dates
     from dashboard.call_log import cursor_token
@@ -80,16 +73,7 @@ def main() -> None:
 
     count = int(os.environ.get("BENCH_DASHBOARD_CALLS", "1000000"))
     iterations = int(os.environ.get("BENCH_DASHBOARD_ITERATIONS", "40"))
-    settings.API_RATE_LIMITS = {"general": (10**9, 10**9)}
-    settings.ALLOWED_HOSTS = ["*"]
-
-    account, _ = _load(count)
-    user = User.objects.create_user(email="bench@example.com", account=account, role=User.Role.ADMIN)
-    _, key = api_key_create(user=user)
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f'Token token="{key}"')
-    browser = Client()
-    browser.force_login(user)
+    account, api, browser = dashboard_clients(count)
 
     # Two years of calls, the filter and the search both interfaces are asked.
     zone = account.time_zone

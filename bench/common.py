@@ -370,3 +370,27 @@ def measure(fn: Callable[[], Any], iterations: int) -> tuple[float, float]:
         fn()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples), percentile(samples, 99)
+
+
+def dashboard_clients(count: int) -> tuple[Any, Any, Any]:
+    """``count`` calls loaded (as the API benchmark loads them), an admin of their account, and
+    two clients of that admin: the API's (a key) and a browser's (signed in).
+    Returns (account, api client, browser client). Call after ``django_setup``."""
+    from django.conf import settings
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+    from accounts.services import api_key_create
+    from bench.bench_api import _load
+
+    settings.API_RATE_LIMITS = {"general": (10**9, 10**9)}
+    settings.ALLOWED_HOSTS = ["*"]
+    account, _ = _load(count)
+    user = User.objects.create_user(email="bench@example.com", account=account, role=User.Role.ADMIN)
+    _, key = api_key_create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f'Token token="{key}"')
+    browser = Client()
+    browser.force_login(user)
+    return account, api, browser
